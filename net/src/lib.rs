@@ -1,0 +1,2 @@
+//! lanchat networking: wire protocol, discovery, transport, client engine.
+pub mod protocol;
