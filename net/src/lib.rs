@@ -1,2 +1,14 @@
-//! lanchat networking: wire protocol, discovery, transport, client engine.
+//! lanchat networking: the wire protocol, multicast discovery, the QUIC transport with pinned
+//! certificates, and the client engine that every front end drives.
+//!
+//! # Layout
+//! - [`protocol`]: the typed messages of the chat stream (requests, replies, events).
+//! - [`codec`]: length-prefixed postcard frames decoded from byte slices (no I/O, fuzzable).
+//! - [`framed`]: reading and writing those frames on QUIC streams.
+//! - [`fingerprint`]: certificate fingerprints and pins in a human-checkable form.
+//! - [`tls`]: identities, TLS 1.3 configs, the fingerprint-pinning verifier.
+pub mod codec;
+pub mod fingerprint;
+pub mod framed;
 pub mod protocol;
+pub mod tls;

@@ -1,5 +1,19 @@
 //! Wire types shared by coordinator and clients.
+//!
+//! Every frame on the chat stream is one of these enums, encoded with postcard (see
+//! [`crate::codec`]). Client frames carry a request id; the coordinator answers each with a
+//! [`ServerFrame::Reply`] carrying the same id, and pushes [`Event`]s in between. The sender of
+//! a message is never a field the client fills in: the coordinator takes it from the session.
 use serde::{Deserialize, Serialize};
+
+/// Protocol version carried in [`Request::Hello`]; bump on any incompatible change.
+pub const PROTOCOL_VERSION: u16 = 1;
+/// ALPN identifier; a peer speaking another major version fails the TLS handshake.
+pub const ALPN: &[u8] = b"lanchat/1";
+/// Longest message text in bytes (UTF-8).
+pub const MAX_TEXT_BYTES: usize = 16 * 1024;
+/// Most messages one history reply carries; the client pages for more.
+pub const MAX_HISTORY_PAGE: u32 = 50;
 
 /// Whether a user is reachable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -10,4 +24,482 @@ pub enum PresenceStatus {
     Away,
     /// No session.
     Offline,
+}
+
+/// A conversation as one user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ConvRef {
+    /// A room, by name without the leading `#` (lower case).
+    Room(String),
+    /// A one-to-one conversation, by the other user's username.
+    Dm(String),
+}
+
+impl std::fmt::Display for ConvRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConvRef::Room(name) => write!(f, "#{name}"),
+            ConvRef::Dm(user) => write!(f, "@{user}"),
+        }
+    }
+}
+
+/// A client-chosen message id: makes a resend after a reconnect idempotent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MsgId(pub [u8; 16]);
+
+impl MsgId {
+    /// A fresh random id.
+    pub fn random() -> Self {
+        let mut bytes = [0u8; 16];
+        rand::fill(&mut bytes);
+        MsgId(bytes)
+    }
+}
+
+impl std::fmt::Display for MsgId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+/// Chat text or a line the coordinator writes (joins, leaves, kicks, topic changes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageKind {
+    /// Written by a user.
+    Text,
+    /// Written by the coordinator about something that happened.
+    System,
+}
+
+/// One message of a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// The conversation, from the receiving user's point of view.
+    pub conv: ConvRef,
+    /// Position in the conversation (1, 2, 3, … without gaps).
+    pub seq: u64,
+    /// The client-chosen id.
+    pub id: MsgId,
+    /// Username of the sender (taken from the session).
+    pub sender: String,
+    /// Display name of the sender when the message was read.
+    pub sender_display: String,
+    /// Coordinator time of storage, milliseconds since the Unix epoch.
+    pub ts_ms: i64,
+    /// Text or system line.
+    pub kind: MessageKind,
+    /// The text.
+    pub text: String,
+}
+
+/// A member's role in a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    /// May read and post.
+    Member,
+    /// May also kick members and promote them to admin.
+    Admin,
+    /// Created the room or inherited it; an admin who cannot be kicked.
+    Owner,
+}
+
+/// What a user learns about each of their conversations at login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvSummary {
+    /// Which conversation.
+    pub conv: ConvRef,
+    /// Room topic (empty for DMs).
+    pub topic: String,
+    /// Highest sequence number in the conversation.
+    pub last_seq: u64,
+    /// The user's read cursor.
+    pub read_seq: u64,
+    /// Muted by this user.
+    pub muted: bool,
+    /// The user's role (Member for DMs).
+    pub role: Role,
+}
+
+impl ConvSummary {
+    /// Messages after the read cursor.
+    pub fn unread(&self) -> u64 {
+        self.last_seq.saturating_sub(self.read_seq)
+    }
+}
+
+/// One room in the room list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomInfo {
+    /// Name without `#`.
+    pub name: String,
+    /// Topic.
+    pub topic: String,
+    /// Member count.
+    pub members: u64,
+}
+
+/// One member of a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInfo {
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub display: String,
+    /// Role in the room.
+    pub role: Role,
+    /// Whether the member is online now.
+    pub status: PresenceStatus,
+}
+
+/// A registered user and their presence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    /// Username (unique, case-insensitive).
+    pub username: String,
+    /// Display name (nickname).
+    pub display: String,
+    /// Presence.
+    pub status: PresenceStatus,
+}
+
+/// A frame from client to coordinator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientFrame {
+    /// Chosen by the client; echoed in the reply.
+    pub id: u64,
+    /// What the client asks.
+    pub request: Request,
+}
+
+/// Everything a client can ask.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// First frame on a connection.
+    Hello {
+        /// The client's [`PROTOCOL_VERSION`].
+        version: u16,
+        /// Free-form client name for logs.
+        client: String,
+    },
+    /// Create an account and log in.
+    Register {
+        /// Wanted username.
+        username: String,
+        /// Password (sent inside TLS; hashed with Argon2id on the coordinator).
+        password: String,
+    },
+    /// Log in with a password.
+    Login {
+        /// Username.
+        username: String,
+        /// Password.
+        password: String,
+    },
+    /// Log in again with a session token after a reconnect.
+    Resume {
+        /// Token from [`Reply::LoggedIn`].
+        token: [u8; 32],
+    },
+    /// End the session and forget its token.
+    Logout,
+    /// Post a message.
+    Send {
+        /// Where.
+        conv: ConvRef,
+        /// Client-chosen id (idempotent resend).
+        id: MsgId,
+        /// The text, at most [`MAX_TEXT_BYTES`].
+        text: String,
+    },
+    /// Messages with `seq > after`, oldest first (catch-up).
+    After {
+        /// Which conversation.
+        conv: ConvRef,
+        /// Exclusive lower bound.
+        after: u64,
+        /// At most this many (capped at [`MAX_HISTORY_PAGE`]).
+        limit: u32,
+    },
+    /// The `limit` newest messages with `seq < before`, oldest first (scrollback).
+    Before {
+        /// Which conversation.
+        conv: ConvRef,
+        /// Exclusive upper bound (`u64::MAX` for the newest).
+        before: u64,
+        /// At most this many (capped at [`MAX_HISTORY_PAGE`]).
+        limit: u32,
+    },
+    /// Move the read cursor forward.
+    MarkRead {
+        /// Which conversation.
+        conv: ConvRef,
+        /// Everything up to and including this seq is read.
+        seq: u64,
+    },
+    /// Create a room; the creator becomes its owner.
+    CreateRoom {
+        /// Name without `#`.
+        name: String,
+    },
+    /// Join a room.
+    JoinRoom {
+        /// Name without `#`.
+        name: String,
+    },
+    /// Leave a room.
+    LeaveRoom {
+        /// Name without `#`.
+        name: String,
+    },
+    /// All rooms with member counts.
+    ListRooms,
+    /// Members of a room.
+    Members {
+        /// Name without `#`.
+        name: String,
+    },
+    /// Set a room's topic.
+    SetTopic {
+        /// Name without `#`.
+        name: String,
+        /// New topic.
+        topic: String,
+    },
+    /// Remove a member from a room (owner/admins only).
+    Kick {
+        /// Room.
+        name: String,
+        /// Username to remove.
+        user: String,
+    },
+    /// Make a member an admin (owner/admins only).
+    Promote {
+        /// Room.
+        name: String,
+        /// Username to promote.
+        user: String,
+    },
+    /// Every registered user with presence.
+    Users,
+    /// Full-text search over the user's conversations.
+    Search {
+        /// Words to find.
+        query: String,
+        /// At most this many results.
+        limit: u32,
+    },
+    /// Change the display name.
+    SetDisplay {
+        /// New display name.
+        display: String,
+    },
+    /// Change the password.
+    ChangePassword {
+        /// Current password.
+        old: String,
+        /// New password.
+        new: String,
+    },
+    /// Mark this session away (or back).
+    SetAway {
+        /// True for away.
+        away: bool,
+    },
+    /// Mute or unmute a conversation.
+    SetMuted {
+        /// Which conversation.
+        conv: ConvRef,
+        /// True to mute.
+        muted: bool,
+    },
+    /// Unread counts of every conversation.
+    Summaries,
+}
+
+/// A frame from coordinator to client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServerFrame {
+    /// The answer to the client frame with this id.
+    Reply {
+        /// Id of the request.
+        id: u64,
+        /// What happened.
+        result: Result<Reply, ErrorInfo>,
+    },
+    /// Something happened that the user should see.
+    Event(Event),
+}
+
+/// Successful answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    /// Nothing to report.
+    Ok,
+    /// Answer to Hello.
+    Welcome {
+        /// The coordinator's protocol version.
+        version: u16,
+        /// The coordinator's name.
+        name: String,
+    },
+    /// Answer to Register, Login and Resume.
+    LoggedIn {
+        /// The user.
+        user: UserInfo,
+        /// Session token for [`Request::Resume`].
+        token: [u8; 32],
+        /// Every conversation the user is in.
+        conversations: Vec<ConvSummary>,
+    },
+    /// A message was stored (committed) under this seq.
+    Sent {
+        /// Where.
+        conv: ConvRef,
+        /// The client's id.
+        id: MsgId,
+        /// Its seq.
+        seq: u64,
+        /// Storage time.
+        ts_ms: i64,
+    },
+    /// A page of history, oldest first.
+    Messages {
+        /// Which conversation.
+        conv: ConvRef,
+        /// The messages.
+        messages: Vec<ChatMessage>,
+    },
+    /// Answer to ListRooms.
+    Rooms(Vec<RoomInfo>),
+    /// Answer to Members.
+    Members {
+        /// Room.
+        name: String,
+        /// Its members.
+        members: Vec<MemberInfo>,
+    },
+    /// Answer to Users.
+    Users(Vec<UserInfo>),
+    /// Answer to Search, newest first.
+    SearchResults(Vec<ChatMessage>),
+    /// Answer to Summaries, and to CreateRoom/JoinRoom (the new conversation).
+    Summaries(Vec<ConvSummary>),
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorCode {
+    /// The frame made no sense here.
+    BadRequest,
+    /// Client and coordinator speak different protocol versions.
+    VersionMismatch,
+    /// Log in first.
+    NotAuthenticated,
+    /// Unknown user, wrong password, or too many attempts (deliberately indistinguishable).
+    AuthFailed,
+    /// The session token is unknown or expired; log in with the password.
+    SessionExpired,
+    /// The username is already registered.
+    UsernameTaken,
+    /// The password does not meet the policy.
+    WeakPassword,
+    /// A username, room name or display name is not allowed.
+    InvalidName,
+    /// No registered user by that name.
+    NoSuchUser,
+    /// No room by that name.
+    NoSuchRoom,
+    /// A room by that name exists.
+    RoomExists,
+    /// The user is not a member of that room.
+    NotMember,
+    /// The user may not do that.
+    PermissionDenied,
+    /// Text or file over the limit.
+    TooLarge,
+    /// Slow down.
+    RateLimited,
+    /// Something failed on the coordinator (the message says what).
+    Internal,
+}
+
+/// A refusal with a human-readable reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    /// Machine-readable kind.
+    pub code: ErrorCode,
+    /// Says why, in plain words.
+    pub message: String,
+}
+
+impl ErrorInfo {
+    /// Shorthand constructor.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ErrorInfo {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// What changed in a room's membership.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MembershipChange {
+    /// Joined (or created) the room.
+    Joined,
+    /// Left the room.
+    Left,
+    /// Removed by someone.
+    Kicked {
+        /// Who removed them.
+        by: String,
+    },
+    /// Became admin.
+    Promoted {
+        /// Who promoted them.
+        by: String,
+    },
+    /// Became owner (succession after the owner left).
+    Owner,
+}
+
+/// Pushed by the coordinator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// A new message in one of the user's conversations.
+    Message(ChatMessage),
+    /// A user's presence changed (or their display name).
+    Presence(UserInfo),
+    /// Someone's membership in a room changed (sent to members, and to the user concerned).
+    Membership {
+        /// Room name.
+        room: String,
+        /// Whose membership.
+        user: String,
+        /// What changed.
+        change: MembershipChange,
+    },
+    /// A room's topic changed.
+    Topic {
+        /// Room name.
+        room: String,
+        /// New topic.
+        topic: String,
+        /// Who set it.
+        by: String,
+    },
+    /// Another session of this user moved a read cursor or a mute flag.
+    ConvState(ConvSummary),
+    /// The coordinator is shutting down.
+    Shutdown {
+        /// Why.
+        reason: String,
+    },
 }

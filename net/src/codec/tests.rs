@@ -1,0 +1,291 @@
+use super::*;
+use crate::protocol::*;
+
+fn msg(conv: ConvRef) -> ChatMessage {
+    ChatMessage {
+        conv,
+        seq: 7,
+        id: MsgId([9; 16]),
+        sender: "alice".into(),
+        sender_display: "Alice A.".into(),
+        ts_ms: 1_700_000_000_000,
+        kind: MessageKind::Text,
+        text: "hello **world** ünïcode".into(),
+    }
+}
+
+fn summary() -> ConvSummary {
+    ConvSummary {
+        conv: ConvRef::Room("general".into()),
+        topic: "t".into(),
+        last_seq: 10,
+        read_seq: 3,
+        muted: true,
+        role: Role::Owner,
+    }
+}
+
+fn user() -> UserInfo {
+    UserInfo {
+        username: "bob".into(),
+        display: "Bob".into(),
+        status: PresenceStatus::Away,
+    }
+}
+
+fn every_request() -> Vec<Request> {
+    let room = || ConvRef::Room("dev".into());
+    vec![
+        Request::Hello {
+            version: PROTOCOL_VERSION,
+            client: "test".into(),
+        },
+        Request::Register {
+            username: "a".into(),
+            password: "p".into(),
+        },
+        Request::Login {
+            username: "a".into(),
+            password: "p".into(),
+        },
+        Request::Resume { token: [3; 32] },
+        Request::Logout,
+        Request::Send {
+            conv: ConvRef::Dm("bob".into()),
+            id: MsgId([1; 16]),
+            text: "x".into(),
+        },
+        Request::After {
+            conv: room(),
+            after: 3,
+            limit: 10,
+        },
+        Request::Before {
+            conv: room(),
+            before: u64::MAX,
+            limit: 10,
+        },
+        Request::MarkRead {
+            conv: room(),
+            seq: 4,
+        },
+        Request::CreateRoom { name: "dev".into() },
+        Request::JoinRoom { name: "dev".into() },
+        Request::LeaveRoom { name: "dev".into() },
+        Request::ListRooms,
+        Request::Members { name: "dev".into() },
+        Request::SetTopic {
+            name: "dev".into(),
+            topic: "t".into(),
+        },
+        Request::Kick {
+            name: "dev".into(),
+            user: "bob".into(),
+        },
+        Request::Promote {
+            name: "dev".into(),
+            user: "bob".into(),
+        },
+        Request::Users,
+        Request::Search {
+            query: "hello".into(),
+            limit: 5,
+        },
+        Request::SetDisplay {
+            display: "A".into(),
+        },
+        Request::ChangePassword {
+            old: "a".into(),
+            new: "b".into(),
+        },
+        Request::SetAway { away: true },
+        Request::SetMuted {
+            conv: room(),
+            muted: true,
+        },
+        Request::Summaries,
+    ]
+}
+
+fn every_server_frame() -> Vec<ServerFrame> {
+    let replies = vec![
+        Ok(Reply::Ok),
+        Ok(Reply::Welcome {
+            version: 1,
+            name: "office".into(),
+        }),
+        Ok(Reply::LoggedIn {
+            user: user(),
+            token: [5; 32],
+            conversations: vec![summary()],
+        }),
+        Ok(Reply::Sent {
+            conv: ConvRef::Room("general".into()),
+            id: MsgId([2; 16]),
+            seq: 4,
+            ts_ms: 5,
+        }),
+        Ok(Reply::Messages {
+            conv: ConvRef::Dm("x".into()),
+            messages: vec![msg(ConvRef::Dm("x".into()))],
+        }),
+        Ok(Reply::Rooms(vec![RoomInfo {
+            name: "dev".into(),
+            topic: "".into(),
+            members: 3,
+        }])),
+        Ok(Reply::Members {
+            name: "dev".into(),
+            members: vec![MemberInfo {
+                username: "a".into(),
+                display: "A".into(),
+                role: Role::Admin,
+                status: PresenceStatus::Online,
+            }],
+        }),
+        Ok(Reply::Users(vec![user()])),
+        Ok(Reply::SearchResults(vec![msg(ConvRef::Room(
+            "general".into(),
+        ))])),
+        Ok(Reply::Summaries(vec![summary()])),
+        Err(ErrorInfo::new(ErrorCode::PermissionDenied, "no")),
+    ];
+    let mut frames: Vec<ServerFrame> = replies
+        .into_iter()
+        .enumerate()
+        .map(|(i, result)| ServerFrame::Reply {
+            id: i as u64,
+            result,
+        })
+        .collect();
+    let changes = [
+        MembershipChange::Joined,
+        MembershipChange::Left,
+        MembershipChange::Kicked { by: "a".into() },
+        MembershipChange::Promoted { by: "a".into() },
+        MembershipChange::Owner,
+    ];
+    frames.extend(changes.into_iter().map(|change| {
+        ServerFrame::Event(Event::Membership {
+            room: "dev".into(),
+            user: "b".into(),
+            change,
+        })
+    }));
+    frames.extend([
+        ServerFrame::Event(Event::Message(msg(ConvRef::Room("general".into())))),
+        ServerFrame::Event(Event::Presence(user())),
+        ServerFrame::Event(Event::Topic {
+            room: "dev".into(),
+            topic: "t".into(),
+            by: "a".into(),
+        }),
+        ServerFrame::Event(Event::ConvState(summary())),
+        ServerFrame::Event(Event::Shutdown {
+            reason: "bye".into(),
+        }),
+    ]);
+    frames
+}
+
+#[test]
+fn every_client_frame_round_trips() {
+    for (i, request) in every_request().into_iter().enumerate() {
+        let frame = ClientFrame {
+            id: i as u64,
+            request,
+        };
+        let bytes = encode(&frame).unwrap();
+        let (back, used): (ClientFrame, usize) = decode_frame(&bytes).unwrap().unwrap();
+        assert_eq!(back, frame);
+        assert_eq!(used, bytes.len());
+    }
+}
+
+#[test]
+fn every_server_frame_round_trips() {
+    for frame in every_server_frame() {
+        let bytes = encode(&frame).unwrap();
+        let (back, used): (ServerFrame, usize) = decode_frame(&bytes).unwrap().unwrap();
+        assert_eq!(back, frame);
+        assert_eq!(used, bytes.len());
+    }
+}
+
+#[test]
+fn truncated_frames_ask_for_more_or_fail() {
+    let bytes = encode(&ClientFrame {
+        id: 1,
+        request: Request::ListRooms,
+    })
+    .unwrap();
+    for cut in 0..bytes.len() {
+        let got = decode_frame::<ClientFrame>(&bytes[..cut]);
+        assert!(matches!(got, Ok(None)), "cut at {cut}: {got:?}");
+    }
+    // A correct prefix with a shortened body is malformed, not a panic.
+    let mut short = bytes.clone();
+    short.pop();
+    let len = (short.len() - HEADER_LEN) as u32;
+    short[..4].copy_from_slice(&len.to_be_bytes());
+    assert!(decode_frame::<ClientFrame>(&short).is_err());
+}
+
+#[test]
+fn four_gib_length_prefix_is_refused_before_allocating() {
+    let bytes = [0xff, 0xff, 0xff, 0xff, 1, 2, 3];
+    assert_eq!(
+        decode_frame::<ClientFrame>(&bytes).unwrap_err(),
+        CodecError::TooLarge {
+            len: u32::MAX as usize
+        }
+    );
+    assert!(body_len([0, 0x10, 0, 1]).is_err());
+    assert_eq!(body_len([0, 0x10, 0, 0]).unwrap(), MAX_FRAME_LEN);
+}
+
+#[test]
+fn oversized_outgoing_frame_is_refused() {
+    let frame = ClientFrame {
+        id: 1,
+        request: Request::Send {
+            conv: ConvRef::Room("general".into()),
+            id: MsgId([0; 16]),
+            text: "x".repeat(MAX_FRAME_LEN + 1),
+        },
+    };
+    assert!(matches!(encode(&frame), Err(CodecError::TooLarge { .. })));
+}
+
+#[test]
+fn garbage_and_trailing_bytes_are_rejected() {
+    let garbage = [0, 0, 0, 5, 0xff, 0xff, 0xff, 0xff, 0xff];
+    assert!(matches!(
+        decode_frame::<ClientFrame>(&garbage),
+        Err(CodecError::Malformed(_))
+    ));
+    let mut body = postcard::to_stdvec(&ClientFrame {
+        id: 1,
+        request: Request::Users,
+    })
+    .unwrap();
+    body.push(0);
+    assert_eq!(
+        decode_body::<ClientFrame>(&body),
+        Err(CodecError::TrailingBytes(1))
+    );
+    // Pseudo-random bytes of many lengths never panic.
+    let mut state = 0x1234_5678_u32;
+    for len in 0..400 {
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                state as u8
+            })
+            .collect();
+        let _ = decode_body::<ClientFrame>(&bytes);
+        let _ = decode_body::<ServerFrame>(&bytes);
+    }
+}
