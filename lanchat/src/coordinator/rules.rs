@@ -1,0 +1,181 @@
+//! What names and passwords the coordinator accepts, with the reason when it does not.
+//!
+//! Pure functions so every rule is unit-tested and the reason text is the one users see.
+use lanchat_net::protocol::{ErrorCode, ErrorInfo};
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longest password accepted (Argon2 would take anything, but a cap bounds the work per login).
+pub const MAX_PASSWORD_BYTES: usize = 256;
+/// Longest display name.
+pub const MAX_DISPLAY_CHARS: usize = 48;
+/// Longest room topic.
+pub const MAX_TOPIC_CHARS: usize = 300;
+
+fn invalid(message: String) -> ErrorInfo {
+    ErrorInfo::new(ErrorCode::InvalidName, message)
+}
+
+/// Usernames: 2–32 characters, letters, digits, `_`, `-`, `.`, starting with a letter.
+/// ASCII only so that two names cannot look alike on screen.
+pub fn check_username(name: &str) -> Result<(), ErrorInfo> {
+    let len = name.chars().count();
+    if !(2..=32).contains(&len) {
+        return Err(invalid(format!(
+            "username {name:?} must be 2 to 32 characters long"
+        )));
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err(invalid(format!(
+            "username {name:?} must start with a letter"
+        )));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        return Err(invalid(format!(
+            "username {name:?} may contain only letters, digits, '_', '-' and '.', not {bad:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// Room names (without `#`): 1–32 of lower-case letters, digits, `_` and `-`.
+pub fn normalize_room(name: &str) -> Result<String, ErrorInfo> {
+    let name = name.trim().trim_start_matches('#').to_ascii_lowercase();
+    let len = name.chars().count();
+    if !(1..=32).contains(&len)
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+    {
+        return Err(invalid(format!(
+            "room name #{name} is not allowed: use 1 to 32 letters, digits, '_' or '-'"
+        )));
+    }
+    Ok(name)
+}
+
+/// Display names: 1–48 characters, no control characters.
+pub fn check_display(display: &str) -> Result<(), ErrorInfo> {
+    let len = display.chars().count();
+    if len == 0 || len > MAX_DISPLAY_CHARS || display.trim().is_empty() {
+        return Err(invalid(format!(
+            "display name must be 1 to {MAX_DISPLAY_CHARS} characters and not blank"
+        )));
+    }
+    if display.chars().any(char::is_control) {
+        return Err(invalid(
+            "display name may not contain control characters".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Topics: at most 300 characters, no control characters.
+pub fn check_topic(topic: &str) -> Result<(), ErrorInfo> {
+    if topic.chars().count() > MAX_TOPIC_CHARS || topic.chars().any(char::is_control) {
+        return Err(ErrorInfo::new(
+            ErrorCode::BadRequest,
+            format!("a topic is at most {MAX_TOPIC_CHARS} characters on one line"),
+        ));
+    }
+    Ok(())
+}
+
+/// Passwords that are long enough are still refused when everyone would guess them.
+const COMMON: &[&str] = &[
+    "1234567890",
+    "12345678910",
+    "123456789012",
+    "0123456789",
+    "qwertyuiop",
+    "password123",
+    "password1234",
+    "passwordpassword",
+    "iloveyou123",
+    "letmein1234",
+    "welcome123",
+    "changeme123",
+    "administrator",
+    "qwerty123456",
+    "1q2w3e4r5t",
+    "abcdefghij",
+];
+
+/// The password policy: 10 to 256 characters, not built from the username, not a single
+/// repeated character, not a well-known password.
+pub fn check_password(username: &str, password: &str) -> Result<(), ErrorInfo> {
+    let weak = |why: &str| ErrorInfo::new(ErrorCode::WeakPassword, format!("password {why}"));
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(weak(&format!(
+            "is too short: use at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(weak(&format!(
+            "is too long: at most {MAX_PASSWORD_BYTES} bytes"
+        )));
+    }
+    let lower = password.to_lowercase();
+    if !username.is_empty() && lower.contains(&username.to_lowercase()) {
+        return Err(weak("must not contain the username"));
+    }
+    let mut chars = password.chars();
+    if let Some(first) = chars.next() {
+        if chars.all(|c| c == first) {
+            return Err(weak("must not be one character repeated"));
+        }
+    }
+    if COMMON.contains(&lower.as_str()) {
+        return Err(weak("is one of the most common passwords"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        for ok in ["al", "alice", "Bob_2", "j.doe-x"] {
+            assert!(check_username(ok).is_ok(), "{ok}");
+        }
+        for bad in ["a", "1abc", "_x", "has space", "émile", "a/b", &"x".repeat(33)] {
+            let err = check_username(bad).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidName, "{bad}");
+        }
+    }
+
+    #[test]
+    fn room_names_are_normalized() {
+        assert_eq!(normalize_room("#Dev-Team").unwrap(), "dev-team");
+        assert_eq!(normalize_room("ops").unwrap(), "ops");
+        for bad in ["#", "", "a b", "x/y", &"r".repeat(33)] {
+            assert!(normalize_room(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn password_policy_gives_reasons() {
+        assert!(check_password("alice", "correct horse battery").is_ok());
+        let reason = |p: &str| check_password("alice", p).unwrap_err().message;
+        assert!(reason("short").contains("too short"));
+        assert!(reason("alice-is-great").contains("username"));
+        assert!(reason("aaaaaaaaaaaa").contains("repeated"));
+        assert!(reason("Password123").contains("common"));
+        assert!(reason(&"xy".repeat(200)).contains("too long"));
+    }
+
+    #[test]
+    fn display_and_topic() {
+        assert!(check_display("Alice Ångström").is_ok());
+        assert!(check_display("").is_err());
+        assert!(check_display("   ").is_err());
+        assert!(check_display("a\nb").is_err());
+        assert!(check_topic("release on friday").is_ok());
+        assert!(check_topic("two\nlines").is_err());
+    }
+}
