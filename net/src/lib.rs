@@ -5,9 +5,13 @@
 //! - [`protocol`]: the typed messages of the chat stream (requests, replies, events).
 //! - [`codec`]: length-prefixed postcard frames decoded from byte slices (no I/O, fuzzable).
 //! - [`framed`]: reading and writing those frames on QUIC streams.
+//! - [`beacon`]: encrypted, authenticated multicast datagrams (sans-I/O) and replay filtering.
+//! - [`discovery`]: the multicast socket that sends and receives beacons.
 //! - [`fingerprint`]: certificate fingerprints and pins in a human-checkable form.
 //! - [`tls`]: identities, TLS 1.3 configs, the fingerprint-pinning verifier.
+pub mod beacon;
 pub mod codec;
+pub mod discovery;
 pub mod fingerprint;
 pub mod framed;
 pub mod protocol;
