@@ -13,7 +13,7 @@ use lanchat_net::protocol::{
 };
 use lanchat_store as store;
 use lanchat_store::{ConvKind, Conversation, Store, StoreError, UserId};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::rules;
 use super::throttle::TokenBucket;
@@ -25,13 +25,22 @@ pub type Outbox = mpsc::Sender<ServerFrame>;
 /// Frames one session may have queued before it counts as not reading and is dropped.
 pub const OUTBOX_CAPACITY: usize = 4096;
 
+/// What the hub holds of one connection.
+#[derive(Debug)]
+pub struct SessionLink {
+    /// Frames for the connection to write.
+    pub outbox: Outbox,
+    /// Dropped when the hub ends the session, which tells the connection task to close.
+    pub alive: oneshot::Sender<()>,
+}
+
 #[derive(Debug)]
 struct Session {
     user: UserId,
     username: String,
     token_hash: [u8; 32],
     away: bool,
-    outbox: Outbox,
+    link: SessionLink,
     sends: TokenBucket,
 }
 
@@ -112,7 +121,7 @@ impl Hub {
         &mut self,
         user: UserId,
         token: [u8; 32],
-        outbox: Outbox,
+        link: SessionLink,
     ) -> Result<(SessionId, Reply), ErrorInfo> {
         let record = self
             .store
@@ -128,7 +137,7 @@ impl Hub {
                 username: record.username.clone(),
                 token_hash: *blake3::hash(&token).as_bytes(),
                 away: false,
-                outbox,
+                link,
                 sends: TokenBucket::for_messages(),
             },
         );
@@ -169,7 +178,7 @@ impl Hub {
     /// Tells every session the coordinator is going away.
     pub fn announce_shutdown(&mut self, reason: &str) {
         for session in self.sessions.values() {
-            let _ = session.outbox.try_send(ServerFrame::Event(Event::Shutdown {
+            let _ = session.link.outbox.try_send(ServerFrame::Event(Event::Shutdown {
                 reason: reason.to_string(),
             }));
         }
@@ -741,7 +750,7 @@ impl Hub {
         let mut stalled = Vec::new();
         for id in ids {
             if let Some(s) = self.sessions.get(id) {
-                if let Err(mpsc::error::TrySendError::Full(_)) = s.outbox.try_send(frame.clone())
+                if let Err(mpsc::error::TrySendError::Full(_)) = s.link.outbox.try_send(frame.clone())
                 {
                     stalled.push(*id);
                 }

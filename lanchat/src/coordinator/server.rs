@@ -1,0 +1,375 @@
+//! One task per QUIC connection: reads request frames, runs them against the hub, writes
+//! replies and pushed events. Authentication (which needs slow Argon2 work) happens here, off
+//! the hub's lock.
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use lanchat_net::framed::{read_frame, write_frame, FrameError};
+use lanchat_net::protocol::{
+    ClientFrame, ErrorCode, ErrorInfo, Reply, Request, ServerFrame, PROTOCOL_VERSION,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use super::auth::{self, LoginThrottle};
+use super::hub::{now_ms, Hub, SessionId, SessionLink, OUTBOX_CAPACITY};
+use super::rules;
+
+/// A session token unused for this long must be replaced by a password login.
+const SESSION_MAX_IDLE_MS: i64 = 30 * 24 * 3600 * 1000;
+/// A connection must open its chat stream and say hello within this time.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Application close code for a protocol violation.
+const CLOSE_PROTOCOL: u32 = 1;
+/// Application close code for a normal end (logout, shutdown).
+const CLOSE_NORMAL: u32 = 0;
+
+/// What every connection task shares.
+#[derive(Debug)]
+pub struct Shared {
+    /// The coordinator's state.
+    pub hub: Mutex<Hub>,
+    /// Failed-login counters.
+    pub throttle: Mutex<LoginThrottle>,
+    /// The coordinator's name (for Welcome).
+    pub name: String,
+}
+
+impl Shared {
+    /// The hub; a panic in another task must not take every later request down with it.
+    pub fn hub(&self) -> MutexGuard<'_, Hub> {
+        self.hub.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn throttle(&self) -> MutexGuard<'_, LoginThrottle> {
+        self.throttle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Runs `f` on the blocking pool (SQLite commits and Argon2 block).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ErrorInfo> + Send + 'static,
+) -> Result<T, ErrorInfo> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        tracing::error!("request task failed: {e}");
+        Err(ErrorInfo::new(ErrorCode::Internal, "internal error"))
+    })
+}
+
+struct Conn {
+    shared: Arc<Shared>,
+    remote: SocketAddr,
+    outbox: mpsc::Sender<ServerFrame>,
+    greeted: bool,
+    session: Option<SessionId>,
+    /// Set after the session is opened: fires when the hub drops the session.
+    evicted: Option<oneshot::Receiver<()>>,
+    closing: Option<(u32, &'static str)>,
+}
+
+/// Serves one incoming connection until it closes.
+pub async fn serve(shared: Arc<Shared>, incoming: quinn::Incoming) {
+    let connection = match incoming.await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::debug!("handshake failed: {e}");
+            return;
+        }
+    };
+    let remote = connection.remote_address();
+    let (send, mut recv) = match tokio::time::timeout(HELLO_TIMEOUT, connection.accept_bi()).await
+    {
+        Ok(Ok(streams)) => streams,
+        _ => {
+            connection.close(CLOSE_PROTOCOL.into(), b"no chat stream opened");
+            return;
+        }
+    };
+    let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
+    let writer = tokio::spawn(write_loop(send, frames));
+    let mut conn = Conn {
+        shared,
+        remote,
+        outbox,
+        greeted: false,
+        session: None,
+        evicted: None,
+        closing: None,
+    };
+    conn.read_loop(&mut recv).await;
+    if let Some(sid) = conn.session.take() {
+        let shared = conn.shared.clone();
+        let _ = blocking(move || {
+            shared.hub().close_session(sid);
+            Ok(())
+        })
+        .await;
+    }
+    let (code, reason) = conn.closing.unwrap_or((CLOSE_NORMAL, "bye"));
+    drop(conn);
+    // Let queued replies (such as the error that explains a close) reach the client.
+    let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
+    connection.close(code.into(), reason.as_bytes());
+}
+
+async fn write_loop(mut send: quinn::SendStream, mut frames: mpsc::Receiver<ServerFrame>) {
+    while let Some(frame) = frames.recv().await {
+        if let Err(e) = write_frame(&mut send, &frame).await {
+            tracing::debug!("write failed: {e}");
+            return;
+        }
+    }
+    let _ = send.finish();
+    let _ = send.stopped().await;
+}
+
+impl Conn {
+    async fn read_loop(&mut self, recv: &mut quinn::RecvStream) {
+        loop {
+            let next = match self.evicted.as_mut() {
+                Some(evicted) => tokio::select! {
+                    frame = read_frame::<ClientFrame>(recv) => frame,
+                    _ = evicted => {
+                        self.session = None;
+                        self.closing = Some((CLOSE_PROTOCOL, "not reading fast enough"));
+                        return;
+                    }
+                },
+                None => {
+                    let limit = if self.greeted {
+                        Duration::MAX
+                    } else {
+                        HELLO_TIMEOUT
+                    };
+                    match tokio::time::timeout(limit, read_frame::<ClientFrame>(recv)).await {
+                        Ok(frame) => frame,
+                        Err(_) => {
+                            self.closing = Some((CLOSE_PROTOCOL, "no login in time"));
+                            return;
+                        }
+                    }
+                }
+            };
+            let frame = match next {
+                Ok(Some(frame)) => frame,
+                Ok(None) => return,
+                Err(FrameError::Codec(e)) => {
+                    tracing::info!(remote = %self.remote, "malformed frame: {e}");
+                    let error = ErrorInfo::new(
+                        ErrorCode::BadRequest,
+                        format!("{e}; closing the connection"),
+                    );
+                    let _ = self.reply(0, Err(error)).await;
+                    self.closing = Some((CLOSE_PROTOCOL, "malformed frame"));
+                    return;
+                }
+                Err(e) => {
+                    tracing::debug!(remote = %self.remote, "connection ended: {e}");
+                    return;
+                }
+            };
+            let result = self.handle(frame.request).await;
+            if !self.reply(frame.id, result).await || self.closing.is_some() {
+                return;
+            }
+        }
+    }
+
+    async fn reply(&self, id: u64, result: Result<Reply, ErrorInfo>) -> bool {
+        self.outbox
+            .send(ServerFrame::Reply { id, result })
+            .await
+            .is_ok()
+    }
+
+    async fn handle(&mut self, request: Request) -> Result<Reply, ErrorInfo> {
+        if !self.greeted {
+            return self.hello(request);
+        }
+        match (request, self.session) {
+            (Request::Register { username, password }, None) => {
+                self.register(username, password).await
+            }
+            (Request::Login { username, password }, None) => self.login(username, password).await,
+            (Request::Resume { token }, None) => self.resume(token).await,
+            (_, None) => Err(ErrorInfo::new(
+                ErrorCode::NotAuthenticated,
+                "log in or register first",
+            )),
+            (Request::Logout, Some(sid)) => {
+                let shared = self.shared.clone();
+                blocking(move || {
+                    let mut hub = shared.hub();
+                    hub.forget_token(sid)?;
+                    hub.close_session(sid);
+                    Ok(())
+                })
+                .await?;
+                self.session = None;
+                self.evicted = None;
+                self.closing = Some((CLOSE_NORMAL, "logged out"));
+                Ok(Reply::Ok)
+            }
+            (Request::ChangePassword { old, new }, Some(sid)) => {
+                self.change_password(sid, old, new).await
+            }
+            (request, Some(sid)) => {
+                let shared = self.shared.clone();
+                blocking(move || shared.hub().handle(sid, request)).await
+            }
+        }
+    }
+
+    fn hello(&mut self, request: Request) -> Result<Reply, ErrorInfo> {
+        let Request::Hello { version, client } = request else {
+            self.closing = Some((CLOSE_PROTOCOL, "no hello"));
+            return Err(ErrorInfo::new(
+                ErrorCode::BadRequest,
+                "the first request must be Hello",
+            ));
+        };
+        if version != PROTOCOL_VERSION {
+            self.closing = Some((CLOSE_PROTOCOL, "protocol version mismatch"));
+            return Err(ErrorInfo::new(
+                ErrorCode::VersionMismatch,
+                format!(
+                    "this coordinator speaks lanchat protocol {PROTOCOL_VERSION}, the client \
+                     speaks {version}; update the older one"
+                ),
+            ));
+        }
+        tracing::debug!(remote = %self.remote, client, "hello");
+        self.greeted = true;
+        Ok(Reply::Welcome {
+            version: PROTOCOL_VERSION,
+            name: self.shared.name.clone(),
+        })
+    }
+
+    async fn register(&mut self, username: String, password: String) -> Result<Reply, ErrorInfo> {
+        rules::check_username(&username)?;
+        rules::check_password(&username, &password)?;
+        let shared = self.shared.clone();
+        let user = blocking(move || {
+            let hash = auth::hash_password(&password)
+                .map_err(|e| ErrorInfo::new(ErrorCode::Internal, e))?;
+            shared
+                .hub()
+                .store()
+                .create_user(&username, &username, &hash, now_ms())
+                .map_err(|e| match e {
+                    lanchat_store::StoreError::UsernameTaken => ErrorInfo::new(
+                        ErrorCode::UsernameTaken,
+                        format!("the username {username} is already taken"),
+                    ),
+                    other => other.into(),
+                })
+        })
+        .await?;
+        tracing::info!(user = %user.username, "registered");
+        self.open(user.id).await
+    }
+
+    async fn login(&mut self, username: String, password: String) -> Result<Reply, ErrorInfo> {
+        let shared = self.shared.clone();
+        let ip = self.remote.ip();
+        let name = username.clone();
+        let found = blocking(move || {
+            let allowed = shared.throttle().allowed(&name, ip, Instant::now());
+            let record = shared.hub().store().user_by_name(&name)?;
+            // Always run Argon2, so neither an unknown name nor throttling answers faster.
+            let (hash, user) = match &record {
+                Some((user, hash)) => (hash.as_str(), Some(user.id)),
+                None => (auth::dummy_hash(), None),
+            };
+            let good = auth::verify_password(&password, hash) && allowed;
+            if !good && allowed {
+                shared.throttle().failed(&name, ip, Instant::now());
+            }
+            Ok(user.filter(|_| good))
+        })
+        .await?;
+        match found {
+            Some(user) => self.open(user).await,
+            None => {
+                tracing::info!(remote = %self.remote, user = %username, "login refused");
+                Err(ErrorInfo::new(
+                    ErrorCode::AuthFailed,
+                    "invalid username or password (or too many attempts; wait a minute)",
+                ))
+            }
+        }
+    }
+
+    async fn resume(&mut self, token: [u8; 32]) -> Result<Reply, ErrorInfo> {
+        let shared = self.shared.clone();
+        let hash = *blake3::hash(&token).as_bytes();
+        let user = blocking(move || {
+            Ok(shared
+                .hub()
+                .store()
+                .session_user(&hash, now_ms(), SESSION_MAX_IDLE_MS)?)
+        })
+        .await?
+        .ok_or_else(|| {
+            ErrorInfo::new(
+                ErrorCode::SessionExpired,
+                "the session has expired; log in with your password",
+            )
+        })?;
+        self.attach(user, token).await
+    }
+
+    /// A new session token for `user`, then the session.
+    async fn open(&mut self, user: lanchat_store::UserId) -> Result<Reply, ErrorInfo> {
+        let mut token = [0u8; 32];
+        rand::fill(&mut token);
+        let shared = self.shared.clone();
+        let hash = *blake3::hash(&token).as_bytes();
+        blocking(move || Ok(shared.hub().store().create_session(user, &hash, now_ms())?)).await?;
+        self.attach(user, token).await
+    }
+
+    async fn attach(&mut self, user: lanchat_store::UserId, token: [u8; 32]) -> Result<Reply, ErrorInfo> {
+        let (alive, evicted) = oneshot::channel();
+        let link = SessionLink {
+            outbox: self.outbox.clone(),
+            alive,
+        };
+        let shared = self.shared.clone();
+        let (sid, reply) = blocking(move || shared.hub().open_session(user, token, link)).await?;
+        self.session = Some(sid);
+        self.evicted = Some(evicted);
+        Ok(reply)
+    }
+
+    async fn change_password(
+        &mut self,
+        sid: SessionId,
+        old: String,
+        new: String,
+    ) -> Result<Reply, ErrorInfo> {
+        let shared = self.shared.clone();
+        blocking(move || {
+            let (_, username) = shared
+                .hub()
+                .session_user(sid)
+                .ok_or_else(|| ErrorInfo::new(ErrorCode::NotAuthenticated, "session has ended"))?;
+            rules::check_password(&username, &new)?;
+            let stored = shared.hub().store().user_by_name(&username)?;
+            let Some((_, hash)) = stored else {
+                return Err(ErrorInfo::new(ErrorCode::NoSuchUser, "account no longer exists"));
+            };
+            if !auth::verify_password(&old, &hash) {
+                return Err(ErrorInfo::new(
+                    ErrorCode::AuthFailed,
+                    "the current password is wrong",
+                ));
+            }
+            let hash = auth::hash_password(&new).map_err(|e| ErrorInfo::new(ErrorCode::Internal, e))?;
+            shared.hub().reset_tokens(sid, &hash)?;
+            Ok(Reply::Ok)
+        })
+        .await
+    }
+}
