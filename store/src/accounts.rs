@@ -20,7 +20,9 @@ impl Store {
     /// nothing unread there.
     ///
     /// Fails with [`StoreError::UsernameTaken`] if the name exists in any
-    /// capitalisation.
+    /// capitalisation. Like all name comparisons here this uses SQLite's
+    /// `NOCASE`, which folds ASCII letters only; the coordinator is expected
+    /// to restrict usernames to ASCII.
     pub fn create_user(
         &mut self,
         username: &str,

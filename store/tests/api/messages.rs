@@ -83,6 +83,24 @@ fn append_to_missing_conversation_fails() {
 }
 
 #[test]
+fn failed_append_leaves_no_trace() {
+    let mut s = store();
+    let alice = user(&mut s, "alice", 0);
+    let g = s.general().unwrap().id;
+    // An unknown sender violates a foreign key after last_seq was bumped;
+    // the rollback must undo the bump.
+    assert!(matches!(
+        s.append_message(g, alice.id + 100, &cid(1), MessageKind::Text, "x", 1),
+        Err(StoreError::Sqlite(_))
+    ));
+    assert_eq!(s.general().unwrap().last_seq, 0);
+    let a = s
+        .append_message(g, alice.id, &cid(1), MessageKind::Text, "x", 2)
+        .unwrap();
+    assert_eq!(a.seq, 1);
+}
+
+#[test]
 fn stored_message_fields_round_trip() {
     let mut s = store();
     let alice = user(&mut s, "alice", 0);
