@@ -1,1 +1,45 @@
-pub fn placeholder() {}
+//! Persistence for the lanchat coordinator.
+//!
+//! Accounts, sessions, rooms, direct messages and message history live in a
+//! single SQLite file behind the domain API of [`Store`]; no SQL exists
+//! outside this crate. Callers pass the current time (`now_ms`, milliseconds
+//! since the Unix epoch) into every method that records one, which keeps the
+//! store deterministic under test.
+//!
+//! # Layout
+//!
+//! - `error`: [`StoreError`], the one error type.
+//! - `model`: the plain data types ([`User`], [`Conversation`], ...) and
+//!   their integer encoding in SQL.
+//! - `schema`: versioned migrations tracked by `PRAGMA user_version`.
+//! - `connection`: [`Store::open`] (pragmas, durability) and
+//!   [`Store::integrity_check`].
+//! - `accounts`, `sessions`: users and login sessions.
+//! - `conversations`: lookups shared by rooms and DMs, and a user's
+//!   conversation list with unread counts.
+//! - `rooms`, `dm`: named rooms (including the always-present `general`)
+//!   and two-person threads.
+//! - `members`: joining, leaving with owner succession, roles, read cursors
+//!   and muting.
+//! - `messages`: idempotent append and paging through history.
+//! - `search`: FTS5 full-text search restricted to the user's conversations.
+
+mod accounts;
+mod connection;
+mod conversations;
+mod dm;
+mod error;
+mod members;
+mod messages;
+mod model;
+mod rooms;
+mod schema;
+mod search;
+mod sessions;
+
+pub use connection::Store;
+pub use error::StoreError;
+pub use model::{
+    Appended, ConvId, ConvKind, ConvSummary, Conversation, MemberInfo, Membership, MessageKind,
+    Role, RoomListing, StoredMessage, User, UserId,
+};

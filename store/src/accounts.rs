@@ -1,0 +1,132 @@
+//! User accounts.
+
+use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+
+use crate::{Role, Store, StoreError, User, UserId};
+
+const USER_COLUMNS: &str = "id, username, display, created_ms";
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: row.get(0)?,
+        username: row.get(1)?,
+        display: row.get(2)?,
+        created_ms: row.get(3)?,
+    })
+}
+
+impl Store {
+    /// Creates an account and makes it a member of `general`, starting with
+    /// nothing unread there.
+    ///
+    /// Fails with [`StoreError::UsernameTaken`] if the name exists in any
+    /// capitalisation. Like all name comparisons here this uses SQLite's
+    /// `NOCASE`, which folds ASCII letters only; the coordinator is expected
+    /// to restrict usernames to ASCII.
+    pub fn create_user(
+        &mut self,
+        username: &str,
+        display: &str,
+        password_hash: &str,
+        now_ms: i64,
+    ) -> Result<User, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Checked up front (inside the write lock) rather than by decoding a
+        // constraint failure, which would not say which constraint fired.
+        let taken = tx
+            .query_row(
+                "SELECT 1 FROM users WHERE username = ?1",
+                [username],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if taken {
+            return Err(StoreError::UsernameTaken);
+        }
+        tx.execute(
+            "INSERT INTO users (username, display, password_hash, created_ms)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![username, display, password_hash, now_ms],
+        )?;
+        let id = tx.last_insert_rowid();
+        let joined = tx.execute(
+            "INSERT INTO members (conv_id, user_id, role, joined_ms, read_seq)
+             SELECT id, ?1, ?2, ?3, last_seq FROM conversations
+             WHERE kind = 0 AND name = 'general'",
+            params![id, Role::Member, now_ms],
+        )?;
+        if joined != 1 {
+            return Err(StoreError::Corrupt("room general is missing".into()));
+        }
+        tx.commit()?;
+        Ok(User {
+            id,
+            username: username.to_owned(),
+            display: display.to_owned(),
+            created_ms: now_ms,
+        })
+    }
+
+    /// Looks up an account by username, case-insensitively, together with
+    /// its password hash for login.
+    pub fn user_by_name(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
+        let found = self
+            .conn
+            .query_row(
+                &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?1"),
+                [username],
+                |row| Ok((user_from_row(row)?, row.get(4)?)),
+            )
+            .optional()?;
+        Ok(found)
+    }
+
+    /// Looks up an account by id.
+    pub fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        let found = self
+            .conn
+            .query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+                [id],
+                user_from_row,
+            )
+            .optional()?;
+        Ok(found)
+    }
+
+    /// All accounts, ordered by username (case-insensitively).
+    pub fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY username, id"
+        ))?;
+        let users = stmt
+            .query_map([], user_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(users)
+    }
+
+    /// Replaces a user's password hash. Existing sessions are untouched; see
+    /// [`Store::delete_sessions_of`].
+    pub fn set_password_hash(&mut self, user: UserId, hash: &str) -> Result<(), StoreError> {
+        self.update_user(
+            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+            user,
+            hash,
+        )
+    }
+
+    /// Replaces a user's display name.
+    pub fn set_display(&mut self, user: UserId, display: &str) -> Result<(), StoreError> {
+        self.update_user("UPDATE users SET display = ?2 WHERE id = ?1", user, display)
+    }
+
+    fn update_user(&mut self, sql: &str, user: UserId, value: &str) -> Result<(), StoreError> {
+        match self.conn.execute(sql, params![user, value])? {
+            0 => Err(StoreError::NoSuchUser),
+            _ => Ok(()),
+        }
+    }
+}

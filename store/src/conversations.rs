@@ -1,0 +1,79 @@
+//! Lookups shared by rooms and DMs, and a user's conversation list.
+
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use crate::{ConvId, ConvKind, ConvSummary, Conversation, Store, StoreError, UserId};
+
+/// Columns read by [`conv_from_row`], qualified with the alias `c`.
+pub(crate) const CONV_COLUMNS: &str = "c.id, c.kind, c.name, c.topic, c.last_seq, c.created_ms";
+
+pub(crate) fn conv_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
+    Ok(Conversation {
+        id: row.get(0)?,
+        kind: row.get(1)?,
+        name: row.get(2)?,
+        topic: row.get(3)?,
+        last_seq: row.get(4)?,
+        created_ms: row.get(5)?,
+    })
+}
+
+/// Loads one conversation; takes a plain connection so it also works inside
+/// a transaction (which derefs to one).
+pub(crate) fn load_conversation(
+    conn: &Connection,
+    id: ConvId,
+) -> Result<Option<Conversation>, StoreError> {
+    let conv = conn
+        .query_row(
+            &format!("SELECT {CONV_COLUMNS} FROM conversations c WHERE c.id = ?1"),
+            [id],
+            conv_from_row,
+        )
+        .optional()?;
+    Ok(conv)
+}
+
+impl Store {
+    /// Looks up a room or DM by id.
+    pub fn conversation(&self, id: ConvId) -> Result<Option<Conversation>, StoreError> {
+        load_conversation(&self.conn, id)
+    }
+
+    /// Every room and DM `user` currently belongs to, with read state.
+    ///
+    /// Rooms come first ordered by name, then DMs ordered by peer username.
+    pub fn conversations_of(&self, user: UserId) -> Result<Vec<ConvSummary>, StoreError> {
+        // For a DM the peer is whichever of the pair is not `user`; for notes
+        // to self both are `user`, which is the answer we want.
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {CONV_COLUMNS}, m.role, m.read_seq, m.muted, p.username
+             FROM members m
+             JOIN conversations c ON c.id = m.conv_id
+             LEFT JOIN users p
+               ON p.id = CASE WHEN c.dm_lo = ?1 THEN c.dm_hi ELSE c.dm_lo END
+             WHERE m.user_id = ?1
+             ORDER BY c.kind, COALESCE(p.username, c.name) COLLATE NOCASE, c.id"
+        ))?;
+        let summaries = stmt
+            .query_map([user], |row| {
+                let conv = conv_from_row(row)?;
+                let read_seq: u64 = row.get(7)?;
+                let peer: Option<String> = row.get(9)?;
+                Ok(ConvSummary {
+                    unread: conv.last_seq.saturating_sub(read_seq),
+                    peer: if conv.kind == ConvKind::Dm {
+                        peer
+                    } else {
+                        None
+                    },
+                    conv,
+                    role: row.get(6)?,
+                    read_seq,
+                    muted: row.get(8)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(summaries)
+    }
+}

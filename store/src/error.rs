@@ -1,0 +1,44 @@
+//! The single error type returned by every [`Store`](crate::Store) method.
+
+/// Everything that can go wrong in the store.
+///
+/// Domain conflicts (`UsernameTaken`, `RoomExists`, ...) are separate
+/// variants so the coordinator can turn them into user-facing replies without
+/// inspecting SQLite error codes.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite (or rusqlite's value conversion) failed; usually I/O, a full
+    /// disk, lock contention beyond the busy timeout, or a bug in this crate.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Another account already has this username, compared case-insensitively.
+    #[error("username is already taken")]
+    UsernameTaken,
+    /// Another room already has this name, compared case-insensitively.
+    #[error("a room with this name already exists")]
+    RoomExists,
+    /// The user is not a member of the conversation the operation needs
+    /// membership in.
+    #[error("not a member of this conversation")]
+    NotMember,
+    /// No conversation has the given id.
+    #[error("no such conversation")]
+    NoSuchConversation,
+    /// No user has the given id.
+    #[error("no such user")]
+    NoSuchUser,
+    /// The database file failed its integrity check, or an invariant the
+    /// schema guarantees (such as the `general` room existing) does not hold;
+    /// the text says what was found.
+    #[error("database is corrupt: {0}")]
+    Corrupt(String),
+    /// The file was written by a newer lanchat whose schema this build does
+    /// not understand; opening it anyway could silently damage it.
+    #[error("database schema version {found} is newer than supported version {supported}")]
+    SchemaTooNew {
+        /// The `user_version` found in the file.
+        found: i64,
+        /// The newest schema version this build can handle.
+        supported: i64,
+    },
+}

@@ -1,0 +1,90 @@
+use lanchat_store::{Role, StoreError};
+
+use crate::{store, user};
+
+#[test]
+fn create_and_look_up_user() {
+    let mut s = store();
+    let alice = s.create_user("Alice", "Alice A.", "h1", 100).unwrap();
+    assert_eq!(alice.username, "Alice");
+    assert_eq!(alice.display, "Alice A.");
+    assert_eq!(alice.created_ms, 100);
+
+    let (found, hash) = s.user_by_name("aLICE").unwrap().unwrap();
+    assert_eq!(found, alice);
+    assert_eq!(hash, "h1");
+    assert_eq!(s.user_by_id(alice.id).unwrap(), Some(alice.clone()));
+    assert_eq!(s.user_by_name("bob").unwrap(), None);
+    assert_eq!(s.user_by_id(alice.id + 100).unwrap(), None);
+}
+
+#[test]
+fn duplicate_username_is_rejected_case_insensitively() {
+    let mut s = store();
+    user(&mut s, "alice", 1);
+    assert!(matches!(
+        s.create_user("ALICE", "x", "h", 2),
+        Err(StoreError::UsernameTaken)
+    ));
+    assert!(matches!(
+        s.create_user("alice", "x", "h", 2),
+        Err(StoreError::UsernameTaken)
+    ));
+    assert_eq!(s.list_users().unwrap().len(), 1);
+    // The failed attempts must not have added stray members to general.
+    assert_eq!(s.member_ids(s.general().unwrap().id).unwrap().len(), 1);
+}
+
+#[test]
+fn list_users_is_ordered_by_username() {
+    let mut s = store();
+    for name in ["carol", "Bob", "alice"] {
+        user(&mut s, name, 1);
+    }
+    let names: Vec<_> = s
+        .list_users()
+        .unwrap()
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(names, ["alice", "Bob", "carol"]);
+}
+
+#[test]
+fn new_user_joins_general_with_nothing_unread() {
+    let mut s = store();
+    let alice = user(&mut s, "alice", 1);
+    let general = s.general().unwrap();
+    for n in 0..3 {
+        s.append_message(
+            general.id,
+            alice.id,
+            &[n; 16],
+            lanchat_store::MessageKind::Text,
+            "hi",
+            2,
+        )
+        .unwrap();
+    }
+    let bob = user(&mut s, "bob", 5);
+    let m = s.membership(general.id, bob.id).unwrap().unwrap();
+    assert_eq!(m.role, Role::Member);
+    assert_eq!(m.read_seq, 3);
+    assert_eq!(m.joined_ms, 5);
+    assert!(!m.muted);
+}
+
+#[test]
+fn update_password_and_display() {
+    let mut s = store();
+    let alice = user(&mut s, "alice", 1);
+    s.set_password_hash(alice.id, "new").unwrap();
+    s.set_display(alice.id, "Queen Alice").unwrap();
+    let (u, hash) = s.user_by_name("alice").unwrap().unwrap();
+    assert_eq!(hash, "new");
+    assert_eq!(u.display, "Queen Alice");
+    assert!(matches!(
+        s.set_display(alice.id + 1, "x"),
+        Err(StoreError::NoSuchUser)
+    ));
+}

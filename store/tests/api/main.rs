@@ -1,0 +1,25 @@
+//! Tests of the public `Store` API, one module per concept.
+
+mod accounts;
+mod messages;
+mod persistence;
+mod rooms;
+mod search;
+mod sessions;
+
+use lanchat_store::{Store, User};
+
+pub fn store() -> Store {
+    Store::open_in_memory().unwrap()
+}
+
+pub fn user(store: &mut Store, name: &str, now_ms: i64) -> User {
+    store
+        .create_user(name, &name.to_uppercase(), "hash", now_ms)
+        .unwrap()
+}
+
+/// A client id that differs per `n`.
+pub fn cid(n: u8) -> [u8; 16] {
+    [n; 16]
+}
