@@ -53,7 +53,10 @@ pub struct LoginThrottle {
 impl LoginThrottle {
     /// Whether an attempt for `username` from `addr` may be checked now.
     pub fn allowed(&mut self, username: &str, addr: IpAddr, now: Instant) -> bool {
-        let account = recent(self.accounts.entry(username.to_lowercase()).or_default(), now);
+        let account = recent(
+            self.accounts.entry(username.to_lowercase()).or_default(),
+            now,
+        );
         let address = recent(self.addresses.entry(addr).or_default(), now);
         account < ACCOUNT_FAILURES && address < ADDRESS_FAILURES
     }
@@ -106,7 +109,10 @@ mod tests {
             assert!(t.allowed("Alice", a, now));
             t.failed("alice", a, now);
         }
-        assert!(!t.allowed("ALICE", b, now), "account limit applies from any address");
+        assert!(
+            !t.allowed("ALICE", b, now),
+            "account limit applies from any address"
+        );
         assert!(t.allowed("bob", a, now));
         assert!(t.allowed("alice", a, now + WINDOW), "failures expire");
         for i in 0..ADDRESS_FAILURES {

@@ -62,22 +62,39 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Store failures reach the user as an internal error naming what failed; the hub keeps going.
-impl From<StoreError> for ErrorInfo {
+/// A refusal on its way to the user. Store failures become an internal error naming what
+/// failed; the hub keeps going.
+#[derive(Debug)]
+pub struct Refusal(pub ErrorInfo);
+
+impl From<ErrorInfo> for Refusal {
+    fn from(e: ErrorInfo) -> Self {
+        Refusal(e)
+    }
+}
+
+impl From<Refusal> for ErrorInfo {
+    fn from(r: Refusal) -> Self {
+        r.0
+    }
+}
+
+impl From<StoreError> for Refusal {
     fn from(e: StoreError) -> Self {
-        match e {
+        Refusal(match e {
             StoreError::UsernameTaken => {
                 ErrorInfo::new(ErrorCode::UsernameTaken, "that username is already taken")
             }
-            StoreError::RoomExists => {
-                ErrorInfo::new(ErrorCode::RoomExists, "a room with that name already exists")
-            }
+            StoreError::RoomExists => ErrorInfo::new(
+                ErrorCode::RoomExists,
+                "a room with that name already exists",
+            ),
             StoreError::NotMember => ErrorInfo::new(ErrorCode::NotMember, "not a member"),
             other => {
                 tracing::error!("storage error: {other}");
                 ErrorInfo::new(ErrorCode::Internal, format!("storage error: {other}"))
             }
-        }
+        })
     }
 }
 
@@ -89,8 +106,8 @@ fn role_out(role: store::Role) -> Role {
     }
 }
 
-fn err(code: ErrorCode, message: impl Into<String>) -> ErrorInfo {
-    ErrorInfo::new(code, message)
+fn err(code: ErrorCode, message: impl Into<String>) -> Refusal {
+    Refusal(ErrorInfo::new(code, message))
 }
 
 impl Hub {
@@ -122,7 +139,7 @@ impl Hub {
         user: UserId,
         token: [u8; 32],
         link: SessionLink,
-    ) -> Result<(SessionId, Reply), ErrorInfo> {
+    ) -> Result<(SessionId, Reply), Refusal> {
         let record = self
             .store
             .user_by_id(user)?
@@ -178,14 +195,17 @@ impl Hub {
     /// Tells every session the coordinator is going away.
     pub fn announce_shutdown(&mut self, reason: &str) {
         for session in self.sessions.values() {
-            let _ = session.link.outbox.try_send(ServerFrame::Event(Event::Shutdown {
-                reason: reason.to_string(),
-            }));
+            let _ = session
+                .link
+                .outbox
+                .try_send(ServerFrame::Event(Event::Shutdown {
+                    reason: reason.to_string(),
+                }));
         }
     }
 
     /// Runs one request of a logged-in session.
-    pub fn handle(&mut self, sid: SessionId, request: Request) -> Result<Reply, ErrorInfo> {
+    pub fn handle(&mut self, sid: SessionId, request: Request) -> Result<Reply, Refusal> {
         let Some(session) = self.sessions.get(&sid) else {
             return Err(err(ErrorCode::NotAuthenticated, "session has ended"));
         };
@@ -309,7 +329,7 @@ impl Hub {
     }
 
     /// Forgets a session's token (logout).
-    pub fn forget_token(&mut self, sid: SessionId) -> Result<(), ErrorInfo> {
+    pub fn forget_token(&mut self, sid: SessionId) -> Result<(), Refusal> {
         if let Some(s) = self.sessions.get(&sid) {
             let hash = s.token_hash;
             self.store.delete_session(&hash)?;
@@ -318,7 +338,7 @@ impl Hub {
     }
 
     /// After a password change: every other session's token stops working; this one's stays.
-    pub fn reset_tokens(&mut self, sid: SessionId, hash: &str) -> Result<(), ErrorInfo> {
+    pub fn reset_tokens(&mut self, sid: SessionId, hash: &str) -> Result<(), Refusal> {
         let Some(s) = self.sessions.get(&sid) else {
             return Err(err(ErrorCode::NotAuthenticated, "session has ended"));
         };
@@ -343,7 +363,7 @@ impl Hub {
         conv: ConvRef,
         id: MsgId,
         text: String,
-    ) -> Result<Reply, ErrorInfo> {
+    ) -> Result<Reply, Refusal> {
         if text.len() > MAX_TEXT_BYTES {
             return Err(err(
                 ErrorCode::TooLarge,
@@ -368,9 +388,14 @@ impl Hub {
             }
         }
         let (c, _) = self.resolve(me, &conv)?;
-        let appended =
-            self.store
-                .append_message(c.id, me, &id.0, store::MessageKind::Text, &text, now_ms())?;
+        let appended = self.store.append_message(
+            c.id,
+            me,
+            &id.0,
+            store::MessageKind::Text,
+            &text,
+            now_ms(),
+        )?;
         // The sender has seen what they wrote.
         self.store.mark_read(c.id, me, appended.seq)?;
         if !appended.duplicate {
@@ -384,7 +409,7 @@ impl Hub {
         })
     }
 
-    fn create_room(&mut self, me: UserId, name: &str) -> Result<Reply, ErrorInfo> {
+    fn create_room(&mut self, me: UserId, name: &str) -> Result<Reply, Refusal> {
         let name = rules::normalize_room(name)?;
         let room = self
             .store
@@ -394,7 +419,7 @@ impl Hub {
                     ErrorCode::RoomExists,
                     format!("#{name} already exists; /join #{name} instead"),
                 ),
-                other => other.into(),
+                other => Refusal::from(other),
             })?;
         let who = self.username(me)?;
         self.membership_event(&room, &who, MembershipChange::Joined, &[me])?;
@@ -402,7 +427,7 @@ impl Hub {
         Ok(Reply::Summaries(vec![self.summary(me, &room)?]))
     }
 
-    fn join_room(&mut self, me: UserId, name: &str) -> Result<Reply, ErrorInfo> {
+    fn join_room(&mut self, me: UserId, name: &str) -> Result<Reply, Refusal> {
         let room = self.room(name)?;
         if self.store.join(room.id, me, now_ms())? {
             let who = self.username(me)?;
@@ -412,7 +437,7 @@ impl Hub {
         Ok(Reply::Summaries(vec![self.summary(me, &room)?]))
     }
 
-    fn leave_room(&mut self, me: UserId, name: &str) -> Result<Reply, ErrorInfo> {
+    fn leave_room(&mut self, me: UserId, name: &str) -> Result<Reply, Refusal> {
         let room = self.room(name)?;
         if room.id == self.store.general()?.id {
             return Err(err(
@@ -435,7 +460,7 @@ impl Hub {
         Ok(Reply::Ok)
     }
 
-    fn set_topic(&mut self, me: UserId, name: &str, topic: String) -> Result<Reply, ErrorInfo> {
+    fn set_topic(&mut self, me: UserId, name: &str, topic: String) -> Result<Reply, Refusal> {
         rules::check_topic(&topic)?;
         let room = self.room(name)?;
         let mine = self
@@ -473,7 +498,7 @@ impl Hub {
         room: &Conversation,
         target: &str,
         verb: &str,
-    ) -> Result<(UserId, store::Role), ErrorInfo> {
+    ) -> Result<(UserId, store::Role), Refusal> {
         let mine = self
             .store
             .membership(room.id, me)?
@@ -497,7 +522,7 @@ impl Hub {
         Ok((user.id, theirs.role))
     }
 
-    fn kick(&mut self, me: UserId, name: &str, target: &str) -> Result<Reply, ErrorInfo> {
+    fn kick(&mut self, me: UserId, name: &str, target: &str) -> Result<Reply, Refusal> {
         let room = self.room(name)?;
         if room.id == self.store.general()?.id {
             return Err(err(
@@ -537,7 +562,7 @@ impl Hub {
         Ok(Reply::Ok)
     }
 
-    fn promote(&mut self, me: UserId, name: &str, target: &str) -> Result<Reply, ErrorInfo> {
+    fn promote(&mut self, me: UserId, name: &str, target: &str) -> Result<Reply, Refusal> {
         let room = self.room(name)?;
         let (user, role) = self.moderation(me, &room, target, "promote members")?;
         if role >= store::Role::Admin {
@@ -560,7 +585,7 @@ impl Hub {
     }
 
     /// A room by name, or a clear "no such room".
-    fn room(&self, name: &str) -> Result<Conversation, ErrorInfo> {
+    fn room(&self, name: &str) -> Result<Conversation, Refusal> {
         let name = rules::normalize_room(name)?;
         self.store
             .room_by_name(&name)?
@@ -572,7 +597,7 @@ impl Hub {
         &mut self,
         me: UserId,
         conv: &ConvRef,
-    ) -> Result<(Conversation, store::Membership), ErrorInfo> {
+    ) -> Result<(Conversation, store::Membership), Refusal> {
         let c = match conv {
             ConvRef::Room(name) => self.room(name)?,
             ConvRef::Dm(user) => {
@@ -591,7 +616,7 @@ impl Hub {
     }
 
     /// How user `viewer` names conversation `id`.
-    fn conv_ref(&self, id: store::ConvId, viewer: UserId) -> Result<ConvRef, ErrorInfo> {
+    fn conv_ref(&self, id: store::ConvId, viewer: UserId) -> Result<ConvRef, Refusal> {
         let c = self
             .store
             .conversation(id)?
@@ -599,7 +624,7 @@ impl Hub {
         self.conv_ref_of(&c, viewer)
     }
 
-    fn conv_ref_of(&self, c: &Conversation, viewer: UserId) -> Result<ConvRef, ErrorInfo> {
+    fn conv_ref_of(&self, c: &Conversation, viewer: UserId) -> Result<ConvRef, Refusal> {
         Ok(match c.kind {
             ConvKind::Room => ConvRef::Room(c.name.clone()),
             ConvKind::Dm => {
@@ -610,7 +635,7 @@ impl Hub {
         })
     }
 
-    fn username(&self, user: UserId) -> Result<String, ErrorInfo> {
+    fn username(&self, user: UserId) -> Result<String, Refusal> {
         Ok(self
             .store
             .user_by_id(user)?
@@ -618,7 +643,7 @@ impl Hub {
             .unwrap_or_else(|| format!("user{user}")))
     }
 
-    fn user_info(&self, user: UserId) -> Result<UserInfo, ErrorInfo> {
+    fn user_info(&self, user: UserId) -> Result<UserInfo, Refusal> {
         let u = self
             .store
             .user_by_id(user)?
@@ -630,7 +655,7 @@ impl Hub {
         })
     }
 
-    fn summaries(&self, user: UserId) -> Result<Vec<ConvSummary>, ErrorInfo> {
+    fn summaries(&self, user: UserId) -> Result<Vec<ConvSummary>, Refusal> {
         let mut out = Vec::new();
         for s in self.store.conversations_of(user)? {
             let conv = match (&s.conv.kind, &s.peer) {
@@ -649,7 +674,7 @@ impl Hub {
         Ok(out)
     }
 
-    fn summary(&self, user: UserId, c: &Conversation) -> Result<ConvSummary, ErrorInfo> {
+    fn summary(&self, user: UserId, c: &Conversation) -> Result<ConvSummary, Refusal> {
         let conv = self.conv_ref_of(c, user)?;
         self.summaries(user)?
             .into_iter()
@@ -657,7 +682,7 @@ impl Hub {
             .ok_or_else(|| not_member(&c.name))
     }
 
-    fn push_conv_state(&mut self, user: UserId, c: &Conversation) -> Result<(), ErrorInfo> {
+    fn push_conv_state(&mut self, user: UserId, c: &Conversation) -> Result<(), Refusal> {
         let summary = self.summary(user, c)?;
         self.push(user, ServerFrame::Event(Event::ConvState(summary)));
         Ok(())
@@ -674,7 +699,7 @@ impl Hub {
     }
 
     /// Stores a system line in `room` and delivers it.
-    fn system(&mut self, room: &Conversation, actor: UserId, text: String) -> Result<(), ErrorInfo> {
+    fn system(&mut self, room: &Conversation, actor: UserId, text: String) -> Result<(), Refusal> {
         let appended = self.store.append_message(
             room.id,
             actor,
@@ -687,7 +712,7 @@ impl Hub {
     }
 
     /// Delivers message `seq` of `c` to every online session of every member.
-    fn fan_out(&mut self, c: &Conversation, seq: u64) -> Result<(), ErrorInfo> {
+    fn fan_out(&mut self, c: &Conversation, seq: u64) -> Result<(), Refusal> {
         let Some(stored) = self
             .store
             .messages_after(c.id, seq.saturating_sub(1), 1)?
@@ -699,10 +724,8 @@ impl Hub {
         let members = self.store.member_ids(c.id)?;
         match c.kind {
             ConvKind::Room => {
-                let frame = ServerFrame::Event(Event::Message(chat(
-                    ConvRef::Room(c.name.clone()),
-                    stored,
-                )));
+                let frame =
+                    ServerFrame::Event(Event::Message(chat(ConvRef::Room(c.name.clone()), stored)));
                 for member in members {
                     self.push(member, frame.clone());
                 }
@@ -727,14 +750,18 @@ impl Hub {
         user: &str,
         change: MembershipChange,
         also: &[UserId],
-    ) -> Result<(), ErrorInfo> {
+    ) -> Result<(), Refusal> {
         let frame = ServerFrame::Event(Event::Membership {
             room: room.name.clone(),
             user: user.to_string(),
             change,
         });
         let mut targets = self.store.member_ids(room.id)?;
-        targets.extend(also.iter().copied().filter(|u| !targets.contains(u)));
+        for user in also {
+            if !targets.contains(user) {
+                targets.push(*user);
+            }
+        }
         for target in targets {
             self.push(target, frame.clone());
         }
@@ -750,7 +777,8 @@ impl Hub {
         let mut stalled = Vec::new();
         for id in ids {
             if let Some(s) = self.sessions.get(id) {
-                if let Err(mpsc::error::TrySendError::Full(_)) = s.link.outbox.try_send(frame.clone())
+                if let Err(mpsc::error::TrySendError::Full(_)) =
+                    s.link.outbox.try_send(frame.clone())
                 {
                     stalled.push(*id);
                 }
@@ -814,14 +842,14 @@ fn page(limit: u32) -> u32 {
     limit.clamp(1, MAX_HISTORY_PAGE)
 }
 
-fn not_member(room: &str) -> ErrorInfo {
+fn not_member(room: &str) -> Refusal {
     err(
         ErrorCode::NotMember,
         format!("you are not a member of #{room}; /join #{room} first"),
     )
 }
 
-fn no_such_user(name: &str) -> ErrorInfo {
+fn no_such_user(name: &str) -> Refusal {
     err(
         ErrorCode::NoSuchUser,
         format!("there is no user @{}", name.trim_start_matches('@')),

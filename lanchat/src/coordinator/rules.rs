@@ -143,7 +143,15 @@ mod tests {
         for ok in ["al", "alice", "Bob_2", "j.doe-x"] {
             assert!(check_username(ok).is_ok(), "{ok}");
         }
-        for bad in ["a", "1abc", "_x", "has space", "émile", "a/b", &"x".repeat(33)] {
+        for bad in [
+            "a",
+            "1abc",
+            "_x",
+            "has space",
+            "émile",
+            "a/b",
+            &"x".repeat(33),
+        ] {
             let err = check_username(bad).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidName, "{bad}");
         }

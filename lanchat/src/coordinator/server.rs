@@ -12,7 +12,7 @@ use lanchat_net::protocol::{
 use tokio::sync::{mpsc, oneshot};
 
 use super::auth::{self, LoginThrottle};
-use super::hub::{now_ms, Hub, SessionId, SessionLink, OUTBOX_CAPACITY};
+use super::hub::{now_ms, Hub, Refusal, SessionId, SessionLink, OUTBOX_CAPACITY};
 use super::rules;
 
 /// A session token unused for this long must be replaced by a password login.
@@ -48,12 +48,15 @@ impl Shared {
 
 /// Runs `f` on the blocking pool (SQLite commits and Argon2 block).
 async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ErrorInfo> + Send + 'static,
+    f: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
 ) -> Result<T, ErrorInfo> {
-    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
-        tracing::error!("request task failed: {e}");
-        Err(ErrorInfo::new(ErrorCode::Internal, "internal error"))
-    })
+    let result = tokio::task::spawn_blocking(f).await;
+    result
+        .map(|r| r.map_err(ErrorInfo::from))
+        .unwrap_or_else(|e| {
+            tracing::error!("request task failed: {e}");
+            Err(ErrorInfo::new(ErrorCode::Internal, "internal error"))
+        })
 }
 
 struct Conn {
@@ -77,8 +80,7 @@ pub async fn serve(shared: Arc<Shared>, incoming: quinn::Incoming) {
         }
     };
     let remote = connection.remote_address();
-    let (send, mut recv) = match tokio::time::timeout(HELLO_TIMEOUT, connection.accept_bi()).await
-    {
+    let (send, mut recv) = match tokio::time::timeout(HELLO_TIMEOUT, connection.accept_bi()).await {
         Ok(Ok(streams)) => streams,
         _ => {
             connection.close(CLOSE_PROTOCOL.into(), b"no chat stream opened");
@@ -252,7 +254,7 @@ impl Conn {
         let shared = self.shared.clone();
         let user = blocking(move || {
             let hash = auth::hash_password(&password)
-                .map_err(|e| ErrorInfo::new(ErrorCode::Internal, e))?;
+                .map_err(|e| Refusal(ErrorInfo::new(ErrorCode::Internal, e)))?;
             shared
                 .hub()
                 .store()
@@ -261,8 +263,9 @@ impl Conn {
                     lanchat_store::StoreError::UsernameTaken => ErrorInfo::new(
                         ErrorCode::UsernameTaken,
                         format!("the username {username} is already taken"),
-                    ),
-                    other => other.into(),
+                    )
+                    .into(),
+                    other => Refusal::from(other),
                 })
         })
         .await?;
@@ -330,7 +333,11 @@ impl Conn {
         self.attach(user, token).await
     }
 
-    async fn attach(&mut self, user: lanchat_store::UserId, token: [u8; 32]) -> Result<Reply, ErrorInfo> {
+    async fn attach(
+        &mut self,
+        user: lanchat_store::UserId,
+        token: [u8; 32],
+    ) -> Result<Reply, ErrorInfo> {
         let (alive, evicted) = oneshot::channel();
         let link = SessionLink {
             outbox: self.outbox.clone(),
@@ -351,22 +358,26 @@ impl Conn {
     ) -> Result<Reply, ErrorInfo> {
         let shared = self.shared.clone();
         blocking(move || {
-            let (_, username) = shared
-                .hub()
-                .session_user(sid)
-                .ok_or_else(|| ErrorInfo::new(ErrorCode::NotAuthenticated, "session has ended"))?;
+            let (_, username) = shared.hub().session_user(sid).ok_or_else(|| {
+                Refusal(ErrorInfo::new(
+                    ErrorCode::NotAuthenticated,
+                    "session has ended",
+                ))
+            })?;
             rules::check_password(&username, &new)?;
             let stored = shared.hub().store().user_by_name(&username)?;
             let Some((_, hash)) = stored else {
-                return Err(ErrorInfo::new(ErrorCode::NoSuchUser, "account no longer exists"));
+                return Err(
+                    ErrorInfo::new(ErrorCode::NoSuchUser, "account no longer exists").into(),
+                );
             };
             if !auth::verify_password(&old, &hash) {
-                return Err(ErrorInfo::new(
-                    ErrorCode::AuthFailed,
-                    "the current password is wrong",
-                ));
+                return Err(
+                    ErrorInfo::new(ErrorCode::AuthFailed, "the current password is wrong").into(),
+                );
             }
-            let hash = auth::hash_password(&new).map_err(|e| ErrorInfo::new(ErrorCode::Internal, e))?;
+            let hash = auth::hash_password(&new)
+                .map_err(|e| Refusal(ErrorInfo::new(ErrorCode::Internal, e)))?;
             shared.hub().reset_tokens(sid, &hash)?;
             Ok(Reply::Ok)
         })
