@@ -59,6 +59,11 @@ impl Pin {
         Pin(fp.0.to_vec())
     }
 
+    /// The pinned bytes (16 or 32).
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     /// Whether `fp` is the pinned certificate.
     pub fn matches(&self, fp: &Fingerprint) -> bool {
         fp.0.starts_with(&self.0)

@@ -9,7 +9,9 @@
 //! - [`discovery`]: the multicast socket that sends and receives beacons.
 //! - [`fingerprint`]: certificate fingerprints and pins in a human-checkable form.
 //! - [`tls`]: identities, TLS 1.3 configs, the fingerprint-pinning verifier.
+//! - [`client`]: the client engine (commands in, events out; owns runtime and sockets).
 pub mod beacon;
+pub mod client;
 pub mod codec;
 pub mod discovery;
 pub mod fingerprint;

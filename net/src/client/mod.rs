@@ -1,0 +1,382 @@
+//! The client engine: the one API every front end (terminal client, GUI, tests) drives.
+//!
+//! Commands go in and events come out over crossbeam channels; the async runtime, the QUIC
+//! connection and the multicast socket live on the engine's own thread, so a front end never
+//! blocks on the network and never touches a socket. The engine finds the coordinator (by
+//! multicast, or at a given address), pins its fingerprint, logs in, keeps the session, and
+//! after any interruption reconnects by itself and catches up without gaps or duplicates.
+//!
+//! # Layout
+//! - this file: configuration, [`Command`], [`Event`] and the [`Engine`] handle.
+//! - `runner`: the async loop (locate → connect → log in → serve → retry).
+//! - `locate`: choosing a coordinator from multicast announcements.
+//! - [`sequencer`]: exactly-once, in-order delivery per conversation.
+//! - [`known`]: the known-coordinators file (trust on first use).
+mod locate;
+mod runner;
+
+pub mod known;
+pub mod sequencer;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::discovery::DiscoveryConfig;
+use crate::fingerprint::{Fingerprint, Pin};
+use crate::protocol::{
+    ChatMessage, ConvRef, ConvSummary, ErrorCode, MemberInfo, MembershipChange, MsgId, RoomInfo,
+    UserInfo,
+};
+
+/// A coordinator given explicitly (no discovery needed).
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Its QUIC address.
+    pub addr: SocketAddr,
+    /// Its fingerprint.
+    pub pin: Pin,
+}
+
+/// How the engine finds and talks to the coordinator.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Where the known-coordinators file lives.
+    pub data_dir: PathBuf,
+    /// Multicast discovery (also hears presence announcements). Required unless `coordinator`
+    /// is given.
+    pub discovery: Option<DiscoveryConfig>,
+    /// Skip discovery and use this coordinator.
+    pub coordinator: Option<Target>,
+    /// Accept a coordinator whose fingerprint differs from the pinned one (and re-pin it).
+    pub accept_new_fingerprint: bool,
+    /// Shown in the coordinator's logs.
+    pub client_name: String,
+}
+
+/// What a front end asks the engine to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Create an account, then log in.
+    Register {
+        /// Username.
+        username: String,
+        /// Password.
+        password: String,
+    },
+    /// Log in.
+    Login {
+        /// Username.
+        username: String,
+        /// Password.
+        password: String,
+    },
+    /// Post a message (queued while disconnected, resent until acknowledged).
+    Send {
+        /// Where.
+        conv: ConvRef,
+        /// Text.
+        text: String,
+        /// Its id (see [`MsgId::random`]); [`Event::Sent`] carries it back.
+        id: MsgId,
+    },
+    /// Older messages: the `limit` newest before `before` (`None`: the newest).
+    History {
+        /// Which conversation.
+        conv: ConvRef,
+        /// Exclusive upper bound.
+        before: Option<u64>,
+        /// How many.
+        limit: u32,
+    },
+    /// Everything up to `seq` has been seen.
+    MarkRead {
+        /// Which conversation.
+        conv: ConvRef,
+        /// Up to here.
+        seq: u64,
+    },
+    /// Create a room (you become its owner).
+    CreateRoom(String),
+    /// Join a room.
+    JoinRoom(String),
+    /// Leave a room.
+    LeaveRoom(String),
+    /// List rooms.
+    ListRooms,
+    /// List a room's members.
+    Members(String),
+    /// Set a room's topic.
+    SetTopic {
+        /// Room.
+        room: String,
+        /// Topic.
+        topic: String,
+    },
+    /// Remove a member from a room.
+    Kick {
+        /// Room.
+        room: String,
+        /// Username.
+        user: String,
+    },
+    /// Make a member an admin.
+    Promote {
+        /// Room.
+        room: String,
+        /// Username.
+        user: String,
+    },
+    /// List users with presence.
+    Users,
+    /// Search history.
+    Search(String),
+    /// Change display name.
+    SetDisplay(String),
+    /// Change password.
+    ChangePassword {
+        /// Current password.
+        old: String,
+        /// New password.
+        new: String,
+    },
+    /// Away (true) or back (false).
+    SetAway(bool),
+    /// Mute or unmute a conversation.
+    SetMuted {
+        /// Which.
+        conv: ConvRef,
+        /// Muted?
+        muted: bool,
+    },
+    /// Unread counts of every conversation.
+    Summaries,
+    /// Trust this fingerprint for this coordinator name from now on (after
+    /// [`Event::FingerprintChanged`]).
+    AcceptFingerprint {
+        /// Coordinator name.
+        name: String,
+        /// The new fingerprint.
+        fingerprint: Fingerprint,
+    },
+    /// Log out (after everything sent before is acknowledged) and stop.
+    Logout,
+    /// Stop now without logging out.
+    Shutdown,
+}
+
+/// What the engine tells a front end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Looking for a coordinator on the LAN.
+    Discovering,
+    /// A coordinator was chosen.
+    CoordinatorFound {
+        /// Its name.
+        name: String,
+        /// Its QUIC address.
+        addr: SocketAddr,
+        /// Its fingerprint.
+        fingerprint: Fingerprint,
+        /// True when it was not pinned before (it will be after the handshake).
+        first_use: bool,
+    },
+    /// The coordinator presents a different fingerprint from the pinned one; not connecting.
+    FingerprintChanged {
+        /// Coordinator name.
+        name: String,
+        /// Pinned fingerprint (short form).
+        pinned: String,
+        /// Offered fingerprint.
+        offered: Fingerprint,
+    },
+    /// Connected and greeted (not logged in yet).
+    Connected {
+        /// Coordinator name.
+        name: String,
+        /// Its address.
+        addr: SocketAddr,
+    },
+    /// Logged in (also after every reconnect).
+    LoggedIn {
+        /// This user.
+        user: UserInfo,
+        /// Every conversation with its unread count.
+        conversations: Vec<ConvSummary>,
+        /// True when this is a reconnect of an earlier session.
+        resumed: bool,
+    },
+    /// A message, delivered once and in order per conversation.
+    Message {
+        /// The message.
+        message: ChatMessage,
+        /// True when it comes from catch-up (unread from before, or missed while away)
+        /// rather than live.
+        backlog: bool,
+    },
+    /// A sent message was stored by the coordinator.
+    Sent {
+        /// Where.
+        conv: ConvRef,
+        /// Its id.
+        id: MsgId,
+        /// Its seq.
+        seq: u64,
+    },
+    /// Answer to [`Command::History`] (oldest first).
+    History {
+        /// Which conversation.
+        conv: ConvRef,
+        /// The messages.
+        messages: Vec<ChatMessage>,
+    },
+    /// Answer to [`Command::ListRooms`].
+    Rooms(Vec<RoomInfo>),
+    /// Answer to [`Command::Members`].
+    Members {
+        /// Room.
+        room: String,
+        /// Members.
+        members: Vec<MemberInfo>,
+    },
+    /// Answer to [`Command::Users`].
+    Users(Vec<UserInfo>),
+    /// Answer to [`Command::Search`] (newest first).
+    SearchResults {
+        /// What was searched.
+        query: String,
+        /// What was found.
+        messages: Vec<ChatMessage>,
+    },
+    /// Answer to [`Command::Summaries`].
+    Summaries(Vec<ConvSummary>),
+    /// A room was created or joined by this user.
+    Joined(ConvSummary),
+    /// A user's presence or display name changed.
+    Presence(UserInfo),
+    /// Someone's membership of a room changed.
+    Membership {
+        /// Room.
+        room: String,
+        /// Whose.
+        user: String,
+        /// What changed.
+        change: MembershipChange,
+    },
+    /// A topic changed.
+    Topic {
+        /// Room.
+        room: String,
+        /// New topic.
+        topic: String,
+        /// Who.
+        by: String,
+    },
+    /// A read cursor or mute flag changed (possibly from another session of this user).
+    ConvState(ConvSummary),
+    /// A command without other output succeeded.
+    Done {
+        /// Which command.
+        command: String,
+    },
+    /// A command failed, or something went wrong; `message` says why.
+    Error {
+        /// The coordinator's error code, if it came from the coordinator.
+        code: Option<ErrorCode>,
+        /// What went wrong.
+        message: String,
+        /// Which command it answers, if any.
+        command: Option<String>,
+    },
+    /// The connection was lost; the engine retries by itself.
+    Disconnected {
+        /// Why.
+        reason: String,
+        /// When the next attempt starts.
+        retry_in_ms: u64,
+    },
+    /// Logged out.
+    LoggedOut,
+    /// The engine has stopped; no more events follow.
+    Stopped,
+}
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Neither discovery nor an explicit coordinator was configured.
+    #[error("no way to find a coordinator: enable discovery or give an address and fingerprint")]
+    NoCoordinator,
+    /// The async runtime could not start.
+    #[error("cannot start the engine runtime: {0}")]
+    Runtime(std::io::Error),
+    /// The multicast socket could not be set up.
+    #[error("cannot join the multicast group: {0}")]
+    Discovery(#[from] crate::discovery::DiscoveryError),
+    /// The known-coordinators file could not be read.
+    #[error("cannot read the known-coordinators file: {0}")]
+    Known(std::io::Error),
+    /// The engine thread died during start-up.
+    #[error("the engine thread stopped during start-up")]
+    Died,
+}
+
+/// A running engine. Dropping it stops the engine.
+#[derive(Debug)]
+pub struct Engine {
+    commands: Sender<Command>,
+    events: Receiver<Event>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Engine {
+    /// Starts the engine thread. Returns once the sockets are set up.
+    pub fn start(config: EngineConfig) -> Result<Engine, EngineError> {
+        if config.discovery.is_none() && config.coordinator.is_none() {
+            return Err(EngineError::NoCoordinator);
+        }
+        let (commands, command_rx) = crossbeam_channel::unbounded();
+        let (event_tx, events) = crossbeam_channel::unbounded();
+        let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
+        let thread = std::thread::Builder::new()
+            .name("lanchat-engine".into())
+            .spawn(move || runner::main(config, command_rx, event_tx, ready_tx))
+            .map_err(EngineError::Runtime)?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => Ok(Engine {
+                commands,
+                events,
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(EngineError::Died),
+        }
+    }
+
+    /// Queues a command.
+    pub fn send(&self, command: Command) {
+        // Fails only after the engine stopped, which the Stopped event already said.
+        let _ = self.commands.send(command);
+    }
+
+    /// A handle for sending commands from another thread.
+    pub fn commands(&self) -> Sender<Command> {
+        self.commands.clone()
+    }
+
+    /// The event stream.
+    pub fn events(&self) -> &Receiver<Event> {
+        &self.events
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Shutdown);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
