@@ -2,5 +2,9 @@
 //! client; the `lanchat` binary is a thin layer over them.
 //!
 //! # Layout
+//! - [`args`]: command-line flags.
 //! - [`coordinator`]: accounts, sessions, rooms, history and presence (`lanchat coordinator`).
+//! - [`cli`]: the terminal and bot client (`lanchat cli`).
+pub mod args;
+pub mod cli;
 pub mod coordinator;

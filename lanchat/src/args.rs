@@ -1,0 +1,113 @@
+//! Command-line flags shared by the subcommands.
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use lanchat_net::beacon::{RealmKey, DEFAULT_REALM};
+use lanchat_net::discovery::{DiscoveryConfig, DEFAULT_GROUP, DEFAULT_PORT, DEFAULT_TTL};
+use lanchat_net::fingerprint::Pin;
+
+/// lanchat: an office LAN messenger.
+#[derive(Debug, Parser)]
+#[command(name = "lanchat", version, about, long_about = None)]
+pub struct Cli {
+    /// What to run; without one, the desktop GUI opens.
+    #[command(subcommand)]
+    pub command: Option<Mode>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Mode {
+    /// Run a coordinator (accounts, history, presence) for the office, headless.
+    Coordinator(CoordinatorArgs),
+    /// Terminal client: commands on stdin, events on stdout (also the bot interface).
+    Cli(CliArgs),
+}
+
+/// Multicast discovery flags, common to every network command.
+#[derive(Debug, Clone, Args)]
+pub struct NetArgs {
+    /// IPv4 address of an interface to use for multicast (repeatable). Default: every IPv4
+    /// interface that is up.
+    #[arg(long = "iface", value_name = "ADDR")]
+    pub ifaces: Vec<Ipv4Addr>,
+    /// Multicast group.
+    #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_GROUP)]
+    pub group: Ipv4Addr,
+    /// Multicast UDP port.
+    #[arg(long = "mcast-port", value_name = "PORT", default_value_t = DEFAULT_PORT)]
+    pub mcast_port: u16,
+    /// Multicast TTL (1 = this subnet only; 0 = this host only).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TTL)]
+    pub ttl: u32,
+    /// Realm passphrase: only machines with the same realm can read and send announcements.
+    #[arg(long, value_name = "PASSPHRASE", env = "LANCHAT_REALM", default_value = DEFAULT_REALM, hide_env_values = true)]
+    pub realm: String,
+}
+
+impl NetArgs {
+    /// The discovery configuration these flags describe.
+    pub fn discovery(&self) -> DiscoveryConfig {
+        let mut cfg = DiscoveryConfig::new(RealmKey::from_passphrase(&self.realm));
+        cfg.group = self.group;
+        cfg.port = self.mcast_port;
+        cfg.ifaces = self.ifaces.clone();
+        cfg.ttl = self.ttl;
+        cfg
+    }
+}
+
+/// `lanchat coordinator`.
+#[derive(Debug, Args)]
+pub struct CoordinatorArgs {
+    /// Data directory (database and identity). Default: the platform data dir.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// QUIC address to listen on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:7117")]
+    pub listen: SocketAddr,
+    /// Name announced to clients (clients pin fingerprints by this name). Default: host name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Do not announce on multicast (clients then need --coordinator and --fingerprint).
+    #[arg(long)]
+    pub no_discovery: bool,
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// `lanchat cli`.
+#[derive(Debug, Args)]
+pub struct CliArgs {
+    /// Username (or LANCHAT_USER; asked for when neither is given).
+    #[arg(long, short, env = "LANCHAT_USER")]
+    pub user: Option<String>,
+    /// Create the account first.
+    #[arg(long)]
+    pub register: bool,
+    /// One JSON object per line for every event (the automation interface).
+    #[arg(long)]
+    pub json: bool,
+    /// Data directory (known coordinators). Default: the platform data dir.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Coordinator address, instead of discovery (needs --fingerprint).
+    #[arg(long, value_name = "ADDR:PORT", requires = "fingerprint")]
+    pub coordinator: Option<SocketAddr>,
+    /// The coordinator's fingerprint (as it prints at start).
+    #[arg(long, value_name = "FINGERPRINT", requires = "coordinator")]
+    pub fingerprint: Option<Pin>,
+    /// Accept a coordinator whose fingerprint changed since it was pinned.
+    #[arg(long)]
+    pub accept_new_fingerprint: bool,
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// The platform data directory for `what`, or `./lanchat-data/what` where there is none.
+pub fn default_data_dir(what: &str) -> PathBuf {
+    dirs::data_dir()
+        .map(|d| d.join("lanchat").join(what))
+        .unwrap_or_else(|| PathBuf::from("lanchat-data").join(what))
+}

@@ -1,0 +1,253 @@
+//! Turning a line typed into `lanchat cli` into what to do. Pure, so every command is tested.
+use lanchat_net::protocol::{ConvRef, MAX_HISTORY_PAGE};
+
+/// One line of input, understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Nothing (blank line).
+    Nothing,
+    /// Text for the current conversation.
+    Say(String),
+    /// `/msg @user text` or `/msg #room text`.
+    SayTo(ConvRef, String),
+    /// `/join #room`: join and switch to it.
+    Join(String),
+    /// `/create #room`: create, join and switch to it.
+    Create(String),
+    /// `/leave [#room]`.
+    Leave(Option<String>),
+    /// `/rooms`.
+    Rooms,
+    /// `/who` (everyone) or `/who #room` (members).
+    Who(Option<String>),
+    /// `/dm @user`: switch to a direct conversation.
+    Dm(String),
+    /// `/history [N]`.
+    History(u32),
+    /// `/search words`.
+    Search(String),
+    /// `/topic text`.
+    Topic(String),
+    /// `/kick @user`.
+    Kick(String),
+    /// `/promote @user`.
+    Promote(String),
+    /// `/nick name`.
+    Nick(String),
+    /// `/passwd OLD NEW`.
+    Passwd {
+        /// Current password.
+        old: String,
+        /// New password.
+        new: String,
+    },
+    /// `/mute` / `/unmute` the current conversation.
+    Mute(bool),
+    /// `/away` / `/back`.
+    Away(bool),
+    /// `/unread`.
+    Unread,
+    /// `/help`.
+    Help,
+    /// `/quit`.
+    Quit,
+    /// Not understood; says why.
+    Invalid(String),
+}
+
+/// The `/help` text.
+pub const HELP: &str = "\
+plain text              send to the current conversation
+/join #room             join a room and switch to it
+/create #room           create a room (you own it) and switch to it
+/leave [#room]          leave the current (or named) room
+/rooms                  list rooms with member counts
+/who [#room]            everyone with presence, or a room's members
+/msg @user text         direct message (also /msg #room text)
+/dm @user               switch to the direct conversation with a user
+/history [N]            show the last N messages here (default 20)
+/search words           search everything you can read
+/topic text             set the current room's topic
+/kick @user             remove a member (owner/admins)
+/promote @user          make a member an admin (owner/admins)
+/nick name              change your display name
+/passwd OLD NEW         change your password
+/mute, /unmute          mute or unmute the current conversation
+/away, /back            set yourself away or back
+/unread                 unread counts of every conversation
+/help                   this text
+/quit                   log out and exit (so does end of input)";
+
+fn word(rest: &str) -> Option<&str> {
+    let mut words = rest.split_whitespace();
+    let first = words.next()?;
+    words.next().is_none().then_some(first)
+}
+
+fn user(name: &str) -> String {
+    name.trim_start_matches('@').to_string()
+}
+
+fn room(name: &str) -> String {
+    name.trim_start_matches('#').to_string()
+}
+
+/// Parses one input line.
+pub fn parse(line: &str) -> Input {
+    let line = line.trim_end_matches(['\r', '\n']);
+    if line.trim().is_empty() {
+        return Input::Nothing;
+    }
+    // `//text` sends a line that starts with a slash.
+    if let Some(text) = line.strip_prefix("//") {
+        return Input::Say(format!("/{text}"));
+    }
+    let Some(command) = line.strip_prefix('/') else {
+        return Input::Say(line.to_string());
+    };
+    let (name, rest) = command
+        .split_once(char::is_whitespace)
+        .unwrap_or((command, ""));
+    let rest = rest.trim();
+    let usage = |u: &str| Input::Invalid(format!("usage: {u}"));
+    match name {
+        "join" | "j" => word(rest).map_or_else(|| usage("/join #room"), |r| Input::Join(room(r))),
+        "create" => word(rest).map_or_else(|| usage("/create #room"), |r| Input::Create(room(r))),
+        "leave" | "part" => match rest {
+            "" => Input::Leave(None),
+            r => word(r).map_or_else(|| usage("/leave [#room]"), |r| Input::Leave(Some(room(r)))),
+        },
+        "rooms" | "list" => Input::Rooms,
+        "who" | "users" => match rest {
+            "" => Input::Who(None),
+            r => word(r).map_or_else(|| usage("/who [#room]"), |r| Input::Who(Some(room(r)))),
+        },
+        "msg" | "m" => {
+            let Some((to, text)) = rest.split_once(char::is_whitespace) else {
+                return usage("/msg @user text");
+            };
+            let conv = if let Some(r) = to.strip_prefix('#') {
+                ConvRef::Room(r.to_lowercase())
+            } else {
+                ConvRef::Dm(user(to))
+            };
+            Input::SayTo(conv, text.trim_start().to_string())
+        }
+        "dm" | "query" => word(rest).map_or_else(|| usage("/dm @user"), |u| Input::Dm(user(u))),
+        "history" => match rest {
+            "" => Input::History(20),
+            n => match n.parse::<u32>() {
+                Ok(n) if (1..=MAX_HISTORY_PAGE).contains(&n) => Input::History(n),
+                _ => Input::Invalid(format!(
+                    "usage: /history [N] with N from 1 to {MAX_HISTORY_PAGE}"
+                )),
+            },
+        },
+        "search" => match rest {
+            "" => usage("/search words"),
+            q => Input::Search(q.to_string()),
+        },
+        "topic" => Input::Topic(rest.to_string()),
+        "kick" => word(rest).map_or_else(|| usage("/kick @user"), |u| Input::Kick(user(u))),
+        "promote" | "op" => {
+            word(rest).map_or_else(|| usage("/promote @user"), |u| Input::Promote(user(u)))
+        }
+        "nick" => match rest {
+            "" => usage("/nick name"),
+            n => Input::Nick(n.to_string()),
+        },
+        "passwd" | "password" => {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            match words.as_slice() {
+                [old, new] => Input::Passwd {
+                    old: old.to_string(),
+                    new: new.to_string(),
+                },
+                _ => usage("/passwd OLD NEW"),
+            }
+        }
+        "mute" => Input::Mute(true),
+        "unmute" => Input::Mute(false),
+        "away" => Input::Away(true),
+        "back" => Input::Away(false),
+        "unread" => Input::Unread,
+        "help" | "?" => Input::Help,
+        "quit" | "exit" => Input::Quit,
+        other => Input::Invalid(format!(
+            "unknown command /{other}; /help lists the commands"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_and_escaped_slash() {
+        assert_eq!(parse("hello there"), Input::Say("hello there".into()));
+        assert_eq!(
+            parse("//not a command"),
+            Input::Say("/not a command".into())
+        );
+        assert_eq!(parse("   "), Input::Nothing);
+    }
+
+    #[test]
+    fn commands() {
+        assert_eq!(parse("/join #Dev"), Input::Join("Dev".into()));
+        assert_eq!(parse("/create dev"), Input::Create("dev".into()));
+        assert_eq!(parse("/leave"), Input::Leave(None));
+        assert_eq!(parse("/leave #x"), Input::Leave(Some("x".into())));
+        assert_eq!(
+            parse("/msg @bob hi  there"),
+            Input::SayTo(ConvRef::Dm("bob".into()), "hi  there".into())
+        );
+        assert_eq!(
+            parse("/msg #Ops up"),
+            Input::SayTo(ConvRef::Room("ops".into()), "up".into())
+        );
+        assert_eq!(parse("/dm @bob"), Input::Dm("bob".into()));
+        assert_eq!(parse("/history"), Input::History(20));
+        assert_eq!(parse("/history 5"), Input::History(5));
+        assert_eq!(parse("/search a b"), Input::Search("a b".into()));
+        assert_eq!(parse("/topic new topic"), Input::Topic("new topic".into()));
+        assert_eq!(parse("/kick @x"), Input::Kick("x".into()));
+        assert_eq!(parse("/promote x"), Input::Promote("x".into()));
+        assert_eq!(parse("/nick Alice B"), Input::Nick("Alice B".into()));
+        assert_eq!(
+            parse("/passwd a b"),
+            Input::Passwd {
+                old: "a".into(),
+                new: "b".into()
+            }
+        );
+        assert_eq!(parse("/mute"), Input::Mute(true));
+        assert_eq!(parse("/unmute"), Input::Mute(false));
+        assert_eq!(parse("/away"), Input::Away(true));
+        assert_eq!(parse("/back"), Input::Away(false));
+        assert_eq!(parse("/unread"), Input::Unread);
+        assert_eq!(parse("/who"), Input::Who(None));
+        assert_eq!(parse("/who #dev"), Input::Who(Some("dev".into())));
+        assert_eq!(parse("/rooms"), Input::Rooms);
+        assert_eq!(parse("/help"), Input::Help);
+        assert_eq!(parse("/quit"), Input::Quit);
+    }
+
+    #[test]
+    fn mistakes_say_why() {
+        for (line, needle) in [
+            ("/frobnicate", "unknown command /frobnicate"),
+            ("/join", "usage: /join"),
+            ("/join a b", "usage: /join"),
+            ("/msg @bob", "usage: /msg"),
+            ("/history x", "usage: /history"),
+            ("/passwd onlyone", "usage: /passwd"),
+        ] {
+            match parse(line) {
+                Input::Invalid(why) => assert!(why.contains(needle), "{line}: {why}"),
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+    }
+}

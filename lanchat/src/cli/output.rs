@@ -1,0 +1,378 @@
+//! How engine events look on a terminal and as JSON lines. Pure functions of the event.
+//!
+//! The JSON form is the automation interface: one object per line, always with a `type`
+//! field; the README documents every type. Conversations are strings: `#room` or `@user`.
+use lanchat_net::client::Event;
+use lanchat_net::protocol::{
+    ChatMessage, ConvRef, ConvSummary, MemberInfo, MembershipChange, MessageKind, PresenceStatus,
+    Role, RoomInfo, UserInfo,
+};
+use serde_json::{json, Value};
+
+/// Local wall-clock time of a message, `HH:MM`.
+pub fn clock(ts_ms: i64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(ts_ms) {
+        chrono::LocalResult::Single(t) => t.format("%H:%M").to_string(),
+        _ => "--:--".to_string(),
+    }
+}
+
+fn status(s: PresenceStatus) -> &'static str {
+    match s {
+        PresenceStatus::Online => "online",
+        PresenceStatus::Away => "away",
+        PresenceStatus::Offline => "offline",
+    }
+}
+
+fn role(r: Role) -> &'static str {
+    match r {
+        Role::Member => "member",
+        Role::Admin => "admin",
+        Role::Owner => "owner",
+    }
+}
+
+fn message_json(m: &ChatMessage) -> Value {
+    json!({
+        "conv": m.conv.to_string(),
+        "seq": m.seq,
+        "id": m.id.to_string(),
+        "sender": m.sender,
+        "display": m.sender_display,
+        "ts_ms": m.ts_ms,
+        "kind": match m.kind { MessageKind::Text => "text", MessageKind::System => "system" },
+        "text": m.text,
+    })
+}
+
+fn summary_json(s: &ConvSummary) -> Value {
+    json!({
+        "conv": s.conv.to_string(),
+        "topic": s.topic,
+        "last_seq": s.last_seq,
+        "read_seq": s.read_seq,
+        "unread": s.unread(),
+        "muted": s.muted,
+        "role": role(s.role),
+    })
+}
+
+fn user_json(u: &UserInfo) -> Value {
+    json!({"user": u.username, "display": u.display, "status": status(u.status)})
+}
+
+fn room_json(r: &RoomInfo) -> Value {
+    json!({"name": format!("#{}", r.name), "topic": r.topic, "members": r.members})
+}
+
+fn member_json(m: &MemberInfo) -> Value {
+    json!({"user": m.username, "display": m.display, "role": role(m.role), "status": status(m.status)})
+}
+
+fn change_json(change: &MembershipChange) -> (&'static str, Option<&str>) {
+    match change {
+        MembershipChange::Joined => ("joined", None),
+        MembershipChange::Left => ("left", None),
+        MembershipChange::Kicked { by } => ("kicked", Some(by)),
+        MembershipChange::Promoted { by } => ("promoted", Some(by)),
+        MembershipChange::Owner => ("owner", None),
+    }
+}
+
+/// The JSON object for an event.
+pub fn event_json(event: &Event) -> Value {
+    match event {
+        Event::Discovering => json!({"type": "discovering"}),
+        Event::CoordinatorFound {
+            name,
+            addr,
+            fingerprint,
+            first_use,
+        } => json!({
+            "type": "coordinator", "name": name, "addr": addr.to_string(),
+            "fingerprint": fingerprint.short(), "first_use": first_use,
+        }),
+        Event::FingerprintChanged {
+            name,
+            pinned,
+            offered,
+        } => json!({
+            "type": "fingerprint_changed", "name": name, "pinned": pinned,
+            "offered": offered.short(),
+        }),
+        Event::Connected { name, addr } => {
+            json!({"type": "connected", "name": name, "addr": addr.to_string()})
+        }
+        Event::LoggedIn {
+            user,
+            conversations,
+            resumed,
+        } => json!({
+            "type": "ready", "user": user.username, "display": user.display,
+            "resumed": resumed,
+            "conversations": conversations.iter().map(summary_json).collect::<Vec<_>>(),
+        }),
+        Event::Message { message, backlog } => {
+            let mut v = message_json(message);
+            v["type"] = json!("message");
+            v["backlog"] = json!(backlog);
+            v
+        }
+        Event::Sent { conv, id, seq } => {
+            json!({"type": "ack", "conv": conv.to_string(), "id": id.to_string(), "seq": seq})
+        }
+        Event::History { conv, messages } => json!({
+            "type": "history", "conv": conv.to_string(),
+            "messages": messages.iter().map(message_json).collect::<Vec<_>>(),
+        }),
+        Event::Rooms(rooms) => {
+            json!({"type": "rooms", "rooms": rooms.iter().map(room_json).collect::<Vec<_>>()})
+        }
+        Event::Members { room, members } => json!({
+            "type": "members", "room": format!("#{room}"),
+            "members": members.iter().map(member_json).collect::<Vec<_>>(),
+        }),
+        Event::Users(users) => {
+            json!({"type": "users", "users": users.iter().map(user_json).collect::<Vec<_>>()})
+        }
+        Event::SearchResults { query, messages } => json!({
+            "type": "search", "query": query,
+            "messages": messages.iter().map(message_json).collect::<Vec<_>>(),
+        }),
+        Event::Summaries(list) => json!({
+            "type": "unread",
+            "conversations": list.iter().map(summary_json).collect::<Vec<_>>(),
+        }),
+        Event::Joined(s) => {
+            let mut v = summary_json(s);
+            v["type"] = json!("joined");
+            v
+        }
+        Event::Presence(u) => {
+            let mut v = user_json(u);
+            v["type"] = json!("presence");
+            v
+        }
+        Event::Membership { room, user, change } => {
+            let (change, by) = change_json(change);
+            json!({"type": "membership", "room": format!("#{room}"), "user": user,
+                   "change": change, "by": by})
+        }
+        Event::Topic { room, topic, by } => {
+            json!({"type": "topic", "room": format!("#{room}"), "topic": topic, "by": by})
+        }
+        Event::ConvState(s) => {
+            let mut v = summary_json(s);
+            v["type"] = json!("conv_state");
+            v
+        }
+        Event::Done { command } => json!({"type": "done", "command": command}),
+        Event::Error {
+            code,
+            message,
+            command,
+        } => json!({
+            "type": "error", "code": code.map(|c| format!("{c:?}")), "message": message,
+            "command": command,
+        }),
+        Event::Disconnected {
+            reason,
+            retry_in_ms,
+        } => {
+            json!({"type": "disconnected", "reason": reason, "retry_in_ms": retry_in_ms})
+        }
+        Event::LoggedOut => json!({"type": "logged_out"}),
+        Event::Stopped => json!({"type": "stopped"}),
+    }
+}
+
+fn message_line(m: &ChatMessage) -> String {
+    let when = clock(m.ts_ms);
+    match m.kind {
+        MessageKind::Text => format!("[{when}] {} <{}> {}", m.conv, m.sender_display, m.text),
+        MessageKind::System => format!("[{when}] {} * {}", m.conv, m.text),
+    }
+}
+
+fn summary_line(s: &ConvSummary) -> String {
+    let mut line = format!("  {:<24} {:>4} unread", s.conv.to_string(), s.unread());
+    if s.muted {
+        line.push_str("  (muted)");
+    }
+    line
+}
+
+/// Human-readable lines for an event (possibly none).
+pub fn event_lines(event: &Event) -> Vec<String> {
+    match event {
+        Event::Discovering => vec!["* looking for a coordinator on the LAN…".into()],
+        Event::CoordinatorFound {
+            name,
+            addr,
+            fingerprint,
+            first_use,
+        } => {
+            let mut lines = vec![format!("* found coordinator '{name}' at {addr}")];
+            if *first_use {
+                lines.push(format!(
+                    "* first contact: pinning its fingerprint {fingerprint} (check it with your admin)"
+                ));
+            }
+            lines
+        }
+        Event::FingerprintChanged { .. } | Event::Stopped => vec![],
+        Event::Connected { name, .. } => vec![format!("* connected to '{name}'")],
+        Event::LoggedIn {
+            user,
+            conversations,
+            resumed,
+        } => {
+            if *resumed {
+                return vec![format!("* reconnected as {}", user.username)];
+            }
+            let mut lines = vec![format!(
+                "* logged in as {} ({})",
+                user.username, user.display
+            )];
+            let unread: Vec<&ConvSummary> =
+                conversations.iter().filter(|s| s.unread() > 0).collect();
+            if !unread.is_empty() {
+                lines.push("* unread:".into());
+                lines.extend(unread.into_iter().map(summary_line));
+            }
+            lines
+        }
+        Event::Message { message, .. } => vec![message_line(message)],
+        Event::Sent { .. } => vec![],
+        Event::History { conv, messages } => {
+            let mut lines = vec![format!("* history of {conv}:")];
+            lines.extend(messages.iter().map(message_line));
+            lines
+        }
+        Event::Rooms(rooms) => {
+            let mut lines = vec!["* rooms:".to_string()];
+            lines.extend(
+                rooms
+                    .iter()
+                    .map(|r| format!("  #{:<20} {:>3} members  {}", r.name, r.members, r.topic)),
+            );
+            lines
+        }
+        Event::Members { room, members } => {
+            let mut lines = vec![format!("* members of #{room}:")];
+            lines.extend(members.iter().map(|m| {
+                format!(
+                    "  {:<20} {:<7} {}",
+                    m.username,
+                    role(m.role),
+                    status(m.status)
+                )
+            }));
+            lines
+        }
+        Event::Users(users) => {
+            let mut lines = vec!["* people:".to_string()];
+            lines.extend(
+                users
+                    .iter()
+                    .map(|u| format!("  {:<20} {:<8} {}", u.username, status(u.status), u.display)),
+            );
+            lines
+        }
+        Event::SearchResults { query, messages } => {
+            let mut lines = vec![format!("* {} result(s) for \"{query}\":", messages.len())];
+            lines.extend(messages.iter().map(message_line));
+            lines
+        }
+        Event::Summaries(list) => {
+            let mut lines = vec!["* unread:".to_string()];
+            lines.extend(list.iter().map(summary_line));
+            lines
+        }
+        Event::Joined(s) => {
+            let mut line = format!("* now in {}", s.conv);
+            if !s.topic.is_empty() {
+                line.push_str(&format!(" — {}", s.topic));
+            }
+            vec![line]
+        }
+        Event::Presence(u) => vec![format!("* {} is {}", u.username, status(u.status))],
+        // Membership changes also arrive as system lines in the room's history.
+        Event::Membership { .. } | Event::Topic { .. } | Event::ConvState(_) => vec![],
+        Event::Done { command } => vec![format!("* {command}: ok")],
+        Event::Error {
+            message, command, ..
+        } => vec![match command {
+            Some(c) => format!("! {c}: {message}"),
+            None => format!("! {message}"),
+        }],
+        Event::Disconnected {
+            reason,
+            retry_in_ms,
+        } => vec![format!(
+            "* disconnected ({reason}); retrying in {:.1} s",
+            *retry_in_ms as f64 / 1000.0
+        )],
+        Event::LoggedOut => vec!["* logged out".into()],
+    }
+}
+
+/// The conversation string form used in JSON (`#room` / `@user`).
+pub fn conv_name(conv: &ConvRef) -> String {
+    conv.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lanchat_net::protocol::MsgId;
+
+    fn msg() -> ChatMessage {
+        ChatMessage {
+            conv: ConvRef::Room("general".into()),
+            seq: 3,
+            id: MsgId([0xab; 16]),
+            sender: "alice".into(),
+            sender_display: "Alice".into(),
+            ts_ms: 0,
+            kind: MessageKind::Text,
+            text: "hi".into(),
+        }
+    }
+
+    #[test]
+    fn message_json_has_the_documented_fields() {
+        let v = event_json(&Event::Message {
+            message: msg(),
+            backlog: true,
+        });
+        assert_eq!(v["type"], "message");
+        assert_eq!(v["conv"], "#general");
+        assert_eq!(v["seq"], 3);
+        assert_eq!(v["id"], "ab".repeat(16));
+        assert_eq!(v["sender"], "alice");
+        assert_eq!(v["kind"], "text");
+        assert_eq!(v["backlog"], true);
+        let line = serde_json::to_string(&v).unwrap();
+        assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn human_lines() {
+        let lines = event_lines(&Event::Message {
+            message: msg(),
+            backlog: false,
+        });
+        assert!(lines[0].ends_with("#general <Alice> hi"), "{lines:?}");
+        let err = Event::Error {
+            code: None,
+            message: "there is no room #x".into(),
+            command: Some("join".into()),
+        };
+        assert_eq!(event_lines(&err), ["! join: there is no room #x"]);
+        let dm = ConvRef::Dm("bob".into());
+        assert_eq!(conv_name(&dm), "@bob");
+    }
+}
