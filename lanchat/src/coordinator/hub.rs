@@ -214,7 +214,10 @@ impl Hub {
             Request::Send { conv, id, text } => self.send(sid, me, conv, id, text),
             Request::After { conv, after, limit } => {
                 let (c, _) = self.resolve(me, &conv)?;
-                let messages = self.store.messages_after(c.id, after, page(limit))?;
+                let conv = self.conv_ref_of(&c, me)?;
+                let messages = self
+                    .store
+                    .messages_after(c.id, seq_arg(after), page(limit))?;
                 Ok(self.page_reply(conv, messages))
             }
             Request::Before {
@@ -223,12 +226,15 @@ impl Hub {
                 limit,
             } => {
                 let (c, _) = self.resolve(me, &conv)?;
-                let messages = self.store.messages_before(c.id, before, page(limit))?;
+                let conv = self.conv_ref_of(&c, me)?;
+                let messages = self
+                    .store
+                    .messages_before(c.id, seq_arg(before), page(limit))?;
                 Ok(self.page_reply(conv, messages))
             }
             Request::MarkRead { conv, seq } => {
                 let (c, _) = self.resolve(me, &conv)?;
-                self.store.mark_read(c.id, me, seq)?;
+                self.store.mark_read(c.id, me, seq_arg(seq))?;
                 self.push_conv_state(me, &c)?;
                 Ok(Reply::Ok)
             }
@@ -388,6 +394,8 @@ impl Hub {
             }
         }
         let (c, _) = self.resolve(me, &conv)?;
+        // Answer with the conversation's canonical name, as the pushed message carries it.
+        let conv = self.conv_ref_of(&c, me)?;
         let appended = self.store.append_message(
             c.id,
             me,
@@ -423,7 +431,7 @@ impl Hub {
             })?;
         let who = self.username(me)?;
         self.membership_event(&room, &who, MembershipChange::Joined, &[me])?;
-        self.system(&room, me, format!("{who} created #{name}"))?;
+        self.acted(&room, me, format!("{who} created #{name}"))?;
         Ok(Reply::Summaries(vec![self.summary(me, &room)?]))
     }
 
@@ -432,7 +440,7 @@ impl Hub {
         if self.store.join(room.id, me, now_ms())? {
             let who = self.username(me)?;
             self.membership_event(&room, &who, MembershipChange::Joined, &[])?;
-            self.system(&room, me, format!("{who} joined"))?;
+            self.acted(&room, me, format!("{who} joined"))?;
         }
         Ok(Reply::Summaries(vec![self.summary(me, &room)?]))
     }
@@ -487,7 +495,7 @@ impl Hub {
         for member in self.store.member_ids(room.id)? {
             self.push(member, event.clone());
         }
-        self.system(&room, me, format!("{who} set the topic: {topic}"))?;
+        self.acted(&room, me, format!("{who} set the topic: {topic}"))?;
         Ok(Reply::Ok)
     }
 
@@ -558,7 +566,7 @@ impl Hub {
             MembershipChange::Kicked { by: who.clone() },
             &[user],
         )?;
-        self.system(&room, me, format!("{whom} was removed by {who}"))?;
+        self.acted(&room, me, format!("{whom} was removed by {who}"))?;
         Ok(Reply::Ok)
     }
 
@@ -580,7 +588,7 @@ impl Hub {
             MembershipChange::Promoted { by: who.clone() },
             &[],
         )?;
-        self.system(&room, me, format!("{whom} was made an admin by {who}"))?;
+        self.acted(&room, me, format!("{whom} was made an admin by {who}"))?;
         Ok(Reply::Ok)
     }
 
@@ -698,8 +706,8 @@ impl Hub {
         }
     }
 
-    /// Stores a system line in `room` and delivers it.
-    fn system(&mut self, room: &Conversation, actor: UserId, text: String) -> Result<(), Refusal> {
+    /// Stores a system line in `room` and delivers it; returns its seq.
+    fn system(&mut self, room: &Conversation, actor: UserId, text: String) -> Result<u64, Refusal> {
         let appended = self.store.append_message(
             room.id,
             actor,
@@ -708,7 +716,16 @@ impl Hub {
             &text,
             now_ms(),
         )?;
-        self.fan_out(room, appended.seq)
+        self.fan_out(room, appended.seq)?;
+        Ok(appended.seq)
+    }
+
+    /// A system line about what `actor` (a member) just did: like their own messages, the
+    /// actor has seen it, so it does not count as unread for them.
+    fn acted(&mut self, room: &Conversation, actor: UserId, text: String) -> Result<(), Refusal> {
+        let seq = self.system(room, actor, text)?;
+        self.store.mark_read(room.id, actor, seq)?;
+        Ok(())
     }
 
     /// Delivers message `seq` of `c` to every online session of every member.
@@ -840,6 +857,12 @@ impl Hub {
 
 fn page(limit: u32) -> u32 {
     limit.clamp(1, MAX_HISTORY_PAGE)
+}
+
+/// A seq bound from the client as the store can take it: SQLite integers are i64, and
+/// `u64::MAX` ("the newest") would otherwise fail as a storage error.
+fn seq_arg(seq: u64) -> u64 {
+    seq.min(i64::MAX as u64)
 }
 
 fn not_member(room: &str) -> Refusal {
