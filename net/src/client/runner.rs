@@ -113,6 +113,11 @@ struct Runner {
     sequencer: Sequencer,
     presence: HashMap<String, (PresenceStatus, String)>,
     accepted: HashSet<(String, Fingerprint)>,
+    /// Coordinators (by announced id) that said they were shutting down: their last
+    /// announcements may still be in flight and must not lure us back.
+    retired: HashSet<u64>,
+    /// The coordinator of the current connection.
+    current_id: Option<u64>,
     warned: HashSet<(String, Fingerprint)>,
     next_id: u64,
 }
@@ -166,6 +171,8 @@ impl Runner {
             sequencer: Sequencer::default(),
             presence: HashMap::new(),
             accepted: HashSet::new(),
+            retired: HashSet::new(),
+            current_id: None,
             warned: HashSet::new(),
             next_id: 1,
         })
@@ -236,6 +243,11 @@ impl Runner {
     fn offline_command(&mut self, command: Option<Command>) -> bool {
         match command {
             None | Some(Command::Shutdown) => false,
+            // A login is under way (or will resume): do what was asked before, then log out.
+            Some(Command::Logout) if self.credentials.is_some() || self.token.is_some() => {
+                self.queued.push_back(Command::Logout);
+                true
+            }
             Some(Command::Logout) => {
                 if !self.unacked.is_empty() {
                     self.error(
@@ -317,6 +329,7 @@ impl Runner {
 
     /// Finds the coordinator (explicit or by multicast) and checks its pin. `None`: stop.
     async fn locate(&mut self) -> Option<(Target, String)> {
+        self.current_id = None;
         if let Some(target) = self.config.coordinator.clone() {
             return Some((target, "coordinator".to_string()));
         }
@@ -365,6 +378,7 @@ impl Runner {
                 first_use,
             });
             let name = a.name.clone();
+            self.current_id = Some(a.coordinator_id);
             let target = Target {
                 addr: candidate.addr,
                 pin: Pin::exact(fp),
@@ -405,6 +419,7 @@ impl Runner {
                                     a.name, a.protocol_version), None);
                             }
                         }
+                        BeaconKind::Announce(a) if self.retired.contains(&a.coordinator_id) => {}
                         BeaconKind::Announce(a) => {
                             heard.insert(a.coordinator_id, Candidate::new(a, from));
                             choose_at.get_or_insert(Instant::now() + COLLECT);
@@ -808,6 +823,7 @@ impl Runner {
             Push::ConvState(summary) => self.emit(Event::ConvState(summary)),
             Push::Shutdown { reason } => {
                 tracing::info!("coordinator shutting down: {reason}");
+                self.retired.extend(self.current_id);
             }
         }
         Ok(())

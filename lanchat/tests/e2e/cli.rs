@@ -1,0 +1,160 @@
+//! `lanchat cli --json` as a bot would drive it: lines in, JSON lines out.
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command as Process, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+pub struct Bot {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: mpsc::Receiver<Value>,
+    log: Vec<Value>,
+}
+
+impl Bot {
+    fn start(lan: &Lan, data: &std::path::Path, user: &str, register: bool) -> Bot {
+        let mut cmd = Process::new(bin());
+        cmd.args(["cli", "--json", "--user", user, "--data"])
+            .arg(data)
+            .args(lan.flags());
+        if register {
+            cmd.arg("--register");
+        }
+        Bot::spawn(cmd)
+    }
+
+    /// Runs a prepared `lanchat cli --json …` command.
+    pub fn spawn(mut cmd: Process) -> Bot {
+        cmd.env("LANCHAT_PASSWORD", PASSWORD)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = cmd.spawn().expect("start lanchat cli");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let line = line.expect("read");
+                let value: Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not one JSON object per line: {line:?}: {e}"));
+                if tx.send(value).is_err() {
+                    return;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Bot {
+            child,
+            stdin,
+            lines,
+            log: Vec::new(),
+        }
+    }
+
+    pub fn line(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{text}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    pub fn wait(&mut self, what: &str, pick: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            match self.lines.recv_timeout(PATIENCE) {
+                Ok(v) => {
+                    self.log.push(v.clone());
+                    if pick(&v) {
+                        return v;
+                    }
+                }
+                Err(_) => panic!("no {what}; saw {:#?}", self.log),
+            }
+        }
+    }
+
+    pub fn wait_type(&mut self, ty: &str) -> Value {
+        self.wait(ty, |v| v["type"] == ty)
+    }
+
+    /// Closes stdin and waits for a clean exit.
+    pub fn finish(mut self) -> std::process::ExitStatus {
+        drop(self.stdin.take());
+        self.wait_type("logged_out");
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(std::time::Instant::now() < deadline, "cli did not exit");
+            // Polling a process exit has no event to wait on; this only paces the poll.
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+#[test]
+fn json_bot_registers_talks_and_exits_cleanly() {
+    let (lan, _coord, dir) = office();
+    let mut alice = Bot::start(&lan, &dir.path().join("alice"), "alice", true);
+    let ready = alice.wait_type("ready");
+    assert_eq!(ready["user"], "alice");
+    assert_eq!(ready["conversations"][0]["conv"], "#general");
+    let mut bob = Client::register(&lan, "bob");
+
+    alice.line("hello from the bot");
+    let sending = alice.wait_type("sending");
+    let ack = alice.wait_type("ack");
+    assert_eq!(ack["id"], sending["id"]);
+    assert_eq!(ack["conv"], "#general");
+    let m = bob.wait_message("hello from the bot");
+    assert_eq!(ack["seq"], m.seq);
+
+    bob.say(&dm("alice"), "ping");
+    let dm = alice.wait("dm", |v| {
+        v["type"] == "message" && v["conv"] == "@bob" && v["text"] == "ping"
+    });
+    assert_eq!(dm["sender"], "bob");
+
+    alice.line("/create #bots");
+    let joined = alice.wait_type("joined");
+    assert_eq!(joined["conv"], "#bots");
+    assert_eq!(joined["role"], "owner");
+    alice.wait("switched", |v| {
+        v["type"] == "switched" && v["conv"] == "#bots"
+    });
+    alice.line("/frobnicate");
+    let err = alice.wait_type("error");
+    assert!(
+        err["message"].as_str().unwrap().contains("unknown command"),
+        "{err}"
+    );
+    alice.line("/join #nosuch");
+    let err = alice.wait_type("error");
+    assert_eq!(err["code"], "NoSuchRoom");
+    alice.line("/unread");
+    let unread = alice.wait_type("unread");
+    assert!(unread["conversations"].as_array().unwrap().len() >= 3);
+
+    let status = alice.finish();
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn wrong_password_exits_non_zero() {
+    let (lan, _coord, dir) = office();
+    let _alice = Client::register(&lan, "alice");
+    let out = Process::new(bin())
+        .args(["cli", "--json", "--user", "alice", "--data"])
+        .arg(dir.path().join("x"))
+        .args(lan.flags())
+        .env("LANCHAT_PASSWORD", "wrong password here")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"AuthFailed\""), "{text}");
+}

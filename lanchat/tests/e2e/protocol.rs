@@ -1,0 +1,145 @@
+//! A misbehaving client gets a clear error and is disconnected; everyone else is unaffected.
+use lanchat_net::codec;
+use lanchat_net::fingerprint::Pin;
+use lanchat_net::framed::{read_frame, write_frame};
+use lanchat_net::protocol::{
+    ClientFrame, ConvRef, ErrorCode, MsgId, Reply, Request, ServerFrame, PROTOCOL_VERSION,
+};
+
+use crate::support::*;
+
+struct Raw {
+    _endpoint: quinn::Endpoint,
+    connection: quinn::Connection,
+    send: quinn::SendStream,
+    recv: quinn::RecvStream,
+}
+
+async fn raw(coord: &CoordinatorProcess) -> Raw {
+    let pin: Pin = coord.fingerprint.parse().unwrap();
+    let endpoint = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
+    let config = lanchat_net::tls::client_config(pin).unwrap();
+    let connection = endpoint
+        .connect_with(config, coord.addr, "lanchat")
+        .unwrap()
+        .await
+        .unwrap();
+    let (send, recv) = connection.open_bi().await.unwrap();
+    Raw {
+        _endpoint: endpoint,
+        connection,
+        send,
+        recv,
+    }
+}
+
+impl Raw {
+    async fn ask(
+        &mut self,
+        id: u64,
+        request: Request,
+    ) -> Result<Reply, lanchat_net::protocol::ErrorInfo> {
+        write_frame(&mut self.send, &ClientFrame { id, request })
+            .await
+            .unwrap();
+        loop {
+            match read_frame::<ServerFrame>(&mut self.recv)
+                .await
+                .unwrap()
+                .expect("a reply")
+            {
+                ServerFrame::Reply { id: got, result } if got == id => return result,
+                _ => continue,
+            }
+        }
+    }
+
+    async fn reply_to_garbage(&mut self, bytes: &[u8]) -> lanchat_net::protocol::ErrorInfo {
+        self.send.write_all(bytes).await.unwrap();
+        match read_frame::<ServerFrame>(&mut self.recv).await.unwrap() {
+            Some(ServerFrame::Reply { result: Err(e), .. }) => e,
+            other => panic!("expected an error reply, got {other:?}"),
+        }
+    }
+
+    async fn closed(&self) -> String {
+        self.connection.closed().await.to_string()
+    }
+}
+
+fn hello() -> Request {
+    Request::Hello {
+        version: PROTOCOL_VERSION,
+        client: "raw".into(),
+    }
+}
+
+#[test]
+fn misbehaving_clients_are_refused_and_disconnected_without_harm() {
+    let (lan, coord, _dir) = office();
+    let mut alice = Client::register(&lan, "alice");
+    let mut bob = Client::register(&lan, "bob");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        // A newer client: a clear version error naming both versions, then closed.
+        let mut c = raw(&coord).await;
+        let err = c
+            .ask(
+                1,
+                Request::Hello {
+                    version: PROTOCOL_VERSION + 1,
+                    client: "future".into(),
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::VersionMismatch);
+        assert!(
+            err.message
+                .contains(&format!("protocol {PROTOCOL_VERSION}")),
+            "{}",
+            err.message
+        );
+        assert!(c.closed().await.contains("protocol version mismatch"));
+
+        // Anything before Hello.
+        let mut c = raw(&coord).await;
+        let err = c.ask(1, Request::Users).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::BadRequest);
+
+        // Not logged in.
+        let mut c = raw(&coord).await;
+        assert!(matches!(c.ask(1, hello()).await, Ok(Reply::Welcome { .. })));
+        let err = c
+            .ask(
+                2,
+                Request::Send {
+                    conv: ConvRef::Room("general".into()),
+                    id: MsgId([1; 16]),
+                    text: "x".into(),
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::NotAuthenticated);
+
+        // Garbage body.
+        let mut c = raw(&coord).await;
+        assert!(matches!(c.ask(1, hello()).await, Ok(Reply::Welcome { .. })));
+        let err = c
+            .reply_to_garbage(&[0, 0, 0, 4, 0xff, 0xff, 0xff, 0xff])
+            .await;
+        assert_eq!(err.code, ErrorCode::BadRequest);
+        assert!(err.message.contains("malformed"), "{}", err.message);
+        assert!(c.closed().await.contains("malformed frame"));
+
+        // A length prefix claiming 4 GiB is refused before anything is allocated.
+        let mut c = raw(&coord).await;
+        let err = c.reply_to_garbage(&[0xff, 0xff, 0xff, 0xff]).await;
+        assert!(err.message.contains("exceeds the limit"), "{}", err.message);
+        let _ = codec::MAX_FRAME_LEN;
+    });
+    // Everyone else carries on.
+    alice.say_acked(&general(), "still fine");
+    bob.wait_message("still fine");
+}

@@ -1,0 +1,316 @@
+//! Test harness. Network safety: every socket here is on 127.0.0.1; multicast is joined and
+//! sent only on the loopback interface with TTL 0, on a random port with a random realm, so
+//! concurrent tests cannot hear each other and nothing leaves the machine.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::RecvTimeoutError;
+use lanchat_net::beacon::RealmKey;
+use lanchat_net::client::{Command, Engine, EngineConfig, Event};
+use lanchat_net::discovery::DiscoveryConfig;
+use lanchat_net::protocol::{ChatMessage, ConvRef, MsgId};
+
+/// Upper bound on waiting for one expected event: a failure guard, not a timing assumption.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+/// A password that satisfies the policy.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A private multicast "LAN" on loopback.
+#[derive(Debug, Clone)]
+pub struct Lan {
+    pub port: u16,
+    pub realm: String,
+}
+
+impl Lan {
+    pub fn new() -> Self {
+        Lan {
+            port: 20_000 + (rand::random::<u16>() % 40_000),
+            realm: format!("test-realm-{}", rand::random::<u64>()),
+        }
+    }
+
+    /// Flags for the `lanchat` binary.
+    pub fn flags(&self) -> Vec<String> {
+        vec![
+            "--iface".into(),
+            "127.0.0.1".into(),
+            "--ttl".into(),
+            "0".into(),
+            "--mcast-port".into(),
+            self.port.to_string(),
+            "--realm".into(),
+            self.realm.clone(),
+        ]
+    }
+
+    /// Discovery for an in-process engine.
+    pub fn discovery(&self) -> DiscoveryConfig {
+        let mut cfg = DiscoveryConfig::new(RealmKey::from_passphrase(&self.realm));
+        cfg.ifaces = vec![Ipv4Addr::LOCALHOST];
+        cfg.ttl = 0;
+        cfg.port = self.port;
+        cfg
+    }
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_lanchat")
+}
+
+/// A `lanchat coordinator` process.
+pub struct CoordinatorProcess {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub fingerprint: String,
+    pub data: PathBuf,
+    pub lan: Lan,
+    pub name: String,
+}
+
+impl CoordinatorProcess {
+    pub fn start(lan: &Lan, data: &Path, name: &str) -> Self {
+        Self::start_with(lan, data, name, &[])
+    }
+
+    pub fn start_with(lan: &Lan, data: &Path, name: &str, extra: &[&str]) -> Self {
+        let mut child = Process::new(bin())
+            .arg("coordinator")
+            .arg("--data")
+            .arg(data)
+            .args(["--listen", "127.0.0.1:0", "--name", name])
+            .args(lan.flags())
+            .args(extra)
+            .env("LANCHAT_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start coordinator");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut addr = None;
+        let mut fingerprint = None;
+        while addr.is_none() || fingerprint.is_none() {
+            let line = lines
+                .next()
+                .expect("coordinator exited before printing its address")
+                .expect("read coordinator output");
+            if let Some(rest) = line.split(" listening on ").nth(1) {
+                addr = Some(rest.trim().parse().expect("address"));
+            } else if let Some(rest) = line.strip_prefix("full fingerprint: ") {
+                fingerprint = Some(rest.trim().to_string());
+            }
+        }
+        // Keep draining stdout so the process never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        CoordinatorProcess {
+            child,
+            addr: addr.expect("address"),
+            fingerprint: fingerprint.expect("fingerprint"),
+            data: data.to_path_buf(),
+            lan: lan.clone(),
+            name: name.to_string(),
+        }
+    }
+
+    /// Graceful stop (SIGTERM), waiting for the exit status.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let _ = Process::new("kill").args(["-TERM", &pid]).status();
+        self.child.wait().expect("wait for coordinator")
+    }
+
+    /// Stop and start again on the same data directory (and a new port).
+    pub fn restart(mut self) -> Self {
+        let status = self.stop();
+        assert!(status.success(), "coordinator exited with {status}");
+        Self::start(&self.lan, &self.data, &self.name)
+    }
+}
+
+impl Drop for CoordinatorProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An in-process client engine with a log of what it saw.
+pub struct Client {
+    pub engine: Engine,
+    pub name: String,
+    pub seen: Vec<Event>,
+    pub data: tempfile::TempDir,
+}
+
+impl Client {
+    /// Starts an engine that discovers the coordinator on `lan`.
+    pub fn start(lan: &Lan, name: &str) -> Self {
+        Self::start_in(lan, name, tempfile::tempdir().expect("tempdir"))
+    }
+
+    pub fn start_in(lan: &Lan, name: &str, data: tempfile::TempDir) -> Self {
+        Self::start_config(name, data, |dir| EngineConfig {
+            data_dir: dir.to_path_buf(),
+            discovery: Some(lan.discovery()),
+            coordinator: None,
+            accept_new_fingerprint: false,
+            client_name: format!("test-{name}"),
+        })
+    }
+
+    pub fn start_config(
+        name: &str,
+        data: tempfile::TempDir,
+        config: impl FnOnce(&Path) -> EngineConfig,
+    ) -> Self {
+        let engine = Engine::start(config(data.path())).expect("engine starts");
+        Client {
+            engine,
+            name: name.to_string(),
+            seen: Vec::new(),
+            data,
+        }
+    }
+
+    /// Registers and waits until logged in.
+    pub fn register(lan: &Lan, name: &str) -> Self {
+        let mut c = Self::start(lan, name);
+        c.engine.send(Command::Register {
+            username: name.into(),
+            password: PASSWORD.into(),
+        });
+        c.ready();
+        c
+    }
+
+    /// Logs in and waits until logged in; returns the conversations it reported.
+    pub fn login(lan: &Lan, name: &str) -> (Self, Vec<lanchat_net::protocol::ConvSummary>) {
+        let mut c = Self::start(lan, name);
+        c.engine.send(Command::Login {
+            username: name.into(),
+            password: PASSWORD.into(),
+        });
+        let convs = c.wait("login", |e| match e {
+            Event::LoggedIn { conversations, .. } => Some(conversations.clone()),
+            _ => None,
+        });
+        (c, convs)
+    }
+
+    pub fn ready(&mut self) {
+        self.wait("logged in", |e| {
+            matches!(e, Event::LoggedIn { .. }).then_some(())
+        });
+    }
+
+    pub fn send(&self, command: Command) {
+        self.engine.send(command);
+    }
+
+    /// Sends text and returns its id.
+    pub fn say(&self, conv: &ConvRef, text: &str) -> MsgId {
+        let id = MsgId::random();
+        self.engine.send(Command::Send {
+            conv: conv.clone(),
+            text: text.into(),
+            id,
+        });
+        id
+    }
+
+    /// Sends text and waits for the coordinator's acknowledgement; returns the seq.
+    pub fn say_acked(&mut self, conv: &ConvRef, text: &str) -> u64 {
+        let id = self.say(conv, text);
+        self.wait("ack", |e| match e {
+            Event::Sent { id: acked, seq, .. } if *acked == id => Some(*seq),
+            _ => None,
+        })
+    }
+
+    /// Waits for the first event `pick` accepts; panics with what was seen after PATIENCE.
+    pub fn wait<T>(&mut self, what: &str, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.engine.events().recv_timeout(left) {
+                Ok(event) => {
+                    let picked = pick(&event);
+                    self.seen.push(event);
+                    if let Some(v) = picked {
+                        return v;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "{}: no '{what}' within {PATIENCE:?}; last events: {:#?}",
+                    self.name,
+                    self.seen.iter().rev().take(15).collect::<Vec<_>>()
+                ),
+                Err(RecvTimeoutError::Disconnected) => panic!(
+                    "{}: engine stopped while waiting for '{what}'; last events: {:#?}",
+                    self.name,
+                    self.seen.iter().rev().take(15).collect::<Vec<_>>()
+                ),
+            }
+        }
+    }
+
+    /// Waits for a text message whose text matches.
+    pub fn wait_message(&mut self, text: &str) -> ChatMessage {
+        self.wait(&format!("message {text:?}"), |e| match e {
+            Event::Message { message, .. } if message.text == text => Some(message.clone()),
+            _ => None,
+        })
+    }
+
+    /// Waits for an error answering `command`; returns its message.
+    pub fn wait_error(
+        &mut self,
+        command: &str,
+    ) -> (Option<lanchat_net::protocol::ErrorCode>, String) {
+        self.wait(&format!("error for {command}"), |e| match e {
+            Event::Error {
+                code,
+                message,
+                command: Some(c),
+            } if c == command => Some((*code, message.clone())),
+            _ => None,
+        })
+    }
+
+    /// Every message delivered so far (from the log).
+    pub fn messages(&self) -> Vec<ChatMessage> {
+        self.seen
+            .iter()
+            .filter_map(|e| match e {
+                Event::Message { message, .. } => Some(message.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+pub fn general() -> ConvRef {
+    ConvRef::Room("general".into())
+}
+
+pub fn room(name: &str) -> ConvRef {
+    ConvRef::Room(name.into())
+}
+
+pub fn dm(user: &str) -> ConvRef {
+    ConvRef::Dm(user.into())
+}
+
+/// A coordinator on a fresh LAN with a fresh data directory.
+pub fn office() -> (Lan, CoordinatorProcess, tempfile::TempDir) {
+    let lan = Lan::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let coordinator = CoordinatorProcess::start(&lan, &dir.path().join("coord"), "test-office");
+    (lan, coordinator, dir)
+}
