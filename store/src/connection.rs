@@ -94,6 +94,6 @@ mod tests {
         assert_eq!(pragma("synchronous"), "Integer(2)");
         assert_eq!(pragma("foreign_keys"), "Integer(1)");
         assert_eq!(pragma("busy_timeout"), "Integer(5000)");
-        assert_eq!(pragma("user_version"), "Integer(1)");
+        assert_eq!(pragma("user_version"), "Integer(2)");
     }
 }

@@ -27,6 +27,17 @@ pub enum StoreError {
     /// No user has the given id.
     #[error("no such user")]
     NoSuchUser,
+    /// [`Store::append_message`](crate::Store::append_message) was given
+    /// [`MessageKind::File`](crate::MessageKind::File); a File message
+    /// without its files row would have nothing to download, so those go
+    /// through [`Store::share_file`](crate::Store::share_file).
+    #[error("file messages must be added with share_file")]
+    FileNeedsShare,
+    /// A share's `(conversation, uploader, client id)` matches a stored
+    /// message that is not a file, so it cannot be answered as a resend; a
+    /// client bug, since client ids are meant to be unique.
+    #[error("client id already used for a message that is not a file")]
+    ClientIdReused,
     /// The database file failed its integrity check, or an invariant the
     /// schema guarantees (such as the `general` room existing) does not hold;
     /// the text says what was found.

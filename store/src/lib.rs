@@ -22,6 +22,7 @@
 //! - `members`: joining, leaving with owner succession, roles, read cursors
 //!   and muting.
 //! - `messages`: idempotent append and paging through history.
+//! - `files`: files shared into conversations, content-addressed by BLAKE3.
 //! - `search`: FTS5 full-text search restricted to the user's conversations.
 
 mod accounts;
@@ -29,6 +30,7 @@ mod connection;
 mod conversations;
 mod dm;
 mod error;
+mod files;
 mod members;
 mod messages;
 mod model;
@@ -41,5 +43,5 @@ pub use connection::Store;
 pub use error::StoreError;
 pub use model::{
     Appended, ConvId, ConvKind, ConvSummary, Conversation, MemberInfo, Membership, MessageKind,
-    Role, RoomListing, StoredMessage, User, UserId,
+    Role, RoomListing, SharedFile, StoredMessage, User, UserId,
 };

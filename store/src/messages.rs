@@ -1,15 +1,29 @@
 //! Message history: each conversation is an append-only sequence 1, 2, 3, ...
 
-use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
+use crate::files::file_from_row;
 use crate::{Appended, ConvId, MessageKind, Store, StoreError, StoredMessage, UserId};
 
-/// Columns read by [`message_from_row`]; expects `messages m` joined with the
-/// sender as `users u`.
-pub(crate) const MESSAGE_COLUMNS: &str =
-    "m.conv_id, m.seq, m.sender_id, u.username, u.display, m.client_id, m.ts_ms, m.kind, m.text";
+/// Columns read by [`message_from_row`]; expects `messages m` followed by
+/// [`MESSAGE_JOINS`].
+pub(crate) const MESSAGE_COLUMNS: &str = concat!(
+    "m.conv_id, m.seq, m.sender_id, u.username, u.display, m.client_id, m.ts_ms, m.kind, m.text, ",
+    // Must match `files::FILE_COLUMNS`, which `concat!` cannot name.
+    "sf.id, sf.conv_id, sf.seq, sf.hash, sf.name, sf.size, sf.uploader_id, su.username, sf.created_ms"
+);
+
+/// Joins [`MESSAGE_COLUMNS`] needs after `messages m`: the sender, and the
+/// shared file (NULL columns for messages that are not File messages).
+pub(crate) const MESSAGE_JOINS: &str = "JOIN users u ON u.id = m.sender_id
+     LEFT JOIN files sf ON sf.conv_id = m.conv_id AND sf.seq = m.seq
+     LEFT JOIN users su ON su.id = sf.uploader_id";
+
+/// Index of the first file column in [`MESSAGE_COLUMNS`].
+const FILE_OFFSET: usize = 9;
 
 pub(crate) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
+    let file_id: Option<i64> = row.get(FILE_OFFSET)?;
     Ok(StoredMessage {
         conv_id: row.get(0)?,
         seq: row.get(1)?,
@@ -20,6 +34,58 @@ pub(crate) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage>
         ts_ms: row.get(6)?,
         kind: row.get(7)?,
         text: row.get(8)?,
+        file: file_id
+            .map(|_| file_from_row(row, FILE_OFFSET))
+            .transpose()?,
+    })
+}
+
+/// [`Store::append_message`] inside the caller's transaction, so that
+/// [`Store::share_file`] can add its files row atomically with the message.
+pub(crate) fn append(
+    conn: &Connection,
+    conv: ConvId,
+    sender: UserId,
+    client_id: &[u8; 16],
+    kind: MessageKind,
+    text: &str,
+    now_ms: i64,
+) -> Result<Appended, StoreError> {
+    let original: Option<(u64, i64)> = conn
+        .query_row(
+            "SELECT seq, ts_ms FROM messages
+             WHERE conv_id = ?1 AND sender_id = ?2 AND client_id = ?3",
+            params![conv, sender, client_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    if let Some((seq, ts_ms)) = original {
+        return Ok(Appended {
+            seq,
+            ts_ms,
+            duplicate: true,
+        });
+    }
+    let seq: Option<u64> = conn
+        .query_row(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1
+             RETURNING last_seq",
+            [conv],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(seq) = seq else {
+        return Err(StoreError::NoSuchConversation);
+    };
+    conn.execute(
+        "INSERT INTO messages (conv_id, seq, sender_id, client_id, ts_ms, kind, text)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![conv, seq, sender, client_id, now_ms, kind, text],
+    )?;
+    Ok(Appended {
+        seq,
+        ts_ms: now_ms,
+        duplicate: false,
     })
 }
 
@@ -33,7 +99,9 @@ impl Store {
     /// committed (and, with `synchronous=FULL`, reached the disk), so the
     /// result may be acknowledged to the client straight away.
     ///
-    /// Membership is the caller's policy and is not checked here.
+    /// Membership is the caller's policy and is not checked here. File
+    /// messages are refused with [`StoreError::FileNeedsShare`]; use
+    /// [`Store::share_file`].
     pub fn append_message(
         &mut self,
         conv: ConvId,
@@ -43,46 +111,15 @@ impl Store {
         text: &str,
         now_ms: i64,
     ) -> Result<Appended, StoreError> {
+        if kind == MessageKind::File {
+            return Err(StoreError::FileNeedsShare);
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let original: Option<(u64, i64)> = tx
-            .query_row(
-                "SELECT seq, ts_ms FROM messages
-                 WHERE conv_id = ?1 AND sender_id = ?2 AND client_id = ?3",
-                params![conv, sender, client_id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
-        if let Some((seq, ts_ms)) = original {
-            return Ok(Appended {
-                seq,
-                ts_ms,
-                duplicate: true,
-            });
-        }
-        let seq: Option<u64> = tx
-            .query_row(
-                "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1
-                 RETURNING last_seq",
-                [conv],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let Some(seq) = seq else {
-            return Err(StoreError::NoSuchConversation);
-        };
-        tx.execute(
-            "INSERT INTO messages (conv_id, seq, sender_id, client_id, ts_ms, kind, text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![conv, seq, sender, client_id, now_ms, kind, text],
-        )?;
+        let appended = append(&tx, conv, sender, client_id, kind, text, now_ms)?;
         tx.commit()?;
-        Ok(Appended {
-            seq,
-            ts_ms: now_ms,
-            duplicate: false,
-        })
+        Ok(appended)
     }
 
     /// Up to `limit` messages with `seq > after_seq`, oldest first; the
@@ -95,7 +132,7 @@ impl Store {
     ) -> Result<Vec<StoredMessage>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {MESSAGE_COLUMNS}
-             FROM messages m JOIN users u ON u.id = m.sender_id
+             FROM messages m {MESSAGE_JOINS}
              WHERE m.conv_id = ?1 AND m.seq > ?2
              ORDER BY m.seq LIMIT ?3"
         ))?;
@@ -115,7 +152,7 @@ impl Store {
     ) -> Result<Vec<StoredMessage>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {MESSAGE_COLUMNS}
-             FROM messages m JOIN users u ON u.id = m.sender_id
+             FROM messages m {MESSAGE_JOINS}
              WHERE m.conv_id = ?1 AND m.seq < ?2
              ORDER BY m.seq DESC LIMIT ?3"
         ))?;
@@ -124,5 +161,18 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         messages.reverse();
         Ok(messages)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FILE_OFFSET, MESSAGE_COLUMNS};
+    use crate::files::FILE_COLUMNS;
+
+    #[test]
+    fn message_columns_end_with_file_columns() {
+        assert!(MESSAGE_COLUMNS.ends_with(FILE_COLUMNS));
+        let before = MESSAGE_COLUMNS.split(", ").count() - FILE_COLUMNS.split(", ").count();
+        assert_eq!(before, FILE_OFFSET);
     }
 }

@@ -96,6 +96,41 @@ const MIGRATIONS: &[&str] = &[
 
     INSERT INTO conversations (kind, name, created_ms) VALUES (0, 'general', 0);
     "#,
+    // Version 2: shared files; message kind 2 = File.
+    //
+    // One row per share. The content is stored outside SQLite keyed by its
+    // BLAKE3 hash, so the same hash may appear in many rows; the index on
+    // `hash` answers "is this blob still referenced". (conv_id, seq) points
+    // at the File message announcing the share.
+    r#"
+    CREATE TABLE files (
+        id          INTEGER PRIMARY KEY,
+        conv_id     INTEGER NOT NULL REFERENCES conversations(id),
+        seq         INTEGER NOT NULL,
+        hash        BLOB    NOT NULL CHECK (length(hash) = 32),
+        name        TEXT    NOT NULL,
+        size        INTEGER NOT NULL CHECK (size >= 0),
+        uploader_id INTEGER NOT NULL REFERENCES users(id),
+        created_ms  INTEGER NOT NULL,
+        UNIQUE (conv_id, seq),
+        FOREIGN KEY (conv_id, seq) REFERENCES messages(conv_id, seq)
+    );
+    CREATE INDEX files_by_hash ON files(hash);
+
+    -- File names become searchable: index kind 2 alongside Text. No File
+    -- messages exist before this version, so the index needs no backfill.
+    DROP TRIGGER messages_fts_insert;
+    DROP TRIGGER messages_fts_delete;
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+    WHEN new.kind IN (0, 2) BEGIN
+        INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+    WHEN old.kind IN (0, 2) BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, text)
+        VALUES ('delete', old.id, old.text);
+    END;
+    "#,
 ];
 
 /// The schema version this build writes and understands.
@@ -125,5 +160,73 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", found + 1)?;
         tx.commit()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::{MIGRATIONS, SUPPORTED_VERSION};
+    use crate::{MessageKind, Store};
+
+    /// Writes a file exactly as a version-1 build left it: only the first
+    /// migration, some history, and `user_version = 1`.
+    fn write_v1_file(path: &std::path::Path) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (username, display, password_hash, created_ms)
+             VALUES ('alice', 'Alice', 'h', 1);
+             INSERT INTO members (conv_id, user_id, role, joined_ms, read_seq)
+             VALUES (1, 1, 0, 1, 0);
+             UPDATE conversations SET last_seq = 1 WHERE id = 1;
+             INSERT INTO messages (conv_id, seq, sender_id, client_id, ts_ms, kind, text)
+             VALUES (1, 1, 1, zeroblob(16), 5, 0, 'quarterly report draft');",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn version_1_file_upgrades_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        write_v1_file(&path);
+
+        let mut store = Store::open(&path).unwrap();
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, 2);
+        assert_eq!(SUPPORTED_VERSION, 2);
+        store.integrity_check().unwrap();
+
+        // Version-1 history is intact and still searchable.
+        let old = store.messages_after(1, 0, 10).unwrap();
+        assert_eq!(old.len(), 1);
+        assert_eq!(old[0].text, "quarterly report draft");
+        assert_eq!(old[0].kind, MessageKind::Text);
+        assert_eq!(old[0].file, None);
+
+        // Files work on the upgraded file, and the rebuilt triggers index
+        // both kinds.
+        let (file, appended) = store
+            .share_file(1, 1, &[7; 16], "report.pdf", 1234, &[9; 32], 10)
+            .unwrap();
+        assert_eq!((appended.seq, file.seq, file.conv_id), (2, 2, 1));
+        let found: Vec<_> = store
+            .search(1, "report", 10)
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.seq, m.kind))
+            .collect();
+        assert_eq!(found, [(2, MessageKind::File), (1, MessageKind::Text)]);
+        drop(store);
+
+        // A second open finds nothing left to migrate.
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.shared_file(file.id).unwrap(), Some(file));
     }
 }

@@ -2,7 +2,7 @@
 
 use rusqlite::params;
 
-use crate::messages::{message_from_row, MESSAGE_COLUMNS};
+use crate::messages::{message_from_row, MESSAGE_COLUMNS, MESSAGE_JOINS};
 use crate::{MessageKind, Store, StoreError, StoredMessage, UserId};
 
 /// Turns user input into an FTS5 query that matches messages containing
@@ -24,8 +24,8 @@ fn fts_query(input: &str) -> Option<String> {
 }
 
 impl Store {
-    /// Text messages matching every word of `query`, newest first, from the
-    /// conversations `user` is currently a member of.
+    /// Text messages and shared file names matching every word of `query`,
+    /// newest first, from the conversations `user` is currently a member of.
     ///
     /// `query` is plain words, never FTS syntax; an empty query matches
     /// nothing.
@@ -43,14 +43,14 @@ impl Store {
              FROM messages_fts f
              JOIN messages m ON m.id = f.rowid
              JOIN members mb ON mb.conv_id = m.conv_id AND mb.user_id = ?1
-             JOIN users u ON u.id = m.sender_id
-             WHERE messages_fts MATCH ?2 AND m.kind = ?3
+             {MESSAGE_JOINS}
+             WHERE messages_fts MATCH ?2 AND m.kind IN (?3, ?4)
              ORDER BY m.ts_ms DESC, m.seq DESC
-             LIMIT ?4"
+             LIMIT ?5"
         ))?;
         let found = stmt
             .query_map(
-                params![user, fts, MessageKind::Text, limit],
+                params![user, fts, MessageKind::Text, MessageKind::File, limit],
                 message_from_row,
             )?
             .collect::<Result<Vec<_>, _>>()?;

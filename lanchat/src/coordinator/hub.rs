@@ -890,6 +890,9 @@ fn chat(conv: ConvRef, m: store::StoredMessage) -> ChatMessage {
         kind: match m.kind {
             store::MessageKind::Text => MessageKind::Text,
             store::MessageKind::System => MessageKind::System,
+            // Placeholder until the protocol carries files: shown as a
+            // system line naming the file.
+            store::MessageKind::File => MessageKind::System,
         },
         text: m.text,
     }

@@ -1,6 +1,7 @@
 //! Tests of the public `Store` API, one module per concept.
 
 mod accounts;
+mod files;
 mod messages;
 mod persistence;
 mod rooms;

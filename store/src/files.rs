@@ -1,0 +1,122 @@
+//! Files shared into conversations. The content lives outside SQLite, keyed
+//! by its BLAKE3 hash; this records who shared what where, and which hashes
+//! are still referenced.
+
+use rusqlite::{params, Connection, OptionalExtension, Params, Row, TransactionBehavior};
+
+use crate::messages::append;
+use crate::{Appended, ConvId, MessageKind, SharedFile, Store, StoreError, UserId};
+
+/// Columns read by [`file_from_row`]; expects `files sf` joined with the
+/// uploader as `users su`.
+pub(crate) const FILE_COLUMNS: &str =
+    "sf.id, sf.conv_id, sf.seq, sf.hash, sf.name, sf.size, sf.uploader_id, su.username, sf.created_ms";
+
+/// Reads the [`FILE_COLUMNS`] that start at column `at`, so that message
+/// queries can append them to their own columns.
+pub(crate) fn file_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<SharedFile> {
+    Ok(SharedFile {
+        id: row.get(at)?,
+        conv_id: row.get(at + 1)?,
+        seq: row.get(at + 2)?,
+        hash: row.get(at + 3)?,
+        name: row.get(at + 4)?,
+        size: row.get(at + 5)?,
+        uploader: row.get(at + 6)?,
+        uploader_name: row.get(at + 7)?,
+        created_ms: row.get(at + 8)?,
+    })
+}
+
+/// The one file matching `condition` (on `files sf`), if any; takes a plain
+/// connection so it also works inside a transaction.
+fn load_file(
+    conn: &Connection,
+    condition: &str,
+    params: impl Params,
+) -> Result<Option<SharedFile>, StoreError> {
+    let file = conn
+        .query_row(
+            &format!(
+                "SELECT {FILE_COLUMNS}
+                 FROM files sf JOIN users su ON su.id = sf.uploader_id
+                 WHERE {condition}"
+            ),
+            params,
+            |row| file_from_row(row, 0),
+        )
+        .optional()?;
+    Ok(file)
+}
+
+impl Store {
+    /// Shares a file into `conv`: appends a File message whose text is
+    /// `name` and records the file, both in one transaction, so history never
+    /// shows a file that cannot be fetched.
+    ///
+    /// The content itself is the caller's to store under `hash`. Idempotent
+    /// on `(conv, uploader, client_id)` exactly like
+    /// [`Store::append_message`]: a resend gets the original file and
+    /// message back with `duplicate = true` and stores nothing, even if its
+    /// name, size or hash differ. If that client id belongs to a message that
+    /// is not a file, fails with [`StoreError::ClientIdReused`].
+    ///
+    /// Membership is the caller's policy and is not checked here.
+    #[allow(clippy::too_many_arguments)] // mirrors append_message plus the file's facts
+    pub fn share_file(
+        &mut self,
+        conv: ConvId,
+        uploader: UserId,
+        client_id: &[u8; 16],
+        name: &str,
+        size: u64,
+        hash: &[u8; 32],
+        now_ms: i64,
+    ) -> Result<(SharedFile, Appended), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let appended = append(
+            &tx,
+            conv,
+            uploader,
+            client_id,
+            MessageKind::File,
+            name,
+            now_ms,
+        )?;
+        if !appended.duplicate {
+            tx.execute(
+                "INSERT INTO files (conv_id, seq, hash, name, size, uploader_id, created_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![conv, appended.seq, hash, name, size, uploader, now_ms],
+            )?;
+        }
+        // Read back rather than assemble, so a resend and a first share
+        // return the same shape (including the uploader's name).
+        let file = load_file(
+            &tx,
+            "sf.conv_id = ?1 AND sf.seq = ?2",
+            params![conv, appended.seq],
+        )?
+        .ok_or(StoreError::ClientIdReused)?;
+        tx.commit()?;
+        Ok((file, appended))
+    }
+
+    /// Looks up a shared file by id.
+    pub fn shared_file(&self, id: i64) -> Result<Option<SharedFile>, StoreError> {
+        load_file(&self.conn, "sf.id = ?1", [id])
+    }
+
+    /// Whether any share refers to content with this hash; the coordinator
+    /// must keep such a blob.
+    pub fn hash_is_shared(&self, hash: &[u8; 32]) -> Result<bool, StoreError> {
+        let shared = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM files WHERE hash = ?1)",
+            [hash],
+            |row| row.get(0),
+        )?;
+        Ok(shared)
+    }
+}
