@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, then runs every test of the workspace.
-# Network safety: tests use only loopback (multicast bound to 127.0.0.1, TTL 0) and network
-# namespaces they create themselves.
+# The test command: installs what is missing, then checks formatting and lints and runs every
+# test of the workspace. Network safety: tests use only loopback (multicast bound to 127.0.0.1,
+# TTL 0) and network namespaces they create themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace --all-targets --locked 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run (cargo prints one per test binary).
+awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "all tests: %d passed, %d failed, %d skipped\n", p, f, i }' "$log"
+exit "$status"
