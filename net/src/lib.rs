@@ -9,6 +9,7 @@
 //! - [`discovery`]: the multicast socket that sends and receives beacons.
 //! - [`fingerprint`]: certificate fingerprints and pins in a human-checkable form.
 //! - [`tls`]: identities, TLS 1.3 configs, the fingerprint-pinning verifier.
+//! - [`transfer`]: moving files over QUIC streams (resume, BLAKE3 verification, safe names).
 //! - [`client`]: the client engine (commands in, events out; owns runtime and sockets).
 pub mod beacon;
 pub mod client;
@@ -18,3 +19,4 @@ pub mod fingerprint;
 pub mod framed;
 pub mod protocol;
 pub mod tls;
+pub mod transfer;

@@ -70,6 +70,58 @@ pub enum MessageKind {
     Text,
     /// Written by the coordinator about something that happened.
     System,
+    /// A file shared into the conversation; `file` says which, `text` is its name.
+    File,
+}
+
+/// A file shared in a conversation and kept by the coordinator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedFile {
+    /// Id for downloading (`/get ID`).
+    pub id: u64,
+    /// Name as the uploader gave it (sanitize before use).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// BLAKE3 of the content.
+    pub hash: [u8; 32],
+    /// Who shared it.
+    pub uploader: String,
+}
+
+/// A file one person offers to another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileOffer {
+    /// Chosen by the coordinator.
+    pub id: u64,
+    /// Sender's username.
+    pub from: String,
+    /// Recipient's username.
+    pub to: String,
+    /// File name as the sender gave it (sanitize before use).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// BLAKE3 of the content.
+    pub hash: [u8; 32],
+}
+
+/// Where a client accepts direct file connections, and the certificate it presents there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerEndpoint {
+    /// Address (the coordinator fills in the IP it sees the client at).
+    pub addr: std::net::SocketAddr,
+    /// BLAKE3 of the client's certificate.
+    pub fingerprint: [u8; 32],
+}
+
+/// Permission to upload one shared file to the coordinator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadTicket {
+    /// Which upload.
+    pub id: u64,
+    /// Secret to present on the upload stream.
+    pub token: [u8; 32],
 }
 
 /// One message of a conversation.
@@ -91,6 +143,8 @@ pub struct ChatMessage {
     pub kind: MessageKind,
     /// The text.
     pub text: String,
+    /// For [`MessageKind::File`]: the file.
+    pub file: Option<SharedFile>,
 }
 
 /// A member's role in a room.
@@ -315,6 +369,49 @@ pub enum Request {
     },
     /// Unread counts of every conversation.
     Summaries,
+    /// Where this session accepts direct file connections (port; the coordinator sees the IP).
+    SetPeerEndpoint {
+        /// UDP port of the client's file endpoint.
+        port: u16,
+        /// BLAKE3 of the client's certificate.
+        fingerprint: [u8; 32],
+    },
+    /// Offer a file to a user (online or not).
+    OfferFile {
+        /// Recipient's username.
+        to: String,
+        /// File name.
+        name: String,
+        /// Size in bytes.
+        size: u64,
+        /// BLAKE3 of the content.
+        hash: [u8; 32],
+    },
+    /// Accept or deny an offer made to this user.
+    AnswerOffer {
+        /// Offer id.
+        id: u64,
+        /// True to accept.
+        accept: bool,
+    },
+    /// Withdraw (sender) or abandon (recipient) an offer, also during the transfer.
+    CancelOffer {
+        /// Offer id.
+        id: u64,
+    },
+    /// Share a file into a conversation (the coordinator keeps it).
+    ShareFile {
+        /// Where.
+        conv: ConvRef,
+        /// Client-chosen id of the file message (idempotent).
+        id: MsgId,
+        /// File name.
+        name: String,
+        /// Size in bytes.
+        size: u64,
+        /// BLAKE3 of the content.
+        hash: [u8; 32],
+    },
 }
 
 /// A frame from coordinator to client.
@@ -385,6 +482,21 @@ pub enum Reply {
     SearchResults(Vec<ChatMessage>),
     /// Answer to Summaries, and to CreateRoom/JoinRoom (the new conversation).
     Summaries(Vec<ConvSummary>),
+    /// Answer to OfferFile.
+    Offered(FileOffer),
+    /// Answer to an accepting AnswerOffer: the token the sender will present.
+    Accepted {
+        /// Offer id.
+        id: u64,
+        /// One-time token bound to this offer.
+        token: [u8; 32],
+    },
+    /// Answer to ShareFile: upload with this ticket, or nothing to upload (the coordinator has
+    /// the content already and posted the message).
+    ShareReady {
+        /// None when the content is already stored.
+        ticket: Option<UploadTicket>,
+    },
 }
 
 /// Why a request was refused.
@@ -418,6 +530,8 @@ pub enum ErrorCode {
     PermissionDenied,
     /// Text or file over the limit.
     TooLarge,
+    /// No such file offer or shared file (or not for this user).
+    NoSuchFile,
     /// Slow down.
     RateLimited,
     /// Something failed on the coordinator (the message says what).
@@ -497,6 +611,32 @@ pub enum Event {
     },
     /// Another session of this user moved a read cursor or a mute flag.
     ConvState(ConvSummary),
+    /// Someone offers this user a file (also re-sent at login while pending).
+    FileOffer(FileOffer),
+    /// The recipient answered this user's offer.
+    OfferAnswered {
+        /// Offer id.
+        id: u64,
+        /// Accepted or denied.
+        accepted: bool,
+        /// When accepted: the one-time token to present.
+        token: Option<[u8; 32]>,
+        /// When accepted and the recipient can take direct connections: where.
+        peer: Option<PeerEndpoint>,
+    },
+    /// An offer was cancelled by one side (sent to both).
+    OfferCancelled {
+        /// Offer id.
+        id: u64,
+        /// Who cancelled.
+        by: String,
+    },
+    /// The sender is waiting at the coordinator to relay an accepted offer: open a relay
+    /// stream as the receiver.
+    RelayRequested {
+        /// Offer id.
+        id: u64,
+    },
     /// The coordinator is shutting down.
     Shutdown {
         /// Why.
