@@ -73,6 +73,9 @@ pub struct CoordinatorArgs {
     /// Do not announce on multicast (clients then need --coordinator and --fingerprint).
     #[arg(long)]
     pub no_discovery: bool,
+    /// Largest file members may share into a conversation, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 4096)]
+    pub max_share_mib: u64,
     #[command(flatten)]
     pub net: NetArgs,
 }
@@ -101,6 +104,15 @@ pub struct CliArgs {
     /// Accept a coordinator whose fingerprint changed since it was pinned.
     #[arg(long)]
     pub accept_new_fingerprint: bool,
+    /// Folder for received files. Default: the platform's download folder.
+    #[arg(long, value_name = "DIR")]
+    pub downloads: Option<PathBuf>,
+    /// UDP address for direct file transfers from other clients.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:0")]
+    pub peer_listen: SocketAddr,
+    /// Never accept direct file connections (files come through the coordinator).
+    #[arg(long)]
+    pub no_direct: bool,
     #[command(flatten)]
     pub net: NetArgs,
 }

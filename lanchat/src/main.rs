@@ -56,6 +56,7 @@ fn coordinator(args: CoordinatorArgs) -> anyhow::Result<()> {
             listen: args.listen,
             name: args.name.unwrap_or_else(host_name),
             discovery: (!args.no_discovery).then(|| args.net.discovery()),
+            max_share_bytes: args.max_share_mib.saturating_mul(1024 * 1024),
         };
         let name = config.name.clone();
         let data = config.data_dir.clone();

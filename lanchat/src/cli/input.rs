@@ -1,4 +1,6 @@
 //! Turning a line typed into `lanchat cli` into what to do. Pure, so every command is tested.
+use std::path::PathBuf;
+
 use lanchat_net::protocol::{ConvRef, MAX_HISTORY_PAGE};
 
 /// One line of input, understood.
@@ -47,6 +49,18 @@ pub enum Input {
     Away(bool),
     /// `/unread`.
     Unread,
+    /// `/send @user PATH`.
+    SendFile(String, PathBuf),
+    /// `/accept ID [DIR]`.
+    Accept(u64, Option<PathBuf>),
+    /// `/deny ID`.
+    Deny(u64),
+    /// `/cancel ID`.
+    Cancel(u64),
+    /// `/share PATH`.
+    Share(PathBuf),
+    /// `/get ID [DIR]`.
+    Get(u64, Option<PathBuf>),
     /// `/help`.
     Help,
     /// `/quit`.
@@ -75,6 +89,12 @@ plain text              send to the current conversation
 /mute, /unmute          mute or unmute the current conversation
 /away, /back            set yourself away or back
 /unread                 unread counts of every conversation
+/send @user PATH        offer a file to someone (they accept or deny)
+/accept ID [DIR]        accept a file offer (into DIR or the download folder)
+/deny ID                deny a file offer
+/cancel ID              cancel an offer or its transfer (either side)
+/share PATH             share a file into the current conversation
+/get ID [DIR]           download a shared file
 /help                   this text
 /quit                   log out and exit (so does end of input)";
 
@@ -90,6 +110,14 @@ fn user(name: &str) -> String {
 
 fn room(name: &str) -> String {
     name.trim_start_matches('#').to_string()
+}
+
+fn id_and_dir(rest: &str) -> Option<(u64, Option<PathBuf>)> {
+    let (id, dir) = match rest.split_once(char::is_whitespace) {
+        Some((id, dir)) => (id, Some(PathBuf::from(dir.trim()))),
+        None => (rest, None),
+    };
+    Some((id.parse().ok()?, dir))
 }
 
 /// Parses one input line.
@@ -171,6 +199,27 @@ pub fn parse(line: &str) -> Input {
         "away" => Input::Away(true),
         "back" => Input::Away(false),
         "unread" => Input::Unread,
+        "send" => match rest.split_once(char::is_whitespace) {
+            Some((to, path)) if !path.trim().is_empty() => {
+                Input::SendFile(user(to), PathBuf::from(path.trim()))
+            }
+            _ => usage("/send @user PATH"),
+        },
+        "accept" => id_and_dir(rest).map_or_else(
+            || usage("/accept ID [DIR]"),
+            |(id, dir)| Input::Accept(id, dir),
+        ),
+        "get" => {
+            id_and_dir(rest).map_or_else(|| usage("/get ID [DIR]"), |(id, dir)| Input::Get(id, dir))
+        }
+        "deny" => rest.parse().map_or_else(|_| usage("/deny ID"), Input::Deny),
+        "cancel" => rest
+            .parse()
+            .map_or_else(|_| usage("/cancel ID"), Input::Cancel),
+        "share" => match rest {
+            "" => usage("/share PATH"),
+            path => Input::Share(PathBuf::from(path)),
+        },
         "help" | "?" => Input::Help,
         "quit" | "exit" => Input::Quit,
         other => Input::Invalid(format!(
@@ -231,6 +280,22 @@ mod tests {
         assert_eq!(parse("/who #dev"), Input::Who(Some("dev".into())));
         assert_eq!(parse("/rooms"), Input::Rooms);
         assert_eq!(parse("/help"), Input::Help);
+        assert_eq!(
+            parse("/send @bob /tmp/a file.txt"),
+            Input::SendFile("bob".into(), PathBuf::from("/tmp/a file.txt"))
+        );
+        assert_eq!(parse("/accept 7"), Input::Accept(7, None));
+        assert_eq!(
+            parse("/accept 7 /tmp/in"),
+            Input::Accept(7, Some(PathBuf::from("/tmp/in")))
+        );
+        assert_eq!(parse("/deny 7"), Input::Deny(7));
+        assert_eq!(parse("/cancel 7"), Input::Cancel(7));
+        assert_eq!(
+            parse("/share notes.txt"),
+            Input::Share(PathBuf::from("notes.txt"))
+        );
+        assert_eq!(parse("/get 3"), Input::Get(3, None));
         assert_eq!(parse("/quit"), Input::Quit);
     }
 
@@ -243,6 +308,9 @@ mod tests {
             ("/msg @bob", "usage: /msg"),
             ("/history x", "usage: /history"),
             ("/passwd onlyone", "usage: /passwd"),
+            ("/send @bob", "usage: /send"),
+            ("/accept x", "usage: /accept"),
+            ("/deny", "usage: /deny"),
         ] {
             match parse(line) {
                 Input::Invalid(why) => assert!(why.contains(needle), "{line}: {why}"),

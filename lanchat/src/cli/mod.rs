@@ -84,6 +84,7 @@ pub fn run(args: CliArgs) -> Result<Outcome, CliError> {
             .map(|(addr, pin)| Target { addr, pin }),
         accept_new_fingerprint: args.accept_new_fingerprint,
         client_name: format!("lanchat-cli/{}", env!("CARGO_PKG_VERSION")),
+        peer_listen: (!args.no_direct).then_some(args.peer_listen),
     };
     let engine = Engine::start(config)?;
     engine.send(if args.register {
@@ -101,9 +102,16 @@ pub fn run(args: CliArgs) -> Result<Outcome, CliError> {
         out: std::io::stdout().lock(),
         outcome: Outcome::Done,
         quitting: false,
+        downloads: args.downloads.clone().unwrap_or_else(default_downloads),
+        tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        bar_shown: false,
     };
     client.run(lines)?;
     Ok(client.outcome)
+}
+
+fn default_downloads() -> std::path::PathBuf {
+    dirs::download_dir().unwrap_or_else(|| default_data_dir("downloads"))
 }
 
 /// Reads stdin on its own thread; the channel closes at end of input.
@@ -134,6 +142,10 @@ struct Client<W: Write> {
     out: W,
     outcome: Outcome,
     quitting: bool,
+    downloads: std::path::PathBuf,
+    /// stdout is a terminal: progress is a bar redrawn in place.
+    tty: bool,
+    bar_shown: bool,
 }
 
 impl<W: Write> Client<W> {
@@ -174,6 +186,11 @@ impl<W: Write> Client<W> {
     fn say(&mut self, line: &str) -> Result<(), CliError> {
         if self.json {
             return Ok(());
+        }
+        if self.bar_shown {
+            // End the progress bar's line before printing over it.
+            writeln!(self.out)?;
+            self.bar_shown = false;
         }
         writeln!(self.out, "{line}")?;
         self.out.flush()?;
@@ -290,6 +307,25 @@ impl<W: Write> Client<W> {
             },
             Input::Away(away) => Command::SetAway(away),
             Input::Unread => Command::Summaries,
+            Input::SendFile(to, path) => Command::SendFile {
+                to,
+                path,
+                name: None,
+            },
+            Input::Accept(id, dir) => Command::AcceptOffer {
+                id,
+                dir: dir.unwrap_or_else(|| self.downloads.clone()),
+            },
+            Input::Deny(id) => Command::DenyOffer(id),
+            Input::Cancel(id) => Command::CancelOffer(id),
+            Input::Share(path) => Command::ShareFile {
+                conv: self.current.clone(),
+                path,
+            },
+            Input::Get(file, dir) => Command::Download {
+                file,
+                dir: dir.unwrap_or_else(|| self.downloads.clone()),
+            },
         };
         self.engine.send(command);
         Ok(())
@@ -327,6 +363,21 @@ impl<W: Write> Client<W> {
         }
         if self.json {
             self.print_json(output::event_json(&event))?;
+        } else if let Event::TransferProgress {
+            key,
+            name,
+            done,
+            total,
+            rate,
+            eta_ms,
+        } = &event
+        {
+            if self.tty {
+                let bar = output::progress_bar(*done, *total, *rate, *eta_ms);
+                write!(self.out, "\r{key} {name} {bar}\x1b[K")?;
+                self.out.flush()?;
+                self.bar_shown = true;
+            }
         } else {
             for line in output::event_lines(&event) {
                 self.say(&line)?;

@@ -2,7 +2,7 @@
 //!
 //! The JSON form is the automation interface: one object per line, always with a `type`
 //! field; the README documents every type. Conversations are strings: `#room` or `@user`.
-use lanchat_net::client::Event;
+use lanchat_net::client::{Event, TransferKey};
 use lanchat_net::protocol::{
     ChatMessage, ConvRef, ConvSummary, MemberInfo, MembershipChange, MessageKind, PresenceStatus,
     Role, RoomInfo, UserInfo,
@@ -34,6 +34,59 @@ fn role(r: Role) -> &'static str {
     }
 }
 
+fn key_json(key: &TransferKey) -> Value {
+    match key {
+        TransferKey::Offer(id) => json!({"offer": id}),
+        TransferKey::Share(id) => json!({"share": id.to_string()}),
+        TransferKey::Download(id) => json!({"file": id}),
+    }
+}
+
+fn offer_json(o: &lanchat_net::protocol::FileOffer) -> Value {
+    json!({"id": o.id, "from": o.from, "to": o.to, "name": o.name, "size": o.size, "hash": hex::encode(o.hash)})
+}
+
+/// Bytes in a human unit.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// A one-line progress bar: `[#######-------]  45%  12.0 MiB/s  0:07 left`.
+pub fn progress_bar(done: u64, total: u64, rate: u64, eta_ms: Option<u64>) -> String {
+    const WIDTH: u64 = 24;
+    let filled = if total == 0 {
+        WIDTH
+    } else {
+        done.min(total) * WIDTH / total
+    };
+    let pct = if total == 0 {
+        100
+    } else {
+        done.min(total) * 100 / total
+    };
+    let eta = eta_ms.map_or_else(
+        || "--:--".to_string(),
+        |ms| format!("{}:{:02}", ms / 60_000, ms / 1000 % 60),
+    );
+    format!(
+        "[{}{}] {pct:>3}%  {}/s  {eta} left",
+        "#".repeat(filled as usize),
+        "-".repeat((WIDTH - filled) as usize),
+        human_bytes(rate)
+    )
+}
+
 fn message_json(m: &ChatMessage) -> Value {
     json!({
         "conv": m.conv.to_string(),
@@ -42,8 +95,16 @@ fn message_json(m: &ChatMessage) -> Value {
         "sender": m.sender,
         "display": m.sender_display,
         "ts_ms": m.ts_ms,
-        "kind": match m.kind { MessageKind::Text => "text", MessageKind::System => "system" },
+        "kind": match m.kind {
+            MessageKind::Text => "text",
+            MessageKind::System => "system",
+            MessageKind::File => "file",
+        },
         "text": m.text,
+        "file": m.file.as_ref().map(|f| json!({
+            "id": f.id, "name": f.name, "size": f.size, "hash": hex::encode(f.hash),
+            "uploader": f.uploader,
+        })),
     })
 }
 
@@ -168,6 +229,46 @@ pub fn event_json(event: &Event) -> Value {
             v["type"] = json!("conv_state");
             v
         }
+        Event::FileOffered(o) => {
+            let mut v = offer_json(o);
+            v["type"] = json!("file_offer");
+            v
+        }
+        Event::OfferSent(o) => {
+            let mut v = offer_json(o);
+            v["type"] = json!("offer_sent");
+            v
+        }
+        Event::OfferAnswered { id, accepted } => {
+            json!({"type": "offer_answered", "id": id, "accepted": accepted})
+        }
+        Event::OfferCancelled { id, by } => json!({"type": "offer_cancelled", "id": id, "by": by}),
+        Event::TransferProgress {
+            key,
+            name,
+            done,
+            total,
+            rate,
+            eta_ms,
+        } => json!({
+            "type": "progress", "transfer": key_json(key), "name": name, "done": done,
+            "total": total, "rate": rate, "eta_ms": eta_ms,
+        }),
+        Event::TransferDone {
+            key,
+            name,
+            path,
+            size,
+            moved,
+            direct,
+        } => json!({
+            "type": "transfer_done", "transfer": key_json(key), "name": name,
+            "path": path.as_ref().map(|p| p.display().to_string()), "size": size,
+            "moved": moved, "direct": direct,
+        }),
+        Event::TransferFailed { key, name, reason } => json!({
+            "type": "transfer_failed", "transfer": key_json(key), "name": name, "reason": reason,
+        }),
         Event::Done { command } => json!({"type": "done", "command": command}),
         Event::Error {
             code,
@@ -193,6 +294,21 @@ fn message_line(m: &ChatMessage) -> String {
     match m.kind {
         MessageKind::Text => format!("[{when}] {} <{}> {}", m.conv, m.sender_display, m.text),
         MessageKind::System => format!("[{when}] {} * {}", m.conv, m.text),
+        MessageKind::File => match &m.file {
+            Some(f) => format!(
+                "[{when}] {} <{}> shared file {}: {} ({}) — /get {}",
+                m.conv,
+                m.sender_display,
+                f.id,
+                f.name,
+                human_bytes(f.size),
+                f.id
+            ),
+            None => format!(
+                "[{when}] {} <{}> shared {}",
+                m.conv, m.sender_display, m.text
+            ),
+        },
     }
 }
 
@@ -301,6 +417,61 @@ pub fn event_lines(event: &Event) -> Vec<String> {
         Event::Presence(u) => vec![format!("* {} is {}", u.username, status(u.status))],
         // Membership changes also arrive as system lines in the room's history.
         Event::Membership { .. } | Event::Topic { .. } | Event::ConvState(_) => vec![],
+        Event::FileOffered(o) => vec![format!(
+            "* {} offers you {} ({}) — /accept {} [DIR] or /deny {}",
+            o.from,
+            o.name,
+            human_bytes(o.size),
+            o.id,
+            o.id
+        )],
+        Event::OfferSent(o) => vec![format!(
+            "* offer {}: {} ({}) to {}; waiting for them to accept",
+            o.id,
+            o.name,
+            human_bytes(o.size),
+            o.to
+        )],
+        Event::OfferAnswered { id, accepted: true } => {
+            vec![format!("* offer {id} accepted; sending")]
+        }
+        Event::OfferAnswered {
+            id,
+            accepted: false,
+        } => vec![format!("* offer {id} was denied")],
+        Event::OfferCancelled { id, by } => vec![format!("* offer {id} cancelled by {by}")],
+        // Shown as a redrawn bar on terminals (see the cli loop), not as lines.
+        Event::TransferProgress { .. } => vec![],
+        Event::TransferDone {
+            key,
+            name,
+            path,
+            size,
+            moved,
+            direct,
+        } => {
+            let route = match direct {
+                Some(true) => " directly",
+                Some(false) => " via the coordinator",
+                None => "",
+            };
+            let resumed = if moved < size {
+                format!(", resumed: {} of it sent now", human_bytes(*moved))
+            } else {
+                String::new()
+            };
+            let place = path
+                .as_ref()
+                .map(|p| format!(" → {}", p.display()))
+                .unwrap_or_default();
+            vec![format!(
+                "* {key}: {name} ({}) transferred{route} and verified{resumed}{place}",
+                human_bytes(*size)
+            )]
+        }
+        Event::TransferFailed { key, name, reason } => {
+            vec![format!("! {key}: {name} failed: {reason}")]
+        }
         Event::Done { command } => vec![format!("* {command}: ok")],
         Event::Error {
             message, command, ..
@@ -339,6 +510,7 @@ mod tests {
             ts_ms: 0,
             kind: MessageKind::Text,
             text: "hi".into(),
+            file: None,
         }
     }
 

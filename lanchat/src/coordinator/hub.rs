@@ -18,6 +18,9 @@ use tokio::sync::{mpsc, oneshot};
 use super::rules;
 use super::throttle::TokenBucket;
 
+mod files;
+pub use files::{Download, Upload, DEFAULT_MAX_SHARE_BYTES};
+
 /// Identifies one connection's login.
 pub type SessionId = u64;
 /// Frames queued for one session's connection.
@@ -32,6 +35,8 @@ pub struct SessionLink {
     pub outbox: Outbox,
     /// Dropped when the hub ends the session, which tells the connection task to close.
     pub alive: oneshot::Sender<()>,
+    /// Where the client connects from (the IP part of its direct file endpoint).
+    pub remote: std::net::SocketAddr,
 }
 
 #[derive(Debug)]
@@ -42,6 +47,8 @@ struct Session {
     away: bool,
     link: SessionLink,
     sends: TokenBucket,
+    /// The client's direct file endpoint, if it has one.
+    peer: Option<lanchat_net::protocol::PeerEndpoint>,
 }
 
 /// Coordinator state shared by all connections (behind one mutex).
@@ -52,6 +59,7 @@ pub struct Hub {
     by_user: HashMap<UserId, Vec<SessionId>>,
     next_session: SessionId,
     presence_out: Option<mpsc::UnboundedSender<UserInfo>>,
+    files: files::Files,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -106,7 +114,7 @@ fn role_out(role: store::Role) -> Role {
     }
 }
 
-fn err(code: ErrorCode, message: impl Into<String>) -> Refusal {
+pub(super) fn err(code: ErrorCode, message: impl Into<String>) -> Refusal {
     Refusal(ErrorInfo::new(code, message))
 }
 
@@ -120,6 +128,7 @@ impl Hub {
             by_user: HashMap::new(),
             next_session: 1,
             presence_out,
+            files: files::Files::default(),
         }
     }
 
@@ -156,10 +165,12 @@ impl Hub {
                 away: false,
                 link,
                 sends: TokenBucket::for_messages(),
+                peer: None,
             },
         );
         self.by_user.entry(user).or_default().push(id);
         self.presence_changed(user, before);
+        self.push_pending_offers(user);
         let reply = Reply::LoggedIn {
             user: self.user_info(user)?,
             token,
@@ -320,6 +331,30 @@ impl Hub {
                 Ok(Reply::Ok)
             }
             Request::Summaries => Ok(Reply::Summaries(self.summaries(me)?)),
+            Request::SetPeerEndpoint { port, fingerprint } => {
+                if let Some(s) = self.sessions.get_mut(&sid) {
+                    s.peer = Some(lanchat_net::protocol::PeerEndpoint {
+                        addr: std::net::SocketAddr::new(s.link.remote.ip(), port),
+                        fingerprint,
+                    });
+                }
+                Ok(Reply::Ok)
+            }
+            Request::OfferFile {
+                to,
+                name,
+                size,
+                hash,
+            } => self.offer_file(me, &to, name, size, hash),
+            Request::AnswerOffer { id, accept } => self.answer_offer(sid, me, id, accept),
+            Request::CancelOffer { id } => self.cancel_offer(me, id),
+            Request::ShareFile {
+                conv,
+                id,
+                name,
+                size,
+                hash,
+            } => self.share_file(me, conv, id, name, size, hash),
             Request::Hello { .. }
             | Request::Register { .. }
             | Request::Login { .. }
@@ -872,7 +907,7 @@ fn not_member(room: &str) -> Refusal {
     )
 }
 
-fn no_such_user(name: &str) -> Refusal {
+pub(super) fn no_such_user(name: &str) -> Refusal {
     err(
         ErrorCode::NoSuchUser,
         format!("there is no user @{}", name.trim_start_matches('@')),
@@ -890,11 +925,16 @@ fn chat(conv: ConvRef, m: store::StoredMessage) -> ChatMessage {
         kind: match m.kind {
             store::MessageKind::Text => MessageKind::Text,
             store::MessageKind::System => MessageKind::System,
-            // Placeholder until the protocol carries files: shown as a
-            // system line naming the file.
-            store::MessageKind::File => MessageKind::System,
+            store::MessageKind::File => MessageKind::File,
         },
         text: m.text,
+        file: m.file.map(|f| lanchat_net::protocol::SharedFile {
+            id: f.id as u64,
+            name: f.name,
+            size: f.size,
+            hash: f.hash,
+            uploader: f.uploader_name,
+        }),
     }
 }
 

@@ -5,13 +5,17 @@
 //! - [`auth`]: Argon2id hashing and login throttling.
 //! - [`throttle`]: the token bucket that caps a session's message rate.
 //! - [`hub`]: the rules of conversation over the store and the online sessions (no sockets).
-//! - [`server`]: one task per QUIC connection.
+//! - [`server`]: one task per QUIC connection (the chat stream).
+//! - [`streams`]: file streams: relay, uploads of shared files, downloads.
+//! - [`blobs`]: content-addressed storage of shared files.
 //! - [`announce`]: multicast announcements and probe answers.
 pub mod announce;
 pub mod auth;
+pub mod blobs;
 pub mod hub;
 pub mod rules;
 pub mod server;
+pub mod streams;
 pub mod throttle;
 
 use std::net::SocketAddr;
@@ -46,6 +50,8 @@ pub struct CoordinatorConfig {
     pub name: String,
     /// Multicast discovery; `None` runs without announcing (clients need the address).
     pub discovery: Option<DiscoveryConfig>,
+    /// Largest file that may be shared into a conversation.
+    pub max_share_bytes: u64,
 }
 
 /// Why the coordinator could not start.
@@ -132,10 +138,16 @@ impl Coordinator {
             }
             None => None,
         };
+        let mut hub = Hub::new(store, announcer.is_some().then_some(presence_tx));
+        hub.enable_sharing(
+            blobs::Blobs::new(config.data_dir.join("blobs")),
+            config.max_share_bytes,
+        );
         let shared = Arc::new(Shared {
-            hub: Mutex::new(Hub::new(store, announcer.is_some().then_some(presence_tx))),
+            hub: Mutex::new(hub),
             throttle: Mutex::default(),
             name: config.name,
+            relays: streams::RelayBoard::default(),
         });
         let accept = tokio::spawn(accept_loop(endpoint.clone(), shared.clone()));
         Ok(Coordinator {

@@ -9,7 +9,7 @@ use lanchat_net::framed::{read_frame, write_frame, FrameError};
 use lanchat_net::protocol::{
     ClientFrame, ErrorCode, ErrorInfo, Reply, Request, ServerFrame, PROTOCOL_VERSION,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::auth::{self, LoginThrottle};
 use super::hub::{now_ms, Hub, Refusal, SessionId, SessionLink, OUTBOX_CAPACITY};
@@ -33,6 +33,8 @@ pub struct Shared {
     pub throttle: Mutex<LoginThrottle>,
     /// The coordinator's name (for Welcome).
     pub name: String,
+    /// Relayed offers waiting for their recipient.
+    pub relays: super::streams::RelayBoard,
 }
 
 impl Shared {
@@ -68,6 +70,8 @@ struct Conn {
     /// Set after the session is opened: fires when the hub drops the session.
     evicted: Option<oneshot::Receiver<()>>,
     closing: Option<(u32, &'static str)>,
+    /// Who is logged in on this connection, for its file streams.
+    user: watch::Sender<Option<lanchat_store::UserId>>,
 }
 
 /// Serves one incoming connection until it closes.
@@ -89,6 +93,12 @@ pub async fn serve(shared: Arc<Shared>, incoming: quinn::Incoming) {
     };
     let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
     let writer = tokio::spawn(write_loop(send, frames));
+    let (user, user_rx) = watch::channel(None);
+    let files = tokio::spawn(super::streams::accept(
+        shared.clone(),
+        connection.clone(),
+        user_rx,
+    ));
     let mut conn = Conn {
         shared,
         remote,
@@ -97,6 +107,7 @@ pub async fn serve(shared: Arc<Shared>, incoming: quinn::Incoming) {
         session: None,
         evicted: None,
         closing: None,
+        user,
     };
     conn.read_loop(&mut recv).await;
     if let Some(sid) = conn.session.take() {
@@ -109,6 +120,7 @@ pub async fn serve(shared: Arc<Shared>, incoming: quinn::Incoming) {
     }
     let (code, reason) = conn.closing.unwrap_or((CLOSE_NORMAL, "bye"));
     drop(conn);
+    files.abort();
     // Let queued replies (such as the error that explains a close) reach the client.
     let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
     connection.close(code.into(), reason.as_bytes());
@@ -202,11 +214,15 @@ impl Conn {
                 let shared = self.shared.clone();
                 blocking(move || {
                     let mut hub = shared.hub();
+                    if let Some((user, _)) = hub.session_user(sid) {
+                        hub.withdraw_offers_of(user);
+                    }
                     hub.forget_token(sid)?;
                     hub.close_session(sid);
                     Ok(())
                 })
                 .await?;
+                self.user.send_replace(None);
                 self.session = None;
                 self.evicted = None;
                 self.closing = Some((CLOSE_NORMAL, "logged out"));
@@ -342,11 +358,13 @@ impl Conn {
         let link = SessionLink {
             outbox: self.outbox.clone(),
             alive,
+            remote: self.remote,
         };
         let shared = self.shared.clone();
         let (sid, reply) = blocking(move || shared.hub().open_session(user, token, link)).await?;
         self.session = Some(sid);
         self.evicted = Some(evicted);
+        self.user.send_replace(Some(user));
         Ok(reply)
     }
 

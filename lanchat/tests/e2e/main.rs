@@ -8,6 +8,7 @@ mod accounts;
 mod chat;
 mod cli;
 mod discovery;
+mod files;
 mod netns;
 mod pinning;
 mod protocol;

@@ -80,6 +80,7 @@ fn explicit_address_with_wrong_fingerprint_never_logs_in() {
         }),
         accept_new_fingerprint: false,
         client_name: "test".into(),
+        peer_listen: None,
     })
     .unwrap();
     engine.send(Command::Login {
@@ -108,6 +109,7 @@ fn explicit_address_with_wrong_fingerprint_never_logs_in() {
         }),
         accept_new_fingerprint: false,
         client_name: "test".into(),
+        peer_listen: None,
     })
     .unwrap();
     loop {

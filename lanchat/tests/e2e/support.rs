@@ -161,6 +161,7 @@ impl Client {
             coordinator: None,
             accept_new_fingerprint: false,
             client_name: format!("test-{name}"),
+            peer_listen: Some("127.0.0.1:0".parse().unwrap()),
         })
     }
 
@@ -258,6 +259,14 @@ impl Client {
                 ),
             }
         }
+    }
+
+    /// The first event already seen that `pick` accepts, or else the next one to arrive.
+    pub fn seen_or_wait<T>(&mut self, what: &str, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
+        if let Some(v) = self.seen.iter().find_map(&mut pick) {
+            return v;
+        }
+        self.wait(what, pick)
     }
 
     /// Waits for a text message whose text matches.

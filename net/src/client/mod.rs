@@ -10,6 +10,7 @@
 //! - this file: configuration, [`Command`], [`Event`] and the [`Engine`] handle.
 //! - `runner`: the async loop (locate → connect → log in → serve → retry).
 //! - `locate`: choosing a coordinator from multicast announcements.
+//! - `runner/files`: offers, shares and downloads; transfer tasks (direct, then relay).
 //! - [`sequencer`]: exactly-once, in-order delivery per conversation.
 //! - [`known`]: the known-coordinators file (trust on first use).
 mod locate;
@@ -27,9 +28,30 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::discovery::DiscoveryConfig;
 use crate::fingerprint::{Fingerprint, Pin};
 use crate::protocol::{
-    ChatMessage, ConvRef, ConvSummary, ErrorCode, MemberInfo, MembershipChange, MsgId, RoomInfo,
-    UserInfo,
+    ChatMessage, ConvRef, ConvSummary, ErrorCode, FileOffer, MemberInfo, MembershipChange, MsgId,
+    RoomInfo, UserInfo,
 };
+
+/// Which transfer an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransferKey {
+    /// A person-to-person offer (either direction), by offer id.
+    Offer(u64),
+    /// Uploading a file shared into a conversation, by the file message's id.
+    Share(MsgId),
+    /// Downloading a shared file, by file id.
+    Download(u64),
+}
+
+impl std::fmt::Display for TransferKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransferKey::Offer(id) => write!(f, "offer {id}"),
+            TransferKey::Share(id) => write!(f, "share {id}"),
+            TransferKey::Download(id) => write!(f, "file {id}"),
+        }
+    }
+}
 
 /// A coordinator given explicitly (no discovery needed).
 #[derive(Debug, Clone)]
@@ -54,6 +76,9 @@ pub struct EngineConfig {
     pub accept_new_fingerprint: bool,
     /// Shown in the coordinator's logs.
     pub client_name: String,
+    /// Where to accept direct file connections from other clients (port 0: any free port).
+    /// None: files to this client always go through the coordinator's relay.
+    pub peer_listen: Option<SocketAddr>,
 }
 
 /// What a front end asks the engine to do.
@@ -160,6 +185,40 @@ pub enum Command {
         name: String,
         /// The new fingerprint.
         fingerprint: Fingerprint,
+    },
+    /// Offer a file to a user (hashed first; the recipient accepts or denies).
+    SendFile {
+        /// Recipient's username.
+        to: String,
+        /// The file.
+        path: PathBuf,
+        /// Name to offer it under (default: the file's own name).
+        name: Option<String>,
+    },
+    /// Accept an offer; the file is saved in `dir`.
+    AcceptOffer {
+        /// Offer id.
+        id: u64,
+        /// Download directory.
+        dir: PathBuf,
+    },
+    /// Deny an offer.
+    DenyOffer(u64),
+    /// Cancel an offer or its transfer (either side).
+    CancelOffer(u64),
+    /// Share a file into a conversation (kept by the coordinator for its members).
+    ShareFile {
+        /// Where.
+        conv: ConvRef,
+        /// The file.
+        path: PathBuf,
+    },
+    /// Download a shared file into `dir`.
+    Download {
+        /// Shared file id.
+        file: u64,
+        /// Download directory.
+        dir: PathBuf,
     },
     /// Log out (after everything sent before is acknowledged) and stop.
     Logout,
@@ -276,6 +335,63 @@ pub enum Event {
     },
     /// A read cursor or mute flag changed (possibly from another session of this user).
     ConvState(ConvSummary),
+    /// Someone offers this user a file: accept or deny it.
+    FileOffered(FileOffer),
+    /// This user's offer is registered; waiting for the recipient.
+    OfferSent(FileOffer),
+    /// The recipient answered an offer of this user.
+    OfferAnswered {
+        /// Offer id.
+        id: u64,
+        /// Accepted (the transfer starts) or denied.
+        accepted: bool,
+    },
+    /// An offer was cancelled (by either side); its transfer stopped.
+    OfferCancelled {
+        /// Offer id.
+        id: u64,
+        /// Who cancelled.
+        by: String,
+    },
+    /// Bytes are moving.
+    TransferProgress {
+        /// Which transfer.
+        key: TransferKey,
+        /// File name.
+        name: String,
+        /// Bytes the receiver holds.
+        done: u64,
+        /// File size.
+        total: u64,
+        /// Current rate in bytes per second.
+        rate: u64,
+        /// Estimated time left, if the rate is known.
+        eta_ms: Option<u64>,
+    },
+    /// A transfer finished and the receiver verified the BLAKE3 hash.
+    TransferDone {
+        /// Which transfer.
+        key: TransferKey,
+        /// File name.
+        name: String,
+        /// Where it was saved (receiving side).
+        path: Option<PathBuf>,
+        /// File size.
+        size: u64,
+        /// Bytes moved by the last attempt (less than `size` after a resume).
+        moved: u64,
+        /// For offers: true if it went directly between the clients, false through the relay.
+        direct: Option<bool>,
+    },
+    /// A transfer failed; `reason` says why (a corrupt file names the file).
+    TransferFailed {
+        /// Which transfer.
+        key: TransferKey,
+        /// File name.
+        name: String,
+        /// Why.
+        reason: String,
+    },
     /// A command without other output succeeded.
     Done {
         /// Which command.
@@ -318,6 +434,9 @@ pub enum EngineError {
     /// The known-coordinators file could not be read.
     #[error("cannot read the known-coordinators file: {0}")]
     Known(std::io::Error),
+    /// The direct file endpoint could not be set up.
+    #[error("cannot listen for direct file transfers: {0}")]
+    Peer(String),
     /// The engine thread died during start-up.
     #[error("the engine thread stopped during start-up")]
     Died,

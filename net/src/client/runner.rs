@@ -1,7 +1,10 @@
 //! The engine's async loop: locate the coordinator, connect, log in, serve, and on any loss
 //! start again with backoff — keeping unacknowledged messages and the delivery position.
+mod files;
+
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -77,7 +80,9 @@ enum Ended {
 #[derive(Debug)]
 enum Pending {
     Hello,
-    Auth { register: bool },
+    Auth {
+        register: bool,
+    },
     Resume,
     Send(MsgId),
     After(ConvRef),
@@ -85,6 +90,11 @@ enum Pending {
     Search(String),
     Join,
     Logout,
+    Offer(PathBuf),
+    Accept(u64),
+    Share(MsgId),
+    /// Bookkeeping the front end need not hear about (unless it fails).
+    Quiet,
     Other(&'static str),
 }
 
@@ -120,10 +130,12 @@ struct Runner {
     current_id: Option<u64>,
     warned: HashSet<(String, Fingerprint)>,
     next_id: u64,
+    files: files::Files,
 }
 
 /// A live connection's write half and pending requests.
 struct Link {
+    connection: quinn::Connection,
     send: quinn::SendStream,
     pending: HashMap<u64, Pending>,
 }
@@ -143,6 +155,8 @@ impl Runner {
         } else {
             None
         };
+        let files = files::Files::new(&config.data_dir, config.peer_listen, events.clone())
+            .map_err(EngineError::Peer)?;
         // crossbeam is blocking; a small thread turns it into an async stream.
         let (command_tx, command_rx) = mpsc::unbounded_channel();
         std::thread::Builder::new()
@@ -175,6 +189,7 @@ impl Runner {
             current_id: None,
             warned: HashSet::new(),
             next_id: 1,
+            files,
         })
     }
 
@@ -235,6 +250,9 @@ impl Runner {
                     }
                 }
                 Some((beacon, _)) = self.beacons.recv() => self.note_beacon(&beacon),
+                Some(note) = self.files.notes.recv() => {
+                    let _ = self.on_note(None, note).await;
+                }
             }
         }
     }
@@ -426,6 +444,9 @@ impl Runner {
                         }
                         _ => self.note_beacon(&beacon),
                     },
+                    Some(note) = self.files.notes.recv() => {
+                        let _ = self.on_note(None, note).await;
+                    }
                 }
             }
         }
@@ -447,6 +468,7 @@ impl Runner {
         let (frame_tx, mut frames) = mpsc::channel(256);
         let reader = tokio::spawn(read_loop(recv, frame_tx));
         let mut link = Link {
+            connection: connection.clone(),
             send,
             pending: HashMap::new(),
         };
@@ -454,6 +476,7 @@ impl Runner {
             .serve(&mut link, &mut frames, &target, name)
             .await
             .unwrap_or_else(|e| Ended::Retry(format!("connection lost: {e}")));
+        self.files.coordinator.send_replace(None);
         reader.abort();
         let _ = link.send.finish();
         connection.close(0u32.into(), b"bye");
@@ -522,6 +545,9 @@ impl Runner {
                     }
                 }
                 Some((beacon, _)) = self.beacons.recv() => self.note_beacon(&beacon),
+                Some(note) = self.files.notes.recv() => {
+                    self.on_note(logged_in.then_some(&mut *link), note).await?;
+                }
             }
         }
     }
@@ -544,7 +570,16 @@ impl Runner {
         link: &mut Link,
         command: Command,
     ) -> Result<Option<Ended>, FrameError> {
+        if self.file_command(link, &command).await? {
+            return Ok(None);
+        }
         let (request, pending) = match command {
+            Command::SendFile { .. }
+            | Command::ShareFile { .. }
+            | Command::AcceptOffer { .. }
+            | Command::DenyOffer(_)
+            | Command::CancelOffer(_)
+            | Command::Download { .. } => return Ok(None),
             Command::Shutdown => return Ok(Some(Ended::Stop)),
             Command::Logout => (Request::Logout, Pending::Logout),
             Command::Login { .. } | Command::Register { .. } => {
@@ -642,6 +677,9 @@ impl Runner {
             }
             return Ok(None);
         };
+        if self.file_reply(&pending, &result) {
+            return Ok(None);
+        }
         match (pending, result) {
             (Pending::Hello, Ok(Reply::Welcome { name: server, .. })) => {
                 self.pin_after_handshake(name, target);
@@ -686,6 +724,15 @@ impl Runner {
                 for (conv, id, text) in self.unacked.clone() {
                     self.request(link, Request::Send { conv, id, text }, Pending::Send(id))
                         .await?;
+                }
+                self.files
+                    .coordinator
+                    .send_replace(Some(link.connection.clone()));
+                if let Some(request) = self.files.endpoint_request() {
+                    self.request(link, request, Pending::Quiet).await?;
+                }
+                for (request, pending) in std::mem::take(&mut self.files.deferred) {
+                    self.request(link, request, pending).await?;
                 }
                 while let Some(command) = self.queued.pop_front() {
                     if let Some(ended) = self.online_command(link, command).await? {
@@ -762,6 +809,7 @@ impl Runner {
                 self.emit(Event::Users(users))
             }
             (Pending::Other(_), Ok(Reply::Summaries(list))) => self.emit(Event::Summaries(list)),
+            (Pending::Quiet, Ok(_)) => {}
             (Pending::Other(command), Ok(Reply::Ok)) => self.emit(Event::Done {
                 command: command.to_string(),
             }),
@@ -821,6 +869,12 @@ impl Runner {
             }
             Push::Topic { room, topic, by } => self.emit(Event::Topic { room, topic, by }),
             Push::ConvState(summary) => self.emit(Event::ConvState(summary)),
+            push @ (Push::FileOffer(_)
+            | Push::OfferAnswered { .. }
+            | Push::OfferCancelled { .. }
+            | Push::RelayRequested { .. }) => {
+                self.file_push(&push);
+            }
             Push::Shutdown { reason } => {
                 tracing::info!("coordinator shutting down: {reason}");
                 self.retired.extend(self.current_id);

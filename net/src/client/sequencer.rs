@@ -143,6 +143,7 @@ mod tests {
             ts_ms: 0,
             kind: MessageKind::Text,
             text: format!("m{seq}"),
+            file: None,
         }
     }
 

@@ -11,6 +11,7 @@ fn msg(conv: ConvRef) -> ChatMessage {
         ts_ms: 1_700_000_000_000,
         kind: MessageKind::Text,
         text: "hello **world** ünïcode".into(),
+        file: None,
     }
 }
 

@@ -37,6 +37,7 @@ fn connect_with(hub: &mut Hub, user: UserId, capacity: usize) -> (Client, Reply)
             SessionLink {
                 outbox: tx,
                 alive: alive_tx,
+                remote: "127.0.0.1:1".parse().unwrap(),
             },
         )
         .unwrap();

@@ -1,0 +1,274 @@
+//! File streams on a client's connection (every stream after the chat stream): relaying an
+//! offer between two clients, receiving an upload for a shared file, serving a download.
+//! Files never share the chat stream, so chat stays responsive while they move.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lanchat_net::framed::{read_frame, write_frame};
+use lanchat_net::protocol::{ErrorCode, ErrorInfo};
+use lanchat_net::transfer::stream::{receive_file, send_file};
+use lanchat_net::transfer::wire::{FileMeta, Ready, StreamOpen};
+use lanchat_store::UserId;
+use tokio::sync::{oneshot, watch};
+
+use super::hub::Refusal;
+use super::server::Shared;
+
+/// How long the sender's end of a relay waits for the recipient's end.
+const RELAY_WAIT: Duration = Duration::from_secs(30);
+/// Relay copy buffer.
+const RELAY_CHUNK: usize = 256 * 1024;
+
+type Streams = (quinn::SendStream, quinn::RecvStream);
+
+/// Senders waiting at the relay, by offer id.
+#[derive(Debug, Default)]
+pub struct RelayBoard {
+    waiting: Mutex<HashMap<u64, oneshot::Sender<Streams>>>,
+}
+
+/// Accepts file streams on `connection` for as long as it lives.
+pub async fn accept(
+    shared: Arc<Shared>,
+    connection: quinn::Connection,
+    user: watch::Receiver<Option<UserId>>,
+) {
+    while let Ok((send, recv)) = connection.accept_bi().await {
+        let shared = shared.clone();
+        let user = *user.borrow();
+        tokio::spawn(async move {
+            if let Err(e) = serve(shared, user, send, recv).await {
+                tracing::debug!("file stream ended: {e}");
+            }
+        });
+    }
+}
+
+async fn refuse(send: &mut quinn::SendStream, error: ErrorInfo) {
+    let _ = write_frame(send, &Ready::Err(error)).await;
+    let _ = send.finish();
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
+) -> Result<T, ErrorInfo> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(ErrorInfo::from),
+        Err(_) => Err(ErrorInfo::new(ErrorCode::Internal, "internal error")),
+    }
+}
+
+async fn serve(
+    shared: Arc<Shared>,
+    user: Option<UserId>,
+    mut send: quinn::SendStream,
+    mut recv: quinn::RecvStream,
+) -> Result<(), String> {
+    let open: StreamOpen = read_frame(&mut recv)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("stream closed before saying what it is for")?;
+    let Some(user) = user else {
+        refuse(
+            &mut send,
+            ErrorInfo::new(ErrorCode::NotAuthenticated, "log in first"),
+        )
+        .await;
+        return Ok(());
+    };
+    match open {
+        StreamOpen::Peer { .. } => {
+            refuse(
+                &mut send,
+                ErrorInfo::new(
+                    ErrorCode::BadRequest,
+                    "the coordinator is not a peer; use a relay stream",
+                ),
+            )
+            .await;
+            Ok(())
+        }
+        StreamOpen::Relay {
+            offer,
+            token,
+            sender,
+        } => relay(shared, user, offer, token, sender, send, recv).await,
+        StreamOpen::Upload { ticket, token } => {
+            upload(shared, user, ticket, token, send, recv).await
+        }
+        StreamOpen::Download { file } => download(shared, user, file, send, recv).await,
+    }
+}
+
+async fn relay(
+    shared: Arc<Shared>,
+    user: UserId,
+    offer: u64,
+    token: [u8; 32],
+    sender: bool,
+    mut send: quinn::SendStream,
+    recv: quinn::RecvStream,
+) -> Result<(), String> {
+    let s = shared.clone();
+    if let Err(e) = blocking(move || s.hub().relay_allowed(user, offer, &token, sender)).await {
+        refuse(&mut send, e).await;
+        return Ok(());
+    }
+    if sender {
+        let (tx, rx) = oneshot::channel();
+        shared
+            .relays
+            .waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(offer, tx);
+        let Ok(Ok((to_recipient, from_recipient))) = tokio::time::timeout(RELAY_WAIT, rx).await
+        else {
+            shared
+                .relays
+                .waiting
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&offer);
+            return Err(format!(
+                "recipient of offer {offer} did not come to the relay"
+            ));
+        };
+        // Both directions: bytes and frames from the sender, ready/verdict from the recipient.
+        let up = copy(recv, to_recipient);
+        let down = copy(from_recipient, send);
+        let (a, b) = tokio::join!(up, down);
+        a.and(b)
+    } else {
+        let waiting = shared
+            .relays
+            .waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&offer);
+        match waiting {
+            Some(tx) => tx
+                .send((send, recv))
+                .map_err(|_| "the sender left the relay".to_string()),
+            None => {
+                refuse(
+                    &mut send,
+                    ErrorInfo::new(
+                        ErrorCode::NoSuchFile,
+                        format!("nobody is sending offer {offer} right now"),
+                    ),
+                )
+                .await;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Copies one direction of a relay until the source finishes.
+async fn copy(mut from: quinn::RecvStream, mut to: quinn::SendStream) -> Result<(), String> {
+    let mut buf = vec![0u8; RELAY_CHUNK];
+    loop {
+        match from.read(&mut buf).await {
+            Ok(Some(n)) => to.write_all(&buf[..n]).await.map_err(|e| e.to_string())?,
+            Ok(None) => {
+                let _ = to.finish();
+                return Ok(());
+            }
+            Err(e) => {
+                // Pass the break on, so the far end stops waiting.
+                let _ = to.reset(0u32.into());
+                return Err(e.to_string());
+            }
+        }
+    }
+}
+
+async fn upload(
+    shared: Arc<Shared>,
+    user: UserId,
+    ticket: u64,
+    token: [u8; 32],
+    mut send: quinn::SendStream,
+    mut recv: quinn::RecvStream,
+) -> Result<(), String> {
+    let s = shared.clone();
+    let found = blocking(move || {
+        let hub = s.hub();
+        let upload = hub.upload(user, ticket, &token)?;
+        let blobs = hub
+            .blobs()
+            .ok_or_else(|| ErrorInfo::new(ErrorCode::PermissionDenied, "sharing is disabled"))?;
+        Ok((upload, blobs))
+    })
+    .await;
+    let (upload, blobs) = match found {
+        Ok(v) => v,
+        Err(e) => {
+            refuse(&mut send, e).await;
+            return Ok(());
+        }
+    };
+    let partial = blobs.partial(&upload.hash).map_err(|e| e.to_string())?;
+    let hash = upload.hash;
+    let place = move |p: &std::path::Path| blobs.commit(p, &hash);
+    receive_file(
+        &mut send,
+        &mut recv,
+        &partial,
+        &upload.name,
+        upload.size,
+        hash,
+        |_| {},
+        place,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    blocking(move || shared.hub().finish_upload(ticket))
+        .await
+        .map_err(|e| e.message)
+}
+
+async fn download(
+    shared: Arc<Shared>,
+    user: UserId,
+    file: u64,
+    mut send: quinn::SendStream,
+    mut recv: quinn::RecvStream,
+) -> Result<(), String> {
+    let found = blocking(move || shared.hub().download(user, file)).await;
+    let d = match found {
+        Ok(d) if d.path.is_file() => d,
+        Ok(_) => {
+            let e = ErrorInfo::new(
+                ErrorCode::NoSuchFile,
+                format!("the content of file {file} is missing"),
+            );
+            let _ = write_frame(&mut send, &Result::<FileMeta, ErrorInfo>::Err(e)).await;
+            return Ok(());
+        }
+        Err(e) => {
+            let _ = write_frame(&mut send, &Result::<FileMeta, ErrorInfo>::Err(e)).await;
+            let _ = send.finish();
+            return Ok(());
+        }
+    };
+    write_frame(
+        &mut send,
+        &Result::<FileMeta, ErrorInfo>::Ok(d.meta.clone()),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    send_file(
+        &mut send,
+        &mut recv,
+        &d.path,
+        &d.meta.name,
+        d.meta.size,
+        |_| {},
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| e.to_string())
+}
