@@ -56,6 +56,7 @@ fn main() {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             name: "bench-office".into(),
             discovery: Some(lan.discovery()),
+            max_share_bytes: lanchat::coordinator::hub::DEFAULT_MAX_SHARE_BYTES,
         })
         .expect("coordinator starts")
     };
@@ -115,6 +116,7 @@ fn start_client(lan: &Lan, name: &str) -> Client {
         coordinator: None,
         accept_new_fingerprint: false,
         client_name: format!("bench-{name}"),
+        peer_listen: None,
     })
     .expect("engine starts");
     Client {

@@ -82,6 +82,12 @@ pub(crate) fn append(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![conv, seq, sender, client_id, now_ms, kind, text],
     )?;
+    // The sender has seen what they wrote. Moving their cursor here keeps a message at one
+    // commit (one fsync) instead of two.
+    conn.execute(
+        "UPDATE members SET read_seq = MAX(read_seq, ?2) WHERE conv_id = ?1 AND user_id = ?3",
+        params![conv, seq, sender],
+    )?;
     Ok(Appended {
         seq,
         ts_ms: now_ms,

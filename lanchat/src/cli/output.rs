@@ -65,16 +65,9 @@ pub fn human_bytes(n: u64) -> String {
 /// A one-line progress bar: `[#######-------]  45%  12.0 MiB/s  0:07 left`.
 pub fn progress_bar(done: u64, total: u64, rate: u64, eta_ms: Option<u64>) -> String {
     const WIDTH: u64 = 24;
-    let filled = if total == 0 {
-        WIDTH
-    } else {
-        done.min(total) * WIDTH / total
-    };
-    let pct = if total == 0 {
-        100
-    } else {
-        done.min(total) * 100 / total
-    };
+    let done = done.min(total);
+    let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
+    let pct = (done * 100).checked_div(total).unwrap_or(100);
     let eta = eta_ms.map_or_else(
         || "--:--".to_string(),
         |ms| format!("{}:{:02}", ms / 60_000, ms / 1000 % 60),

@@ -439,8 +439,7 @@ impl Hub {
             &text,
             now_ms(),
         )?;
-        // The sender has seen what they wrote.
-        self.store.mark_read(c.id, me, appended.seq)?;
+        // The store moved the sender's read cursor in the same commit.
         if !appended.duplicate {
             self.fan_out(&c, appended.seq)?;
         }
@@ -756,11 +755,9 @@ impl Hub {
     }
 
     /// A system line about what `actor` (a member) just did: like their own messages, the
-    /// actor has seen it, so it does not count as unread for them.
+    /// actor has seen it (the store moves the sender's cursor), so it is not unread for them.
     fn acted(&mut self, room: &Conversation, actor: UserId, text: String) -> Result<(), Refusal> {
-        let seq = self.system(room, actor, text)?;
-        self.store.mark_read(room.id, actor, seq)?;
-        Ok(())
+        self.system(room, actor, text).map(|_| ())
     }
 
     /// Delivers message `seq` of `c` to every online session of every member.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use lanchat_net::framed::{read_frame, write_frame};
 use lanchat_net::protocol::{ErrorCode, ErrorInfo};
-use lanchat_net::transfer::stream::{receive_file, send_file};
+use lanchat_net::transfer::stream::{receive_file, send_file, Expected};
 use lanchat_net::transfer::wire::{FileMeta, Ready, StreamOpen};
 use lanchat_store::UserId;
 use tokio::sync::{oneshot, watch};
@@ -213,18 +213,14 @@ async fn upload(
     let partial = blobs.partial(&upload.hash).map_err(|e| e.to_string())?;
     let hash = upload.hash;
     let place = move |p: &std::path::Path| blobs.commit(p, &hash);
-    receive_file(
-        &mut send,
-        &mut recv,
-        &partial,
-        &upload.name,
-        upload.size,
+    let expected = Expected {
+        name: &upload.name,
+        size: upload.size,
         hash,
-        |_| {},
-        place,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    };
+    receive_file(&mut send, &mut recv, &partial, expected, |_| {}, place)
+        .await
+        .map_err(|e| e.to_string())?;
     blocking(move || shared.hub().finish_upload(ticket))
         .await
         .map_err(|e| e.message)

@@ -232,6 +232,17 @@ fn read_chunks(path: &Path, offset: u64, size: u64, tx: mpsc::Sender<std::io::Re
     }
 }
 
+/// The file a receiving end expects.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected<'a> {
+    /// Its name (for messages).
+    pub name: &'a str,
+    /// Its size.
+    pub size: u64,
+    /// Its BLAKE3.
+    pub hash: [u8; 32],
+}
+
 /// What the receiving end got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Received {
@@ -250,12 +261,11 @@ pub async fn receive_file(
     send: &mut quinn::SendStream,
     recv: &mut quinn::RecvStream,
     partial: &Path,
-    name: &str,
-    size: u64,
-    hash: [u8; 32],
+    expected: Expected<'_>,
     mut progress: impl FnMut(u64),
     place: impl FnOnce(&Path) -> std::io::Result<PathBuf> + Send + 'static,
 ) -> Result<Received, TransferError> {
+    let Expected { name, size, hash } = expected;
     // What is already here, and its hash (to be checked by the sender, and continued).
     let p = partial.to_path_buf();
     let (held, hasher) = blocking(move || -> std::io::Result<(u64, blake3::Hasher)> {

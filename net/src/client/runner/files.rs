@@ -21,7 +21,7 @@ use crate::protocol::{
 use crate::tls::{self, Identity};
 use crate::transfer::names::unique_path;
 use crate::transfer::partial_name;
-use crate::transfer::stream::{hash_file, receive_file, send_file, TransferError};
+use crate::transfer::stream::{hash_file, receive_file, send_file, Expected, TransferError};
 use crate::transfer::wire::{FileMeta, Ready, StreamOpen};
 
 /// How long a direct connection may take before the relay is used instead.
@@ -467,14 +467,13 @@ impl Runner {
         match push {
             Push::FileOffer(offer) => {
                 // Re-sent at every login while pending: announce each offer once.
-                if !self.files.incoming.contains_key(&offer.id) {
-                    self.files.incoming.insert(
-                        offer.id,
-                        Incoming {
-                            offer: offer.clone(),
-                            accepted: None,
-                        },
-                    );
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    self.files.incoming.entry(offer.id)
+                {
+                    slot.insert(Incoming {
+                        offer: offer.clone(),
+                        accepted: None,
+                    });
                     self.emit(Event::FileOffered(offer.clone()));
                 }
             }
@@ -766,13 +765,16 @@ async fn receive_into(
     plan: &Plan,
 ) -> Result<(PathBuf, u64), TransferError> {
     let partial = plan.dir.join(partial_name(&plan.hash));
+    let expected = Expected {
+        name: &plan.name,
+        size: plan.size,
+        hash: plan.hash,
+    };
     let got = receive_file(
         send,
         recv,
         &partial,
-        &plan.name,
-        plan.size,
-        plan.hash,
+        expected,
         ctx.progress(key, &plan.name, plan.size),
         placer(plan.dir.clone(), plan.name.clone()),
     )
