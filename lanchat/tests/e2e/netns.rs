@@ -209,6 +209,21 @@ fn clients_on_two_machines_find_a_coordinator_on_a_third_and_chat() {
     bob.line("/msg @alice hi from machine 3");
     let m = alice.wait("dm", |v| v["type"] == "message" && v["conv"] == "@bob");
     assert_eq!(m["text"], "hi from machine 3");
+
+    // A file from machine 2 to machine 3 goes directly between them.
+    let src = dir.path().join("plan.odt");
+    let content: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    std::fs::write(&src, &content).unwrap();
+    alice.line(&format!("/send @bob {}", src.display()));
+    let offer = bob.wait_type("file_offer");
+    assert_eq!(offer["name"], "plan.odt");
+    let inbox = dir.path().join("bob-inbox");
+    bob.line(&format!("/accept {} {}", offer["id"], inbox.display()));
+    let got = bob.wait_type("transfer_done");
+    assert_eq!(got["direct"], true, "{got}");
+    let sent = alice.wait_type("transfer_done");
+    assert_eq!(sent["direct"], true, "{sent}");
+    assert_eq!(std::fs::read(inbox.join("plan.odt")).unwrap(), content);
     assert!(alice.finish().success());
     assert!(bob.finish().success());
     let _ = coordinator.kill();
