@@ -57,6 +57,7 @@ fn main() {
             name: "bench-office".into(),
             discovery: Some(lan.discovery()),
             max_share_bytes: lanchat::coordinator::hub::DEFAULT_MAX_SHARE_BYTES,
+            message_rate: lanchat::coordinator::throttle::TokenBucket::MESSAGES_PER_SECOND,
         })
         .expect("coordinator starts")
     };

@@ -73,6 +73,9 @@ pub struct CoordinatorArgs {
     /// Do not announce on multicast (clients then need --coordinator and --fingerprint).
     #[arg(long)]
     pub no_discovery: bool,
+    /// Messages per second one session may post (bursts of three seconds' worth).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_messages_per_second: u32,
     /// Largest file members may share into a conversation, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 4096)]
     pub max_share_mib: u64,

@@ -57,6 +57,7 @@ fn coordinator(args: CoordinatorArgs) -> anyhow::Result<()> {
             name: args.name.unwrap_or_else(host_name),
             discovery: (!args.no_discovery).then(|| args.net.discovery()),
             max_share_bytes: args.max_share_mib.saturating_mul(1024 * 1024),
+            message_rate: args.max_messages_per_second,
         };
         let name = config.name.clone();
         let data = config.data_dir.clone();

@@ -60,6 +60,8 @@ pub struct Hub {
     next_session: SessionId,
     presence_out: Option<mpsc::UnboundedSender<UserInfo>>,
     files: files::Files,
+    /// Messages per second one session may post.
+    message_rate: u32,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -129,7 +131,13 @@ impl Hub {
             next_session: 1,
             presence_out,
             files: files::Files::default(),
+            message_rate: TokenBucket::MESSAGES_PER_SECOND,
         }
+    }
+
+    /// Caps each session at `per_second` messages (bursts of three seconds' worth).
+    pub fn set_message_rate(&mut self, per_second: u32) {
+        self.message_rate = per_second.max(1);
     }
 
     /// The store, for the login steps that run outside the hub (password checks).
@@ -164,7 +172,7 @@ impl Hub {
                 token_hash: *blake3::hash(&token).as_bytes(),
                 away: false,
                 link,
-                sends: TokenBucket::for_messages(),
+                sends: TokenBucket::for_messages(self.message_rate),
                 peer: None,
             },
         );
@@ -423,7 +431,7 @@ impl Hub {
                     ErrorCode::RateLimited,
                     format!(
                         "too many messages: at most {} per second; slow down",
-                        TokenBucket::MESSAGES_PER_SECOND
+                        self.message_rate
                     ),
                 ));
             }

@@ -52,6 +52,8 @@ pub struct CoordinatorConfig {
     pub discovery: Option<DiscoveryConfig>,
     /// Largest file that may be shared into a conversation.
     pub max_share_bytes: u64,
+    /// Messages per second one session may post.
+    pub message_rate: u32,
 }
 
 /// Why the coordinator could not start.
@@ -139,6 +141,7 @@ impl Coordinator {
             None => None,
         };
         let mut hub = Hub::new(store, announcer.is_some().then_some(presence_tx));
+        hub.set_message_rate(config.message_rate);
         hub.enable_sharing(
             blobs::Blobs::new(config.data_dir.join("blobs")),
             config.max_share_bytes,

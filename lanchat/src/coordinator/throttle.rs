@@ -11,10 +11,10 @@ pub struct TokenBucket {
 }
 
 impl TokenBucket {
-    /// Sustained messages per second one session may post.
+    /// Sustained messages per second one session may post, by default.
     pub const MESSAGES_PER_SECOND: u32 = 20;
-    /// Messages one session may post at once after being quiet.
-    pub const MESSAGE_BURST: u32 = 60;
+    /// Messages one session may post at once after being quiet (at the default rate).
+    pub const MESSAGE_BURST: u32 = 3 * Self::MESSAGES_PER_SECOND;
 
     /// A full bucket.
     pub fn new(rate: f64, burst: f64) -> Self {
@@ -26,11 +26,11 @@ impl TokenBucket {
         }
     }
 
-    /// The bucket for chat messages.
-    pub fn for_messages() -> Self {
+    /// The bucket for chat messages at `per_second`, with bursts of three seconds' worth.
+    pub fn for_messages(per_second: u32) -> Self {
         Self::new(
-            f64::from(Self::MESSAGES_PER_SECOND),
-            f64::from(Self::MESSAGE_BURST),
+            f64::from(per_second),
+            f64::from(per_second.saturating_mul(3)),
         )
     }
 

@@ -7,6 +7,7 @@
 mod accounts;
 mod chat;
 mod cli;
+mod crash;
 mod discovery;
 mod files;
 mod netns;

@@ -125,6 +125,13 @@ impl CoordinatorProcess {
         self.child.wait().expect("wait for coordinator")
     }
 
+    /// Crash (SIGKILL: no goodbye, no clean close) and start again on the same data.
+    pub fn crash_and_restart(mut self, extra: &[&str]) -> Self {
+        self.child.kill().expect("SIGKILL coordinator");
+        self.child.wait().expect("reap coordinator");
+        Self::start_with(&self.lan, &self.data, &self.name, extra)
+    }
+
     /// Stop and start again on the same data directory (and a new port).
     pub fn restart(mut self) -> Self {
         let status = self.stop();

@@ -126,8 +126,9 @@ struct Runner {
     /// Coordinators (by announced id) that said they were shutting down: their last
     /// announcements may still be in flight and must not lure us back.
     retired: HashSet<u64>,
-    /// The coordinator of the current connection.
+    /// The coordinator of the current connection: announced id and start time.
     current_id: Option<u64>,
+    current_started: u64,
     warned: HashSet<(String, Fingerprint)>,
     next_id: u64,
     files: files::Files,
@@ -187,6 +188,7 @@ impl Runner {
             accepted: HashSet::new(),
             retired: HashSet::new(),
             current_id: None,
+            current_started: 0,
             warned: HashSet::new(),
             next_id: 1,
             files,
@@ -319,6 +321,21 @@ impl Runner {
         }
     }
 
+    /// Whether `beacon` says our coordinator was replaced by a newer start of itself (same
+    /// name, new id, later start): after a crash the old connection would otherwise linger until
+    /// its idle timeout. Announcements are hints, so the pin is checked again on reconnect.
+    fn restarted(&self, beacon: &Beacon, from: SocketAddr, name: &str, target: &Target) -> bool {
+        match (&beacon.kind, self.current_id) {
+            (BeaconKind::Announce(a), Some(current)) => {
+                a.name == name
+                    && a.coordinator_id != current
+                    && a.started_ms > self.current_started
+                    && Candidate::new(a.clone(), from).addr.ip() == target.addr.ip()
+            }
+            _ => false,
+        }
+    }
+
     fn note_beacon(&mut self, beacon: &Beacon) {
         if let BeaconKind::Presence {
             username,
@@ -397,6 +414,7 @@ impl Runner {
             });
             let name = a.name.clone();
             self.current_id = Some(a.coordinator_id);
+            self.current_started = a.started_ms;
             let target = Target {
                 addr: candidate.addr,
                 pin: Pin::exact(fp),
@@ -544,7 +562,12 @@ impl Runner {
                         return Ok(Ended::Stop);
                     }
                 }
-                Some((beacon, _)) = self.beacons.recv() => self.note_beacon(&beacon),
+                Some((beacon, from)) = self.beacons.recv() => {
+                    if self.restarted(&beacon, from, name, target) {
+                        return Ok(Ended::Retry(format!("coordinator '{name}' restarted")));
+                    }
+                    self.note_beacon(&beacon);
+                }
                 Some(note) = self.files.notes.recv() => {
                     self.on_note(logged_in.then_some(&mut *link), note).await?;
                 }
