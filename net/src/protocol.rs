@@ -399,6 +399,11 @@ pub enum Request {
         /// Offer id.
         id: u64,
     },
+    /// The recipient verified an offer's file: the offer and its token are spent.
+    OfferDone {
+        /// Offer id.
+        id: u64,
+    },
     /// Share a file into a conversation (the coordinator keeps it).
     ShareFile {
         /// Where.

@@ -356,6 +356,7 @@ impl Hub {
             } => self.offer_file(me, &to, name, size, hash),
             Request::AnswerOffer { id, accept } => self.answer_offer(sid, me, id, accept),
             Request::CancelOffer { id } => self.cancel_offer(me, id),
+            Request::OfferDone { id } => self.offer_done(me, id),
             Request::ShareFile {
                 conv,
                 id,

@@ -34,6 +34,17 @@ fn user() -> UserInfo {
     }
 }
 
+fn offer() -> FileOffer {
+    FileOffer {
+        id: 1,
+        from: "a".into(),
+        to: "b".into(),
+        name: "x.zip".into(),
+        size: 100,
+        hash: [1; 32],
+    }
+}
+
 fn every_request() -> Vec<Request> {
     let room = || ConvRef::Room("dev".into());
     vec![
@@ -105,6 +116,29 @@ fn every_request() -> Vec<Request> {
             muted: true,
         },
         Request::Summaries,
+        Request::SetPeerEndpoint {
+            port: 4000,
+            fingerprint: [1; 32],
+        },
+        Request::OfferFile {
+            to: "bob".into(),
+            name: "a.txt".into(),
+            size: 5,
+            hash: [2; 32],
+        },
+        Request::AnswerOffer {
+            id: 3,
+            accept: true,
+        },
+        Request::CancelOffer { id: 3 },
+        Request::OfferDone { id: 3 },
+        Request::ShareFile {
+            conv: room(),
+            id: MsgId([4; 16]),
+            name: "b.pdf".into(),
+            size: 9,
+            hash: [5; 32],
+        },
     ]
 }
 
@@ -149,6 +183,18 @@ fn every_server_frame() -> Vec<ServerFrame> {
             "general".into(),
         ))])),
         Ok(Reply::Summaries(vec![summary()])),
+        Ok(Reply::Offered(offer())),
+        Ok(Reply::Accepted {
+            id: 1,
+            token: [6; 32],
+        }),
+        Ok(Reply::ShareReady {
+            ticket: Some(UploadTicket {
+                id: 2,
+                token: [7; 32],
+            }),
+        }),
+        Ok(Reply::ShareReady { ticket: None }),
         Err(ErrorInfo::new(ErrorCode::PermissionDenied, "no")),
     ];
     let mut frames: Vec<ServerFrame> = replies
@@ -289,4 +335,61 @@ fn garbage_and_trailing_bytes_are_rejected() {
         let _ = decode_body::<ClientFrame>(&bytes);
         let _ = decode_body::<ServerFrame>(&bytes);
     }
+}
+
+#[test]
+fn file_stream_frames_round_trip() {
+    use crate::transfer::wire::*;
+    let opens = [
+        StreamOpen::Peer {
+            offer: 1,
+            token: [1; 32],
+        },
+        StreamOpen::Relay {
+            offer: 1,
+            token: [1; 32],
+            sender: true,
+        },
+        StreamOpen::Upload {
+            ticket: 2,
+            token: [2; 32],
+        },
+        StreamOpen::Download { file: 3 },
+    ];
+    for open in opens {
+        let bytes = encode(&open).unwrap();
+        assert_eq!(decode_frame::<StreamOpen>(&bytes).unwrap().unwrap().0, open);
+    }
+    let ready: Ready = Ok(Have {
+        offset: 5,
+        prefix_hash: [3; 32],
+    });
+    let bytes = encode(&ready).unwrap();
+    assert_eq!(decode_frame::<Ready>(&bytes).unwrap().unwrap().0, ready);
+    for verdict in [
+        Verdict::Verified,
+        Verdict::Mismatch,
+        Verdict::Failed("disk full".into()),
+    ] {
+        let bytes = encode(&verdict).unwrap();
+        assert_eq!(decode_frame::<Verdict>(&bytes).unwrap().unwrap().0, verdict);
+    }
+    let meta: Result<FileMeta, ErrorInfo> = Ok(FileMeta {
+        name: "n".into(),
+        size: 1,
+        hash: [0; 32],
+    });
+    let bytes = encode(&meta).unwrap();
+    assert_eq!(
+        decode_frame::<Result<FileMeta, ErrorInfo>>(&bytes)
+            .unwrap()
+            .unwrap()
+            .0,
+        meta
+    );
+    let bytes = encode(&Start { offset: 9 }).unwrap();
+    assert_eq!(
+        decode_frame::<Start>(&bytes).unwrap().unwrap().0,
+        Start { offset: 9 }
+    );
 }

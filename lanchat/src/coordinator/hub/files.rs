@@ -290,9 +290,16 @@ impl Hub {
         Ok(())
     }
 
-    /// A completed offer is forgotten; its token no longer opens anything.
-    pub fn offer_delivered(&mut self, id: u64) {
+    /// The recipient has the verified file: the offer is forgotten and its token no longer
+    /// opens anything (nor is the offer shown again at the next login).
+    pub(super) fn offer_done(&mut self, me: UserId, id: u64) -> Result<Reply, Refusal> {
+        self.files
+            .offers
+            .get(&id)
+            .filter(|o| o.to == me && o.accepted.is_some())
+            .ok_or_else(|| no_such_offer(id))?;
         self.files.offers.remove(&id);
+        Ok(Reply::Ok)
     }
 
     pub(super) fn share_file(

@@ -334,7 +334,11 @@ impl Runner {
                     Ok(fin) => {
                         if let TransferKey::Offer(id) = key {
                             self.files.outgoing.remove(&id);
-                            self.files.incoming.remove(&id);
+                            if self.files.incoming.remove(&id).is_some() {
+                                // We verified it: the offer and its token are spent.
+                                let request = Request::OfferDone { id };
+                                self.request_or_defer(link, request, Pending::Quiet).await?;
+                            }
                         }
                         self.emit(Event::TransferDone {
                             key,
