@@ -36,6 +36,16 @@
 //! beacons whose timestamp is too far from the local clock. Its memory is
 //! bounded, so a flood of fresh sender ids can evict real senders; that is
 //! acceptable because beacons only ever trigger a TLS-verified connection.
+// Untrusted bytes and names pass through here: no panicking shortcuts.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;

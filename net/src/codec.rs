@@ -4,6 +4,16 @@
 //! checked against [`MAX_FRAME_LEN`] before anything is allocated, so a peer announcing 4 GiB
 //! costs nothing. Transport code (see [`crate::framed`]) only moves bytes; every decision about
 //! what is acceptable lives here so it can be fuzzed.
+// Untrusted bytes and names pass through here: no panicking shortcuts.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 use serde::{de::DeserializeOwned, Serialize};
 
 /// Largest frame body accepted or produced (1 MiB): a 16 KiB message plus history pages fit
@@ -44,7 +54,9 @@ pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, CodecError> {
     let prefix = u32::try_from(len)
         .map_err(|_| CodecError::TooLarge { len })?
         .to_be_bytes();
-    out[..HEADER_LEN].copy_from_slice(&prefix);
+    if let Some(head) = out.get_mut(..HEADER_LEN) {
+        head.copy_from_slice(&prefix);
+    }
     Ok(out)
 }
 

@@ -5,6 +5,16 @@
 //! names Windows reserves for devices, no trailing dots or spaces, not too long. The final
 //! path is then checked to lie inside the directory, and an existing file is never
 //! overwritten: a numbered name is chosen instead.
+// Untrusted bytes and names pass through here: no panicking shortcuts.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 use std::path::{Path, PathBuf};
 
 /// Longest name kept, in bytes (most file systems allow 255).

@@ -9,6 +9,16 @@
 //!    offset it will send from (0 when the prefix does not match), then the raw bytes, then
 //!    finishes the stream;
 //! 4. the receiving end verifies the whole file and answers with a [`Verdict`].
+// Untrusted bytes and names pass through here: no panicking shortcuts.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::ErrorInfo;
