@@ -246,11 +246,12 @@ pub fn open(key: &RealmKey, datagram: &[u8]) -> Result<Beacon, BeaconError> {
         .cipher()
         .decrypt(&nonce, payload)
         .map_err(|_| BeaconError::Auth)?;
-    decode(&plaintext)
+    decode_plaintext(&plaintext)
 }
 
-/// Decodes an authenticated plaintext, rejecting trailing bytes.
-fn decode(plaintext: &[u8]) -> Result<Beacon, BeaconError> {
+/// Decodes an authenticated plaintext, rejecting trailing bytes. Public so the fuzzer can
+/// reach it: anyone who knows the realm passphrase can make the coordinator decode anything.
+pub fn decode_plaintext(plaintext: &[u8]) -> Result<Beacon, BeaconError> {
     let (beacon, rest) = postcard::take_from_bytes::<Beacon>(plaintext)
         .map_err(|e| BeaconError::Malformed(e.to_string()))?;
     if !rest.is_empty() {

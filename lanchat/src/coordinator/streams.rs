@@ -28,6 +28,24 @@ pub struct RelayBoard {
     waiting: Mutex<HashMap<u64, oneshot::Sender<Streams>>>,
 }
 
+impl RelayBoard {
+    fn waiting(&self) -> std::sync::MutexGuard<'_, HashMap<u64, oneshot::Sender<Streams>>> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The sender's end waits for the recipient's end of `offer`.
+    fn wait(&self, offer: u64) -> oneshot::Receiver<Streams> {
+        let (tx, rx) = oneshot::channel();
+        self.waiting().insert(offer, tx);
+        rx
+    }
+
+    /// The sender's end waiting for `offer`, if any (taken).
+    fn take(&self, offer: u64) -> Option<oneshot::Sender<Streams>> {
+        self.waiting().remove(&offer)
+    }
+}
+
 /// Accepts file streams on `connection` for as long as it lives.
 pub async fn accept(
     shared: Arc<Shared>,
@@ -110,27 +128,20 @@ async fn relay(
     mut send: quinn::SendStream,
     recv: quinn::RecvStream,
 ) -> Result<(), String> {
-    let s = shared.clone();
-    if let Err(e) = blocking(move || s.hub().relay_allowed(user, offer, &token, sender)).await {
-        refuse(&mut send, e).await;
-        return Ok(());
-    }
+    let allowed = |shared: Arc<Shared>| {
+        blocking(move || shared.hub().relay_allowed(user, offer, &token, sender))
+    };
     if sender {
-        let (tx, rx) = oneshot::channel();
-        shared
-            .relays
-            .waiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(offer, tx);
+        // Wait at the relay before the recipient is told to come, so it always finds us.
+        let rx = shared.relays.wait(offer);
+        if let Err(e) = allowed(shared.clone()).await {
+            shared.relays.take(offer);
+            refuse(&mut send, e).await;
+            return Ok(());
+        }
         let Ok(Ok((to_recipient, from_recipient))) = tokio::time::timeout(RELAY_WAIT, rx).await
         else {
-            shared
-                .relays
-                .waiting
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&offer);
+            shared.relays.take(offer);
             return Err(format!(
                 "recipient of offer {offer} did not come to the relay"
             ));
@@ -141,13 +152,11 @@ async fn relay(
         let (a, b) = tokio::join!(up, down);
         a.and(b)
     } else {
-        let waiting = shared
-            .relays
-            .waiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&offer);
-        match waiting {
+        if let Err(e) = allowed(shared.clone()).await {
+            refuse(&mut send, e).await;
+            return Ok(());
+        }
+        match shared.relays.take(offer) {
             Some(tx) => tx
                 .send((send, recv))
                 .map_err(|_| "the sender left the relay".to_string()),

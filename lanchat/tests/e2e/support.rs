@@ -177,6 +177,7 @@ impl Client {
         data: tempfile::TempDir,
         config: impl FnOnce(&Path) -> EngineConfig,
     ) -> Self {
+        init_logging();
         let engine = Engine::start(config(data.path())).expect("engine starts");
         Client {
             engine,
@@ -309,6 +310,19 @@ impl Client {
             })
             .collect()
     }
+}
+
+/// With LANCHAT_TEST_LOG set (e.g. `debug`), engine logs go to stderr.
+fn init_logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("LANCHAT_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
+    });
 }
 
 pub fn general() -> ConvRef {

@@ -82,6 +82,9 @@ pub(super) struct Plan {
     hash: [u8; 32],
 }
 
+/// A direct stream's token and where to send the answer to "may it deliver?".
+type EarlyStream = ([u8; 32], oneshot::Sender<Option<Plan>>);
+
 struct Outgoing {
     path: PathBuf,
     offer: FileOffer,
@@ -101,6 +104,11 @@ pub(super) struct Files {
     shares: HashMap<MsgId, (PathBuf, String, u64)>,
     /// Accept commands waiting for the coordinator's token, by offer id.
     accepting: HashMap<u64, PathBuf>,
+    /// Relay requests that arrived before our own acceptance was confirmed.
+    relay_early: std::collections::HashSet<u64>,
+    /// Direct streams that arrived before our own acceptance was confirmed: the sender hears
+    /// of the acceptance from the coordinator at the same time we do, and may be quicker.
+    direct_early: HashMap<u64, Vec<EarlyStream>>,
     tasks: HashMap<TransferKey, tokio::task::AbortHandle>,
     /// Requests made while offline, sent after the next login.
     pub(super) deferred: Vec<(Request, Pending)>,
@@ -137,6 +145,8 @@ impl Files {
             incoming: HashMap::new(),
             shares: HashMap::new(),
             accepting: HashMap::new(),
+            relay_early: std::collections::HashSet::new(),
+            direct_early: HashMap::new(),
             tasks: HashMap::new(),
             deferred: Vec::new(),
             notes_tx,
@@ -357,23 +367,40 @@ impl Runner {
                 token,
                 reply,
             } => {
-                let plan = self
-                    .files
-                    .incoming
-                    .get(&offer)
-                    .and_then(|i| match &i.accepted {
-                        Some((dir, expected)) if *expected == token => Some(Plan {
-                            dir: dir.clone(),
-                            name: i.offer.name.clone(),
-                            size: i.offer.size,
-                            hash: i.offer.hash,
-                        }),
-                        _ => None,
-                    });
-                let _ = reply.send(plan);
+                if self.files.accepting.contains_key(&offer) {
+                    let early = self.files.direct_early.entry(offer).or_default();
+                    early.push((token, reply));
+                } else {
+                    let _ = reply.send(self.plan(offer, &token));
+                }
             }
         }
         Ok(())
+    }
+
+    /// Where an incoming file goes, if `token` opens an accepted offer.
+    fn plan(&self, offer: u64, token: &[u8; 32]) -> Option<Plan> {
+        let i = self.files.incoming.get(&offer)?;
+        match &i.accepted {
+            Some((dir, expected)) if expected == token => Some(Plan {
+                dir: dir.clone(),
+                name: i.offer.name.clone(),
+                size: i.offer.size,
+                hash: i.offer.hash,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Answers direct streams and relay requests that waited for our acceptance to be
+    /// confirmed (or refused).
+    fn release_early(&mut self, id: u64) {
+        for (token, reply) in self.files.direct_early.remove(&id).unwrap_or_default() {
+            let _ = reply.send(self.plan(id, &token));
+        }
+        if self.files.relay_early.remove(&id) {
+            self.spawn_relay_receive(id);
+        }
     }
 
     /// A reply to a file request. Returns false if it was not one.
@@ -410,6 +437,7 @@ impl Runner {
                         command: "accept".into(),
                     });
                 }
+                self.release_early(*id);
             }
             (Pending::Share(id), Ok(Reply::ShareReady { ticket })) => {
                 let Some((path, name, size)) = self.files.shares.remove(id) else {
@@ -430,6 +458,10 @@ impl Runner {
             (Pending::Offer(_) | Pending::Accept(_) | Pending::Share(_), Err(e)) => {
                 if let Pending::Share(id) = pending {
                     self.files.shares.remove(id);
+                }
+                if let Pending::Accept(id) = pending {
+                    self.files.accepting.remove(id);
+                    self.release_early(*id);
                 }
                 let command = match pending {
                     Pending::Offer(_) => "send",
@@ -545,6 +577,11 @@ impl Runner {
     }
 
     fn spawn_relay_receive(&mut self, id: u64) {
+        if self.files.accepting.contains_key(&id) {
+            // Our acceptance is still on its way back to us; go once it is confirmed.
+            self.files.relay_early.insert(id);
+            return;
+        }
         let Some(Incoming {
             offer,
             accepted: Some((dir, token)),
