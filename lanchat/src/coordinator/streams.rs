@@ -123,6 +123,12 @@ async fn relay(
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(offer, tx);
+        let s = shared.clone();
+        let _ = blocking(move || {
+            s.hub().call_to_relay(offer);
+            Ok(())
+        })
+        .await;
         let Ok(Ok((to_recipient, from_recipient))) = tokio::time::timeout(RELAY_WAIT, rx).await
         else {
             shared

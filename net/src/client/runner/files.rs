@@ -28,6 +28,8 @@ use crate::transfer::wire::{FileMeta, Ready, StreamOpen};
 const DIRECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Attempts per transfer before giving up (each resumes the last).
 const ATTEMPTS: u32 = 6;
+/// Answers to offers we do not know (yet) kept at most.
+const MAX_EARLY_ANSWERS: usize = 64;
 /// Progress events at most this often per transfer.
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
@@ -82,6 +84,12 @@ pub(super) struct Plan {
     hash: [u8; 32],
 }
 
+/// A direct stream or relay request that came before our acceptance was confirmed.
+pub(super) enum Early {
+    Peer([u8; 32], oneshot::Sender<Option<Plan>>),
+    Relay,
+}
+
 struct Outgoing {
     path: PathBuf,
     offer: FileOffer,
@@ -101,6 +109,13 @@ pub(super) struct Files {
     shares: HashMap<MsgId, (PathBuf, String, u64)>,
     /// Accept commands waiting for the coordinator's token, by offer id.
     accepting: HashMap<u64, PathBuf>,
+    /// What arrived for an offer whose acceptance is still waiting for the coordinator's
+    /// reply: the coordinator tells the sender at the same time as us, so the sender's direct
+    /// connection or relay request can overtake our reply. Answered once the reply is in.
+    early: HashMap<u64, Vec<Early>>,
+    /// Answers to offers of ours whose `Offered` reply we have not read yet (the recipient
+    /// can accept before that reply reaches us); handled once it comes.
+    early_answers: HashMap<u64, crate::protocol::Event>,
     tasks: HashMap<TransferKey, tokio::task::AbortHandle>,
     /// Requests made while offline, sent after the next login.
     pub(super) deferred: Vec<(Request, Pending)>,
@@ -137,6 +152,8 @@ impl Files {
             incoming: HashMap::new(),
             shares: HashMap::new(),
             accepting: HashMap::new(),
+            early: HashMap::new(),
+            early_answers: HashMap::new(),
             tasks: HashMap::new(),
             deferred: Vec::new(),
             notes_tx,
@@ -353,23 +370,41 @@ impl Runner {
                 token,
                 reply,
             } => {
-                let plan = self
-                    .files
-                    .incoming
-                    .get(&offer)
-                    .and_then(|i| match &i.accepted {
-                        Some((dir, expected)) if *expected == token => Some(Plan {
-                            dir: dir.clone(),
-                            name: i.offer.name.clone(),
-                            size: i.offer.size,
-                            hash: i.offer.hash,
-                        }),
-                        _ => None,
-                    });
-                let _ = reply.send(plan);
+                if self.files.accepting.contains_key(&offer) {
+                    let early = Early::Peer(token, reply);
+                    self.files.early.entry(offer).or_default().push(early);
+                } else {
+                    let _ = reply.send(self.plan(offer, token));
+                }
             }
         }
         Ok(())
+    }
+
+    /// Where the file of offer `id` goes, if we accepted it and `token` is its token.
+    fn plan(&self, id: u64, token: [u8; 32]) -> Option<Plan> {
+        let i = self.files.incoming.get(&id)?;
+        match &i.accepted {
+            Some((dir, expected)) if *expected == token => Some(Plan {
+                dir: dir.clone(),
+                name: i.offer.name.clone(),
+                size: i.offer.size,
+                hash: i.offer.hash,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Answers what arrived for offer `id` before its acceptance was confirmed (or refused).
+    fn answer_early(&mut self, id: u64) {
+        for early in self.files.early.remove(&id).unwrap_or_default() {
+            match early {
+                Early::Peer(token, reply) => {
+                    let _ = reply.send(self.plan(id, token));
+                }
+                Early::Relay => self.spawn_relay_receive(id),
+            }
+        }
     }
 
     /// A reply to a file request. Returns false if it was not one.
@@ -388,6 +423,9 @@ impl Runner {
                     },
                 );
                 self.emit(Event::OfferSent(offer.clone()));
+                if let Some(answer) = self.files.early_answers.remove(&offer.id) {
+                    self.file_push(&answer);
+                }
             }
             (Pending::Accept(id), Ok(Reply::Accepted { token, .. })) => {
                 let Some(dir) = self.files.accepting.remove(id) else {
@@ -406,6 +444,7 @@ impl Runner {
                         command: "accept".into(),
                     });
                 }
+                self.answer_early(*id);
             }
             (Pending::Share(id), Ok(Reply::ShareReady { ticket })) => {
                 let Some((path, name, size)) = self.files.shares.remove(id) else {
@@ -426,6 +465,10 @@ impl Runner {
             (Pending::Offer(_) | Pending::Accept(_) | Pending::Share(_), Err(e)) => {
                 if let Pending::Share(id) = pending {
                     self.files.shares.remove(id);
+                }
+                if let Pending::Accept(id) = pending {
+                    self.files.accepting.remove(id);
+                    self.answer_early(*id);
                 }
                 let command = match pending {
                     Pending::Offer(_) => "send",
@@ -477,6 +520,12 @@ impl Runner {
                     self.emit(Event::FileOffered(offer.clone()));
                 }
             }
+            Push::OfferAnswered { id, .. }
+                if !self.files.outgoing.contains_key(id)
+                    && self.files.early_answers.len() < MAX_EARLY_ANSWERS =>
+            {
+                self.files.early_answers.insert(*id, push.clone());
+            }
             Push::OfferAnswered {
                 id,
                 accepted,
@@ -512,6 +561,9 @@ impl Runner {
                     id: *id,
                     by: by.clone(),
                 });
+            }
+            Push::RelayRequested { id } if self.files.accepting.contains_key(id) => {
+                self.files.early.entry(*id).or_default().push(Early::Relay);
             }
             Push::RelayRequested { id } => self.spawn_relay_receive(*id),
             _ => return false,
