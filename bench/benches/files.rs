@@ -51,8 +51,8 @@ const PASSWORD: &str = "correct horse battery";
 const ETHERNET_PAYLOAD: &str = "1472";
 /// Set to anything but 0 to skip the 1 GiB size.
 const QUICK_ENV: &str = "LANCHAT_BENCH_QUICK";
-/// The environment variable `lanchat_net::tls` reads for the datagram cap.
-const MAX_UDP_PAYLOAD_ENV: &str = "LANCHAT_MAX_UDP_PAYLOAD";
+/// The variable `lanchat_net::tls` reads for the datagram cap.
+const MAX_UDP_PAYLOAD_ENV: &str = tls::MAX_UDP_PAYLOAD_ENV;
 
 /// One file size and how often each row moves it (medians are printed).
 #[derive(Debug, Clone, Copy)]
@@ -91,6 +91,7 @@ fn sizes() -> Vec<Size> {
 enum Row {
     Tcp,
     Quinn,
+    QuinnTuned,
     Direct,
     Relayed,
     Direct1500,
@@ -98,9 +99,10 @@ enum Row {
 }
 
 impl Row {
-    const ALL: [Row; 6] = [
+    const ALL: [Row; 7] = [
         Row::Tcp,
         Row::Quinn,
+        Row::QuinnTuned,
         Row::Direct,
         Row::Relayed,
         Row::Direct1500,
@@ -111,6 +113,7 @@ impl Row {
         match self {
             Row::Tcp => "TCP loopback, mem->mem (ceiling)",
             Row::Quinn => "bare quinn, defaults, mem->mem",
+            Row::QuinnTuned => "bare quinn, lanchat's tuning, mem->mem",
             Row::Direct => "lanchat direct, file->file",
             Row::Relayed => "lanchat relayed, file->file",
             Row::Direct1500 => "lanchat direct, 1500 MTU",
@@ -119,7 +122,7 @@ impl Row {
     }
 
     fn is_lanchat(self) -> bool {
-        !matches!(self, Row::Tcp | Row::Quinn)
+        !matches!(self, Row::Tcp | Row::Quinn | Row::QuinnTuned)
     }
 }
 
@@ -173,6 +176,8 @@ impl Measured {
 }
 
 fn main() {
+    // The rows say which datagram size they use; an inherited setting would mislabel them.
+    std::env::remove_var(MAX_UDP_PAYLOAD_ENV);
     let sizes = sizes();
     let work = tempfile::tempdir().expect("bench tempdir");
     let sources: Vec<PathBuf> = sizes
@@ -195,7 +200,16 @@ fn main() {
     eprintln!("references...");
     for &size in &sizes {
         record(Row::Tcp, size, repeat(size, || tcp_copy(size.bytes)));
-        record(Row::Quinn, size, repeat(size, || quinn_copy(size.bytes)));
+        record(
+            Row::Quinn,
+            size,
+            repeat(size, || quinn_copy(size.bytes, false)),
+        );
+        record(
+            Row::QuinnTuned,
+            size,
+            repeat(size, || quinn_copy(size.bytes, true)),
+        );
     }
 
     // Each datagram-size setting gets its own coordinator and engines, started with the
@@ -329,21 +343,29 @@ fn current_thread() -> tokio::runtime::Runtime {
 }
 
 /// Like `tcp_copy`, on one QUIC stream of a fresh connection, each end on its own thread and
-/// single-threaded runtime (as each engine is). Default quinn transport and endpoint settings;
-/// TLS 1.3 with a self-signed certificate (lanchat's pinned-certificate configs).
-fn quinn_copy(bytes: u64) -> Sample {
+/// single-threaded runtime (as each engine is). TLS 1.3 with a self-signed certificate
+/// (lanchat's pinned-certificate configs). `tuned`: lanchat's transport and endpoint settings
+/// (`lanchat_net::tls`); else quinn's defaults.
+fn quinn_copy(bytes: u64, tuned: bool) -> Sample {
     let local: SocketAddr = (Ipv4Addr::LOCALHOST, 0).into();
     let identity = Identity::generate().expect("certificate");
     let mut server_config = tls::server_config(&identity).expect("server config");
     let mut client_config =
         tls::client_config(Pin::exact(identity.fingerprint())).expect("client config");
-    server_config.transport_config(Arc::new(quinn::TransportConfig::default()));
-    client_config.transport_config(Arc::new(quinn::TransportConfig::default()));
+    if !tuned {
+        server_config.transport_config(Arc::new(quinn::TransportConfig::default()));
+        client_config.transport_config(Arc::new(quinn::TransportConfig::default()));
+    }
 
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let receiver = thread::spawn(move || {
         current_thread().block_on(async move {
-            let endpoint = quinn::Endpoint::server(server_config, local).expect("server endpoint");
+            let endpoint = if tuned {
+                tls::endpoint(local, Some(server_config))
+            } else {
+                quinn::Endpoint::server(server_config, local)
+            }
+            .expect("server endpoint");
             addr_tx
                 .send(endpoint.local_addr().expect("address"))
                 .expect("send address");
@@ -367,7 +389,12 @@ fn quinn_copy(bytes: u64) -> Sample {
     });
     let addr = addr_rx.recv().expect("server address");
     let sample = current_thread().block_on(async move {
-        let endpoint = quinn::Endpoint::client(local).expect("client endpoint");
+        let endpoint = if tuned {
+            tls::endpoint(local, None)
+        } else {
+            quinn::Endpoint::client(local)
+        }
+        .expect("client endpoint");
         let buf = pattern();
         let cpu0 = cpu_now();
         let t0 = Instant::now();

@@ -141,7 +141,7 @@ impl Files {
                     Identity::load_or_create(&data_dir.join("peer")).map_err(|e| e.to_string())?;
                 let config = tls::server_config(&identity).map_err(|e| e.to_string())?;
                 let endpoint =
-                    quinn::Endpoint::server(config, addr).map_err(|e| format!("{addr}: {e}"))?;
+                    tls::endpoint(addr, Some(config)).map_err(|e| format!("{addr}: {e}"))?;
                 tokio::spawn(accept_peers(endpoint.clone(), notes_tx.clone(), events));
                 Some((endpoint, identity.fingerprint().0))
             }
