@@ -108,11 +108,12 @@ impl Coordinator {
         store.integrity_check()?;
         let identity = Identity::load_or_create(&config.data_dir)?;
         let fingerprint = identity.fingerprint();
-        let endpoint = quinn::Endpoint::server(tls::server_config(&identity)?, config.listen)
-            .map_err(|source| CoordinatorError::Listen {
+        let endpoint = tls::endpoint(config.listen, Some(tls::server_config(&identity)?)).map_err(
+            |source| CoordinatorError::Listen {
                 addr: config.listen,
                 source,
-            })?;
+            },
+        )?;
         let local = endpoint
             .local_addr()
             .map_err(|source| CoordinatorError::Listen {

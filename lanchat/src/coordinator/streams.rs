@@ -139,6 +139,12 @@ async fn relay(
             refuse(&mut send, e).await;
             return Ok(());
         }
+        let s = shared.clone();
+        let _ = blocking(move || {
+            s.hub().call_to_relay(offer);
+            Ok(())
+        })
+        .await;
         let Ok(Ok((to_recipient, from_recipient))) = tokio::time::timeout(RELAY_WAIT, rx).await
         else {
             shared.relays.take(offer);

@@ -949,7 +949,7 @@ async fn connect(
         "[::]:0".parse().expect("valid address")
     };
     let endpoint =
-        quinn::Endpoint::client(bind).map_err(|e| format!("cannot open a UDP socket: {e}"))?;
+        tls::endpoint(bind, None).map_err(|e| format!("cannot open a UDP socket: {e}"))?;
     let config = tls::client_config(target.pin.clone()).map_err(|e| e.to_string())?;
     let connecting = endpoint
         .connect_with(config, target.addr, "lanchat")

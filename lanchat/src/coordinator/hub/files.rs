@@ -251,8 +251,8 @@ impl Hub {
         }
     }
 
-    /// Checks a relay stream for an accepted offer. For the sender's end, tells the recipient
-    /// session that accepted to come and take it.
+    /// Checks a relay stream for an accepted offer ([`Hub::call_to_relay`] then tells the
+    /// recipient to come).
     pub fn relay_allowed(
         &mut self,
         user: UserId,
@@ -265,7 +265,7 @@ impl Hub {
             .offers
             .get(&id)
             .ok_or_else(|| no_such_offer(id))?;
-        let Some((expected, acceptor)) = offer.accepted else {
+        let Some((expected, _)) = offer.accepted else {
             return Err(err(
                 ErrorCode::PermissionDenied,
                 format!("offer {id} is not accepted"),
@@ -278,16 +278,26 @@ impl Hub {
                 format!("this token does not open offer {id} for you"),
             ));
         }
-        if sender {
-            let frame = ServerFrame::Event(Event::RelayRequested { id });
-            match self.sessions.get(&acceptor) {
-                Some(s) => {
-                    let _ = s.link.outbox.try_send(frame);
-                }
-                None => self.push(offer.to, frame),
-            }
-        }
         Ok(())
+    }
+
+    /// Asks the recipient of accepted offer `id` to come to the relay, where its sender now
+    /// waits (called only once the sender's end is registered, so the recipient cannot arrive
+    /// before it).
+    pub fn call_to_relay(&mut self, id: u64) {
+        let Some(offer) = self.files.offers.get(&id) else {
+            return;
+        };
+        let Some((_, acceptor)) = offer.accepted else {
+            return;
+        };
+        let frame = ServerFrame::Event(Event::RelayRequested { id });
+        match self.sessions.get(&acceptor) {
+            Some(s) => {
+                let _ = s.link.outbox.try_send(frame);
+            }
+            None => self.push(offer.to, frame),
+        }
     }
 
     /// The recipient has the verified file: the offer is forgotten and its token no longer

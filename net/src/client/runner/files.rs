@@ -28,6 +28,8 @@ use crate::transfer::wire::{FileMeta, Ready, StreamOpen};
 const DIRECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Attempts per transfer before giving up (each resumes the last).
 const ATTEMPTS: u32 = 6;
+/// Answers to offers we do not know (yet) kept at most.
+const MAX_EARLY_ANSWERS: usize = 64;
 /// Progress events at most this often per transfer.
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
@@ -82,8 +84,11 @@ pub(super) struct Plan {
     hash: [u8; 32],
 }
 
-/// A direct stream's token and where to send the answer to "may it deliver?".
-type EarlyStream = ([u8; 32], oneshot::Sender<Option<Plan>>);
+/// A direct stream or relay request that came before our acceptance was confirmed.
+pub(super) enum Early {
+    Peer([u8; 32], oneshot::Sender<Option<Plan>>),
+    Relay,
+}
 
 struct Outgoing {
     path: PathBuf,
@@ -104,11 +109,13 @@ pub(super) struct Files {
     shares: HashMap<MsgId, (PathBuf, String, u64)>,
     /// Accept commands waiting for the coordinator's token, by offer id.
     accepting: HashMap<u64, PathBuf>,
-    /// Relay requests that arrived before our own acceptance was confirmed.
-    relay_early: std::collections::HashSet<u64>,
-    /// Direct streams that arrived before our own acceptance was confirmed: the sender hears
-    /// of the acceptance from the coordinator at the same time we do, and may be quicker.
-    direct_early: HashMap<u64, Vec<EarlyStream>>,
+    /// What arrived for an offer whose acceptance is still waiting for the coordinator's
+    /// reply: the coordinator tells the sender at the same time as us, so the sender's direct
+    /// connection or relay request can overtake our reply. Answered once the reply is in.
+    early: HashMap<u64, Vec<Early>>,
+    /// Answers to offers of ours whose `Offered` reply we have not read yet (the recipient
+    /// can accept before that reply reaches us); handled once it comes.
+    early_answers: HashMap<u64, crate::protocol::Event>,
     tasks: HashMap<TransferKey, tokio::task::AbortHandle>,
     /// Requests made while offline, sent after the next login.
     pub(super) deferred: Vec<(Request, Pending)>,
@@ -134,7 +141,7 @@ impl Files {
                     Identity::load_or_create(&data_dir.join("peer")).map_err(|e| e.to_string())?;
                 let config = tls::server_config(&identity).map_err(|e| e.to_string())?;
                 let endpoint =
-                    quinn::Endpoint::server(config, addr).map_err(|e| format!("{addr}: {e}"))?;
+                    tls::endpoint(addr, Some(config)).map_err(|e| format!("{addr}: {e}"))?;
                 tokio::spawn(accept_peers(endpoint.clone(), notes_tx.clone(), events));
                 Some((endpoint, identity.fingerprint().0))
             }
@@ -145,8 +152,8 @@ impl Files {
             incoming: HashMap::new(),
             shares: HashMap::new(),
             accepting: HashMap::new(),
-            relay_early: std::collections::HashSet::new(),
-            direct_early: HashMap::new(),
+            early: HashMap::new(),
+            early_answers: HashMap::new(),
             tasks: HashMap::new(),
             deferred: Vec::new(),
             notes_tx,
@@ -368,21 +375,21 @@ impl Runner {
                 reply,
             } => {
                 if self.files.accepting.contains_key(&offer) {
-                    let early = self.files.direct_early.entry(offer).or_default();
-                    early.push((token, reply));
+                    let early = Early::Peer(token, reply);
+                    self.files.early.entry(offer).or_default().push(early);
                 } else {
-                    let _ = reply.send(self.plan(offer, &token));
+                    let _ = reply.send(self.plan(offer, token));
                 }
             }
         }
         Ok(())
     }
 
-    /// Where an incoming file goes, if `token` opens an accepted offer.
-    fn plan(&self, offer: u64, token: &[u8; 32]) -> Option<Plan> {
-        let i = self.files.incoming.get(&offer)?;
+    /// Where the file of offer `id` goes, if we accepted it and `token` is its token.
+    fn plan(&self, id: u64, token: [u8; 32]) -> Option<Plan> {
+        let i = self.files.incoming.get(&id)?;
         match &i.accepted {
-            Some((dir, expected)) if expected == token => Some(Plan {
+            Some((dir, expected)) if *expected == token => Some(Plan {
                 dir: dir.clone(),
                 name: i.offer.name.clone(),
                 size: i.offer.size,
@@ -392,14 +399,15 @@ impl Runner {
         }
     }
 
-    /// Answers direct streams and relay requests that waited for our acceptance to be
-    /// confirmed (or refused).
-    fn release_early(&mut self, id: u64) {
-        for (token, reply) in self.files.direct_early.remove(&id).unwrap_or_default() {
-            let _ = reply.send(self.plan(id, &token));
-        }
-        if self.files.relay_early.remove(&id) {
-            self.spawn_relay_receive(id);
+    /// Answers what arrived for offer `id` before its acceptance was confirmed (or refused).
+    fn answer_early(&mut self, id: u64) {
+        for early in self.files.early.remove(&id).unwrap_or_default() {
+            match early {
+                Early::Peer(token, reply) => {
+                    let _ = reply.send(self.plan(id, token));
+                }
+                Early::Relay => self.spawn_relay_receive(id),
+            }
         }
     }
 
@@ -419,6 +427,9 @@ impl Runner {
                     },
                 );
                 self.emit(Event::OfferSent(offer.clone()));
+                if let Some(answer) = self.files.early_answers.remove(&offer.id) {
+                    self.file_push(&answer);
+                }
             }
             (Pending::Accept(id), Ok(Reply::Accepted { token, .. })) => {
                 let Some(dir) = self.files.accepting.remove(id) else {
@@ -437,7 +448,7 @@ impl Runner {
                         command: "accept".into(),
                     });
                 }
-                self.release_early(*id);
+                self.answer_early(*id);
             }
             (Pending::Share(id), Ok(Reply::ShareReady { ticket })) => {
                 let Some((path, name, size)) = self.files.shares.remove(id) else {
@@ -461,7 +472,7 @@ impl Runner {
                 }
                 if let Pending::Accept(id) = pending {
                     self.files.accepting.remove(id);
-                    self.release_early(*id);
+                    self.answer_early(*id);
                 }
                 let command = match pending {
                     Pending::Offer(_) => "send",
@@ -513,6 +524,12 @@ impl Runner {
                     self.emit(Event::FileOffered(offer.clone()));
                 }
             }
+            Push::OfferAnswered { id, .. }
+                if !self.files.outgoing.contains_key(id)
+                    && self.files.early_answers.len() < MAX_EARLY_ANSWERS =>
+            {
+                self.files.early_answers.insert(*id, push.clone());
+            }
             Push::OfferAnswered {
                 id,
                 accepted,
@@ -549,6 +566,9 @@ impl Runner {
                     by: by.clone(),
                 });
             }
+            Push::RelayRequested { id } if self.files.accepting.contains_key(id) => {
+                self.files.early.entry(*id).or_default().push(Early::Relay);
+            }
             Push::RelayRequested { id } => self.spawn_relay_receive(*id),
             _ => return false,
         }
@@ -577,11 +597,6 @@ impl Runner {
     }
 
     fn spawn_relay_receive(&mut self, id: u64) {
-        if self.files.accepting.contains_key(&id) {
-            // Our acceptance is still on its way back to us; go once it is confirmed.
-            self.files.relay_early.insert(id);
-            return;
-        }
         let Some(Incoming {
             offer,
             accepted: Some((dir, token)),
