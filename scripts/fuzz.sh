@@ -5,14 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 seconds=${1:-60}
 export RUSTC_BOOTSTRAP=1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 for target in frame beacon file_name; do
   mkdir -p "corpus/$target"
-  echo "fuzz: $target for ${seconds}s"
-  cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$seconds" -rss_limit_mb=1024 2>&1 \
-    | grep -E "^(#[0-9]+\s+DONE|Done|==|SUMMARY|thread)" || true
-  # libFuzzer exits non-zero on a crash; cargo fuzz leaves the input in artifacts/.
-  if ls "artifacts/$target"/crash-* >/dev/null 2>&1; then
-    echo "fuzz: $target found a crash: $(ls artifacts/$target/crash-*)" >&2
+  if ! cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$seconds" -rss_limit_mb=1024 >"$log" 2>&1; then
+    # libFuzzer exits non-zero on a crash and cargo fuzz leaves the input in artifacts/.
+    grep -E "panicked|SUMMARY|ERROR" "$log" | head -5 >&2 || tail -20 "$log" >&2
+    echo "fuzz: $target failed; inputs in fuzz/artifacts/$target/" >&2
     exit 1
   fi
+  echo "fuzz: $target: $(grep -E '^Done [0-9]+ runs' "$log" || echo 'ran') (${seconds}s)"
 done

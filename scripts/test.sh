@@ -13,6 +13,11 @@ set +e
 cargo test --workspace --all-targets --locked 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+# A short fuzz run of every target (the long runs: scripts/fuzz.sh SECONDS).
+if [ "$status" -eq 0 ]; then
+  command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked --quiet cargo-fuzz
+  scripts/fuzz.sh "${LANCHAT_FUZZ_SECONDS:-10}" || status=1
+fi
 # One closing line for the whole run (cargo prints one per test binary).
 awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }' "$log"
 exit "$status"
