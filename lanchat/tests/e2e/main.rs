@@ -9,6 +9,7 @@ mod chat;
 mod cli;
 mod discovery;
 mod files;
+mod gui;
 mod netns;
 mod pinning;
 mod protocol;
