@@ -117,9 +117,10 @@ impl Xvfb {
         (get("WIDTH"), get("HEIGHT"))
     }
 
-    fn screenshot(&self, path: &Path) {
+    /// Saves a picture of one window (no window manager: no frame to crop).
+    fn screenshot(&self, window: &str, path: &Path) {
         let status = Process::new("import")
-            .args(["-display", &self.display, "-window", "root"])
+            .args(["-display", &self.display, "-window", window])
             .arg(path)
             .status()
             .expect("run import");
@@ -239,7 +240,7 @@ fn register_send_and_see_a_reply_in_the_window() {
     // A refused registration is explained in the window, in plain words.
     let error = gui.wait("login-error");
     assert!(error.contains("Password too weak"), "{error}");
-    x.screenshot(&shots.join("login.png"));
+    x.screenshot(&login, &shots.join("login.png"));
 
     x.click(&login, password.0, password.1);
     x.key("ctrl+a");
@@ -272,7 +273,7 @@ fn register_send_and_see_a_reply_in_the_window() {
     bob.line("hi alice: **welcome**, docs at https://example.com/start and `cargo run`");
     let shown = gui.wait("shown #general bob:");
     assert!(shown.contains("**welcome**"), "{shown}");
-    x.screenshot(&shots.join("main.png"));
+    x.screenshot(&main, &shots.join("main.png"));
 
     let status = bob.finish();
     assert!(status.success());
