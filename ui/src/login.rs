@@ -188,6 +188,12 @@ impl LoginWindow {
         }
         set_visible(&mut self.not_found, not_found);
         set_visible(&mut self.changed, fp_changed);
+        // Grow the window for the extra choices, shrink it back when they go.
+        let height = if not_found || fp_changed { 600 } else { 470 };
+        if self.window.h() != height {
+            let (w, x, y) = (self.window.w(), self.window.x(), self.window.y());
+            self.window.resize(x, y, w, height);
+        }
         let working = matches!(model.phase, Phase::Found | Phase::Discovering);
         for b in [&mut self.register as &mut dyn WidgetExt, &mut self.login] {
             if working || not_found {
