@@ -23,6 +23,8 @@ pub enum Mode {
     Coordinator(CoordinatorArgs),
     /// Terminal client: commands on stdin, events on stdout (also the bot interface).
     Cli(CliArgs),
+    /// Desktop GUI (what `lanchat` without a subcommand opens), with network settings.
+    Gui(GuiArgs),
 }
 
 /// Multicast discovery flags, common to every network command.
@@ -118,6 +120,41 @@ pub struct CliArgs {
     pub no_direct: bool,
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+/// `lanchat gui` (and `lanchat` alone, with the defaults).
+#[derive(Debug, Args)]
+pub struct GuiArgs {
+    /// Data directory (known coordinators). Default: the platform data dir.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Coordinator address, instead of discovery (needs --fingerprint).
+    #[arg(long, value_name = "ADDR:PORT", requires = "fingerprint")]
+    pub coordinator: Option<SocketAddr>,
+    /// The coordinator's fingerprint (as it prints at start).
+    #[arg(long, value_name = "FINGERPRINT", requires = "coordinator")]
+    pub fingerprint: Option<Pin>,
+    /// Folder for received files. Default: the platform's download folder.
+    #[arg(long, value_name = "DIR")]
+    pub downloads: Option<PathBuf>,
+    /// UDP address for direct file transfers from other clients.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:0")]
+    pub peer_listen: SocketAddr,
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+impl GuiArgs {
+    /// The settings of a plain `lanchat` (defaults, and LANCHAT_REALM if set).
+    pub fn defaults() -> Self {
+        #[derive(Parser)]
+        struct Gui {
+            #[command(flatten)]
+            args: GuiArgs,
+        }
+        let gui = Gui::try_parse_from(["lanchat"]).expect("the defaults parse");
+        gui.args
+    }
 }
 
 /// The platform data directory for `what`, or `./lanchat-data/what` where there is none.

@@ -3,13 +3,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use lanchat::args::{default_data_dir, Cli, CoordinatorArgs, Mode};
+use lanchat::args::{default_data_dir, Cli, CoordinatorArgs, GuiArgs, Mode, NetArgs};
 use lanchat::cli::{self, Outcome};
 use lanchat::coordinator::{Coordinator, CoordinatorConfig};
 
 fn main() -> ExitCode {
     let args = Cli::parse();
-    let quiet = matches!(args.command, Some(Mode::Cli(_)));
+    let quiet = matches!(args.command, Some(Mode::Cli(_) | Mode::Gui(_)) | None);
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -26,13 +26,8 @@ fn main() -> ExitCode {
                 Outcome::Done => ExitCode::SUCCESS,
                 Outcome::LoginRefused => ExitCode::from(1),
             }),
-        None => {
-            eprintln!(
-                "lanchat: the desktop GUI is not part of this build yet.\n\
-                 Use `lanchat cli` (terminal client) or `lanchat coordinator`; see --help."
-            );
-            Ok(ExitCode::from(2))
-        }
+        Some(Mode::Gui(g)) => gui(g).map(|()| ExitCode::SUCCESS),
+        None => gui(GuiArgs::defaults()).map(|()| ExitCode::SUCCESS),
     };
     result.unwrap_or_else(|e: anyhow::Error| {
         eprintln!("lanchat: {e:#}");
@@ -46,6 +41,78 @@ fn host_name() -> String {
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "lanchat".into())
+}
+
+fn gui(args: GuiArgs) -> anyhow::Result<()> {
+    let engine = lanchat_net::client::EngineConfig {
+        data_dir: args.data.unwrap_or_else(|| default_data_dir("client")),
+        discovery: Some(args.net.discovery()),
+        coordinator: args
+            .coordinator
+            .zip(args.fingerprint)
+            .map(|(addr, pin)| lanchat_net::client::Target { addr, pin }),
+        accept_new_fingerprint: false,
+        client_name: format!("lanchat-gui/{}", env!("CARGO_PKG_VERSION")),
+        peer_listen: Some(args.peer_listen),
+    };
+    let downloads = args
+        .downloads
+        .or_else(dirs::download_dir)
+        .unwrap_or_else(|| default_data_dir("downloads"));
+    lanchat_ui::run(lanchat_ui::UiOptions {
+        engine,
+        downloads,
+        host: Some(host_hook(args.net)),
+    })?;
+    Ok(())
+}
+
+/// "Host a coordinator on this computer" for the GUI: an embedded coordinator on its own
+/// runtime, announcing itself with the GUI's discovery settings so the GUI's engine (and
+/// every other machine) finds it as usual. Started once; later calls describe it again.
+fn host_hook(net: NetArgs) -> lanchat_ui::HostHook {
+    let mut hosted: Option<(tokio::runtime::Runtime, Coordinator)> = None;
+    Box::new(move || {
+        if hosted.is_none() {
+            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+            // Loopback-only discovery (tests) keeps the coordinator on loopback too.
+            let local_only = !net.ifaces.is_empty() && net.ifaces.iter().all(|i| i.is_loopback());
+            let ip = if local_only { "127.0.0.1" } else { "0.0.0.0" };
+            let mut last_error = String::new();
+            // The usual port if it is free, else any.
+            for port in [7117, 0] {
+                let config = CoordinatorConfig {
+                    data_dir: default_data_dir("coordinator"),
+                    listen: format!("{ip}:{port}").parse().expect("valid address"),
+                    name: host_name(),
+                    discovery: Some(net.discovery()),
+                    max_share_bytes: lanchat::coordinator::hub::DEFAULT_MAX_SHARE_BYTES,
+                    message_rate: lanchat::coordinator::throttle::TokenBucket::MESSAGES_PER_SECOND,
+                };
+                let started = {
+                    let _inside = runtime.enter();
+                    Coordinator::start(config)
+                };
+                match started {
+                    Ok(c) => {
+                        hosted = Some((runtime, c));
+                        break;
+                    }
+                    Err(e) => last_error = e.to_string(),
+                }
+            }
+            if hosted.is_none() {
+                return Err(last_error);
+            }
+        }
+        let (_, c) = hosted.as_ref().expect("started above");
+        let addr = c.local_addr().map_err(|e| e.to_string())?;
+        Ok(format!(
+            "Hosting coordinator '{}' on {addr}, fingerprint {}",
+            host_name(),
+            c.fingerprint()
+        ))
+    })
 }
 
 fn coordinator(args: CoordinatorArgs) -> anyhow::Result<()> {

@@ -10,6 +10,7 @@ mod cli;
 mod crash;
 mod discovery;
 mod files;
+mod gui;
 mod netns;
 mod pinning;
 mod protocol;

@@ -1,0 +1,624 @@
+//! Every engine event kind, applied to a model.
+use super::*;
+use lanchat_net::protocol::MessageKind;
+
+fn me() -> UserInfo {
+    user("alice", PresenceStatus::Online)
+}
+
+fn user(name: &str, status: PresenceStatus) -> UserInfo {
+    UserInfo {
+        username: name.into(),
+        display: name.into(),
+        status,
+    }
+}
+
+fn room(name: &str) -> ConvRef {
+    ConvRef::Room(name.into())
+}
+
+fn summary(conv: ConvRef, last: u64, read: u64, role: Role) -> ConvSummary {
+    ConvSummary {
+        conv,
+        topic: String::new(),
+        last_seq: last,
+        read_seq: read,
+        muted: false,
+        role,
+    }
+}
+
+fn msg(conv: ConvRef, seq: u64, sender: &str, text: &str) -> ChatMessage {
+    ChatMessage {
+        conv,
+        seq,
+        id: MsgId::random(),
+        sender: sender.into(),
+        sender_display: sender.into(),
+        ts_ms: 1_700_000_000_000,
+        kind: MessageKind::Text,
+        text: text.into(),
+        file: None,
+    }
+}
+
+fn live(m: ChatMessage) -> Event {
+    Event::Message {
+        message: m,
+        backlog: false,
+    }
+}
+
+/// Logged in as alice, in #general (read) and #dev (owner, 2 unread).
+fn logged_in() -> Model {
+    let mut m = Model::default();
+    apply(
+        &mut m,
+        Event::LoggedIn {
+            user: me(),
+            conversations: vec![
+                summary(general(), 5, 5, Role::Member),
+                summary(room("dev"), 4, 2, Role::Owner),
+            ],
+            resumed: false,
+        },
+    );
+    m
+}
+
+fn fp() -> Fingerprint {
+    Fingerprint([7; 32])
+}
+
+#[test]
+fn discovery_then_coordinator_then_login() {
+    let mut m = Model::default();
+    apply(&mut m, Event::Discovering);
+    assert_eq!(m.phase, Phase::Discovering);
+    assert!(m.status_line().contains("Looking"));
+    m.discovery_timed_out();
+    assert_eq!(m.phase, Phase::NotFound);
+    m.rediscover();
+    apply(
+        &mut m,
+        Event::CoordinatorFound {
+            name: "office".into(),
+            addr: "127.0.0.1:7117".parse().unwrap(),
+            fingerprint: fp(),
+            first_use: true,
+        },
+    );
+    assert_eq!(m.phase, Phase::Found);
+    let line = m.status_line();
+    assert!(line.contains("office") && line.contains("127.0.0.1:7117"));
+    assert!(line.contains(&fp().short()) && line.contains("first contact"));
+    apply(
+        &mut m,
+        Event::Connected {
+            name: "office".into(),
+            addr: "127.0.0.1:7117".parse().unwrap(),
+        },
+    );
+    apply(
+        &mut m,
+        Event::LoggedIn {
+            user: me(),
+            conversations: vec![summary(general(), 3, 1, Role::Member)],
+            resumed: false,
+        },
+    );
+    assert_eq!(m.phase, Phase::LoggedIn);
+    assert_eq!(m.username(), Some("alice"));
+    // #general is on screen, so it is read.
+    assert_eq!(m.total_unread(), 0);
+}
+
+#[test]
+fn fingerprint_change_needs_confirmation() {
+    let mut m = Model::default();
+    apply(
+        &mut m,
+        Event::FingerprintChanged {
+            name: "office".into(),
+            pinned: "aaaa".into(),
+            offered: fp(),
+        },
+    );
+    assert!(matches!(m.phase, Phase::FingerprintChanged { .. }));
+    assert!(m.status_line().contains("different identity"));
+}
+
+#[test]
+fn login_refusal_in_plain_words() {
+    let mut m = Model::default();
+    apply(
+        &mut m,
+        Event::Error {
+            code: Some(ErrorCode::AuthFailed),
+            message: "authentication failed".into(),
+            command: Some("login".into()),
+        },
+    );
+    assert_eq!(
+        m.login_error.as_deref(),
+        Some("Wrong username or password.")
+    );
+    apply(
+        &mut m,
+        Event::Error {
+            code: Some(ErrorCode::UsernameTaken),
+            message: "taken".into(),
+            command: Some("register".into()),
+        },
+    );
+    assert!(m.login_error.as_deref().unwrap().contains("taken"));
+    // Errors of other commands do not touch the login window.
+    let mut m = Model::default();
+    apply(
+        &mut m,
+        Event::Error {
+            code: Some(ErrorCode::NoSuchRoom),
+            message: "#x".into(),
+            command: Some("join".into()),
+        },
+    );
+    assert_eq!(m.login_error, None);
+    assert_eq!(m.notices, vec!["No such room: #x".to_string()]);
+}
+
+#[test]
+fn unread_counts_follow_messages_and_switching() {
+    let mut m = logged_in();
+    assert_eq!(m.convs[&room("dev")].unread(), 2);
+    apply(&mut m, live(msg(room("dev"), 5, "bob", "hi")));
+    assert_eq!(m.convs[&room("dev")].unread(), 3);
+    // On-screen and own messages do not count.
+    apply(&mut m, live(msg(general(), 6, "bob", "hey")));
+    apply(&mut m, live(msg(room("dev"), 6, "alice", "mine")));
+    assert_eq!(m.convs[&general()].unread(), 0);
+    assert_eq!(m.convs[&room("dev")].unread(), 0);
+    apply(&mut m, live(msg(room("dev"), 7, "bob", "more")));
+    assert_eq!(m.total_unread(), 1);
+    let commands = m.switch(room("dev"));
+    assert!(commands.contains(&Command::MarkRead {
+        conv: room("dev"),
+        seq: 7
+    }));
+    assert!(commands.contains(&Command::Members("dev".into())));
+    assert_eq!(m.total_unread(), 0);
+}
+
+#[test]
+fn muted_conversations_stay_out_of_the_title_count() {
+    let mut m = logged_in();
+    let mut s = summary(room("dev"), 4, 2, Role::Owner);
+    s.muted = true;
+    apply(&mut m, Event::ConvState(s));
+    assert!(m.convs[&room("dev")].muted);
+    assert_eq!(m.convs[&room("dev")].unread(), 2);
+    assert_eq!(m.total_unread(), 0);
+}
+
+#[test]
+fn dm_from_a_new_person_creates_the_conversation() {
+    let mut m = logged_in();
+    apply(
+        &mut m,
+        live(msg(ConvRef::Dm("bob".into()), 1, "bob", "psst")),
+    );
+    assert_eq!(m.convs[&ConvRef::Dm("bob".into())].unread(), 1);
+}
+
+#[test]
+fn history_merges_without_duplicates_and_knows_the_start() {
+    let mut m = logged_in();
+    apply(&mut m, live(msg(general(), 6, "bob", "new")));
+    let cmds = m.switch(general());
+    assert!(cmds.iter().any(|c| matches!(
+        c,
+        Command::History {
+            before: Some(6),
+            ..
+        }
+    )));
+    // A second request is not sent while one is under way.
+    assert_eq!(m.older(), None);
+    apply(
+        &mut m,
+        Event::History {
+            conv: general(),
+            messages: (1..=6).map(|s| msg(general(), s, "bob", "x")).collect(),
+        },
+    );
+    let c = &m.convs[&general()];
+    assert_eq!(c.messages.len(), 6);
+    assert!(c.history_done);
+    assert_eq!(m.older(), None);
+}
+
+#[test]
+fn pending_until_echoed() {
+    let mut m = logged_in();
+    let id = MsgId::random();
+    m.sending(&general(), id, "hello");
+    assert_eq!(m.convs[&general()].pending.len(), 1);
+    let mut echo = msg(general(), 6, "alice", "hello");
+    echo.id = id;
+    apply(
+        &mut m,
+        Event::Sent {
+            conv: general(),
+            id,
+            seq: 6,
+        },
+    );
+    apply(&mut m, live(echo));
+    assert!(m.convs[&general()].pending.is_empty());
+}
+
+#[test]
+fn presence_updates_people_and_members() {
+    let mut m = logged_in();
+    apply(
+        &mut m,
+        Event::Users(vec![
+            me(),
+            user("bob", PresenceStatus::Offline),
+            user("carol", PresenceStatus::Online),
+        ]),
+    );
+    apply(
+        &mut m,
+        Event::Members {
+            room: "dev".into(),
+            members: vec![MemberInfo {
+                username: "bob".into(),
+                display: "bob".into(),
+                role: Role::Member,
+                status: PresenceStatus::Offline,
+            }],
+        },
+    );
+    apply(&mut m, Event::Presence(user("Bob", PresenceStatus::Online)));
+    assert_eq!(m.people["bob"].status, PresenceStatus::Online);
+    assert_eq!(m.members["dev"][0].status, PresenceStatus::Online);
+    apply(&mut m, Event::Presence(user("alice", PresenceStatus::Away)));
+    assert_eq!(m.me.as_ref().unwrap().status, PresenceStatus::Away);
+    assert_eq!(m.people.len(), 3);
+    // Someone who just registered is in #general.
+    apply(
+        &mut m,
+        Event::Members {
+            room: "general".into(),
+            members: vec![],
+        },
+    );
+    apply(
+        &mut m,
+        Event::Presence(user("dave", PresenceStatus::Online)),
+    );
+    assert_eq!(m.member_count("general"), Some(1));
+}
+
+#[test]
+fn joining_a_room_switches_to_it() {
+    let mut m = logged_in();
+    apply(
+        &mut m,
+        Event::Joined(summary(room("ops"), 3, 3, Role::Member)),
+    );
+    assert_eq!(m.current, room("ops"));
+    assert!(m.convs.contains_key(&room("ops")));
+    apply(
+        &mut m,
+        Event::Rooms(vec![RoomInfo {
+            name: "ops".into(),
+            topic: "pager".into(),
+            members: 4,
+        }]),
+    );
+    assert_eq!(m.member_count("ops"), Some(4));
+}
+
+#[test]
+fn kicked_removes_the_room_and_says_who() {
+    let mut m = logged_in();
+    m.switch(room("dev"));
+    apply(
+        &mut m,
+        Event::Membership {
+            room: "dev".into(),
+            user: "alice".into(),
+            change: MembershipChange::Kicked { by: "bob".into() },
+        },
+    );
+    assert!(!m.convs.contains_key(&room("dev")));
+    assert_eq!(m.current, general());
+    assert!(m
+        .notices
+        .last()
+        .unwrap()
+        .contains("removed from #dev by bob"));
+}
+
+#[test]
+fn others_joining_leaving_and_being_kicked_update_the_member_list() {
+    let mut m = logged_in();
+    apply(
+        &mut m,
+        Event::Members {
+            room: "dev".into(),
+            members: vec![],
+        },
+    );
+    let change = |m: &mut Model, user: &str, change| {
+        apply(
+            m,
+            Event::Membership {
+                room: "dev".into(),
+                user: user.into(),
+                change,
+            },
+        )
+    };
+    change(&mut m, "bob", MembershipChange::Joined);
+    change(&mut m, "carol", MembershipChange::Joined);
+    change(&mut m, "bob", MembershipChange::Joined);
+    assert_eq!(m.member_count("dev"), Some(2));
+    change(&mut m, "bob", MembershipChange::Left);
+    change(
+        &mut m,
+        "carol",
+        MembershipChange::Kicked { by: "alice".into() },
+    );
+    assert_eq!(m.member_count("dev"), Some(0));
+}
+
+#[test]
+fn promotion_and_succession_change_roles() {
+    let mut m = logged_in();
+    apply(
+        &mut m,
+        Event::Joined(summary(room("ops"), 1, 1, Role::Member)),
+    );
+    apply(
+        &mut m,
+        Event::Members {
+            room: "ops".into(),
+            members: vec![MemberInfo {
+                username: "bob".into(),
+                display: "bob".into(),
+                role: Role::Owner,
+                status: PresenceStatus::Online,
+            }],
+        },
+    );
+    assert!(!m.can_moderate());
+    apply(
+        &mut m,
+        Event::Membership {
+            room: "ops".into(),
+            user: "alice".into(),
+            change: MembershipChange::Promoted { by: "bob".into() },
+        },
+    );
+    assert_eq!(m.convs[&room("ops")].role, Some(Role::Admin));
+    assert!(m.can_moderate());
+    // The owner leaves; alice is the longest-standing member and inherits the room.
+    apply(
+        &mut m,
+        Event::Membership {
+            room: "ops".into(),
+            user: "bob".into(),
+            change: MembershipChange::Left,
+        },
+    );
+    apply(
+        &mut m,
+        Event::Membership {
+            room: "ops".into(),
+            user: "alice".into(),
+            change: MembershipChange::Owner,
+        },
+    );
+    assert_eq!(m.convs[&room("ops")].role, Some(Role::Owner));
+    assert!(m.members["ops"].is_empty());
+}
+
+#[test]
+fn topic_changes_reach_the_room() {
+    let mut m = logged_in();
+    apply(
+        &mut m,
+        Event::Topic {
+            room: "dev".into(),
+            topic: "ship it".into(),
+            by: "bob".into(),
+        },
+    );
+    assert_eq!(m.convs[&room("dev")].topic, "ship it");
+}
+
+#[test]
+fn leaving_removes_the_room() {
+    let mut m = logged_in();
+    apply(
+        &mut m,
+        Event::Membership {
+            room: "dev".into(),
+            user: "alice".into(),
+            change: MembershipChange::Left,
+        },
+    );
+    assert!(!m.convs.contains_key(&room("dev")));
+}
+
+fn offer(id: u64) -> FileOffer {
+    FileOffer {
+        id,
+        from: "bob".into(),
+        to: "alice".into(),
+        name: "plan.pdf".into(),
+        size: 1000,
+        hash: [0; 32],
+    }
+}
+
+#[test]
+fn incoming_offer_waits_for_an_answer() {
+    let mut m = logged_in();
+    apply(&mut m, Event::FileOffered(offer(3)));
+    assert_eq!(m.offers.len(), 1);
+    m.answered(3);
+    assert!(m.offers.is_empty());
+    apply(&mut m, Event::FileOffered(offer(4)));
+    apply(
+        &mut m,
+        Event::OfferCancelled {
+            id: 4,
+            by: "bob".into(),
+        },
+    );
+    assert!(m.offers.is_empty());
+}
+
+#[test]
+fn transfer_progress_then_verified() {
+    let mut m = logged_in();
+    let key = TransferKey::Offer(9);
+    apply(&mut m, Event::OfferSent(offer(9)));
+    assert_eq!(m.transfers[0].state, TransferState::Waiting);
+    apply(
+        &mut m,
+        Event::OfferAnswered {
+            id: 9,
+            accepted: true,
+        },
+    );
+    assert_eq!(m.transfers[0].state, TransferState::Moving);
+    apply(
+        &mut m,
+        Event::TransferProgress {
+            key,
+            name: "plan.pdf".into(),
+            done: 400,
+            total: 1000,
+            rate: 100,
+            eta_ms: Some(6000),
+        },
+    );
+    let t = &m.transfers[0];
+    assert_eq!(
+        (t.done, t.total, t.rate, t.eta_ms),
+        (400, 1000, 100, Some(6000))
+    );
+    assert!(t.active());
+    apply(
+        &mut m,
+        Event::TransferDone {
+            key,
+            name: "plan.pdf".into(),
+            path: None,
+            size: 1000,
+            moved: 1000,
+            direct: Some(true),
+        },
+    );
+    assert_eq!(m.transfers.len(), 1);
+    assert_eq!(m.transfers[0].state, TransferState::Verified { path: None });
+    assert!(!m.transfers[0].active());
+}
+
+#[test]
+fn denied_and_failed_transfers_say_why() {
+    let mut m = logged_in();
+    apply(&mut m, Event::OfferSent(offer(1)));
+    apply(
+        &mut m,
+        Event::OfferAnswered {
+            id: 1,
+            accepted: false,
+        },
+    );
+    assert_eq!(
+        m.transfers[0].state,
+        TransferState::Failed("denied by the recipient".into())
+    );
+    apply(
+        &mut m,
+        Event::TransferFailed {
+            key: TransferKey::Download(5),
+            name: "x.bin".into(),
+            reason: "hash mismatch".into(),
+        },
+    );
+    assert_eq!(
+        m.transfers[1].state,
+        TransferState::Failed("hash mismatch".into())
+    );
+    apply(&mut m, Event::OfferSent(offer(2)));
+    apply(
+        &mut m,
+        Event::OfferCancelled {
+            id: 2,
+            by: "alice".into(),
+        },
+    );
+    assert_eq!(
+        m.transfers[2].state,
+        TransferState::Failed("cancelled by alice".into())
+    );
+}
+
+#[test]
+fn disconnect_and_reconnect() {
+    let mut m = logged_in();
+    apply(
+        &mut m,
+        Event::Disconnected {
+            reason: "timed out".into(),
+            retry_in_ms: 1500,
+        },
+    );
+    assert!(m.status_line().contains("trying again in 2 s"));
+    // A resumed login drops rooms lost while away and clears the warning.
+    apply(
+        &mut m,
+        Event::LoggedIn {
+            user: me(),
+            conversations: vec![summary(general(), 5, 5, Role::Member)],
+            resumed: true,
+        },
+    );
+    assert_eq!(m.connection, None);
+    assert!(!m.convs.contains_key(&room("dev")));
+}
+
+#[test]
+fn search_rooms_summaries_done_and_stop() {
+    let mut m = logged_in();
+    apply(
+        &mut m,
+        Event::SearchResults {
+            query: "plan".into(),
+            messages: vec![msg(general(), 2, "bob", "the plan")],
+        },
+    );
+    assert_eq!(m.search.as_ref().unwrap().1.len(), 1);
+    apply(
+        &mut m,
+        Event::Summaries(vec![summary(room("dev"), 9, 2, Role::Owner)]),
+    );
+    assert_eq!(m.convs[&room("dev")].unread(), 7);
+    apply(
+        &mut m,
+        Event::Done {
+            command: "topic".into(),
+        },
+    );
+    apply(&mut m, Event::LoggedOut);
+    assert_eq!(m.phase, Phase::Stopped);
+    apply(&mut m, Event::Stopped);
+    assert_eq!(m.phase, Phase::Stopped);
+}
