@@ -25,8 +25,10 @@ pub use files::{Download, Upload, DEFAULT_MAX_SHARE_BYTES};
 pub type SessionId = u64;
 /// Frames queued for one session's connection.
 pub type Outbox = mpsc::Sender<ServerFrame>;
-/// Frames one session may have queued before it counts as not reading and is dropped.
-pub const OUTBOX_CAPACITY: usize = 4096;
+/// Frames one session may have queued before it counts as not reading and is dropped. With
+/// the 16 KiB message limit this bounds a stalled session at about 16 MiB of queue (plus its
+/// QUIC send window), while a burst of 1024 messages still reaches a slow but live client.
+pub const OUTBOX_CAPACITY: usize = 1024;
 
 /// What the hub holds of one connection.
 #[derive(Debug)]

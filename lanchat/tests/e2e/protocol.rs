@@ -143,3 +143,53 @@ fn misbehaving_clients_are_refused_and_disconnected_without_harm() {
     alice.say_acked(&general(), "still fine");
     bob.wait_message("still fine");
 }
+
+#[test]
+fn a_client_that_stops_reading_is_disconnected_not_buffered_forever() {
+    let lan = Lan::new();
+    let dir = tempfile::tempdir().unwrap();
+    let coord = CoordinatorProcess::start_with(
+        &lan,
+        &dir.path().join("coord"),
+        "test-office",
+        &["--max-messages-per-second", "100000"],
+    );
+    let mut alice = Client::register(&lan, "alice");
+    let mut bob = Client::register(&lan, "bob");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let stalled = rt.block_on(async {
+        let mut c = raw(&coord).await;
+        assert!(matches!(c.ask(1, hello()).await, Ok(Reply::Welcome { .. })));
+        let login = Request::Register {
+            username: "sleepy".into(),
+            password: PASSWORD.into(),
+        };
+        assert!(matches!(c.ask(2, login).await, Ok(Reply::LoggedIn { .. })));
+        c // from here on, nobody reads this connection
+    });
+    // Big messages fill the stalled client's QUIC window, then its bounded queue.
+    let text = "x".repeat(16 * 1024);
+    let mut last = 0;
+    for _ in 0..2500 {
+        alice.say(&general(), &text);
+    }
+    while last < 2500 {
+        last = alice.wait("acks", |e| match e {
+            lanchat_net::client::Event::Sent { seq, .. } => Some(*seq),
+            _ => None,
+        });
+        let len = alice.seen.len();
+        if len > 100 {
+            alice.seen.drain(..len - 10);
+        }
+    }
+    let reason = rt.block_on(async {
+        tokio::time::timeout(PATIENCE, stalled.closed())
+            .await
+            .expect("the stalled client is disconnected")
+    });
+    assert!(reason.contains("not reading fast enough"), "{reason}");
+    // Everyone else got everything and carries on.
+    alice.say_acked(&general(), "after the flood");
+    bob.wait_message("after the flood");
+}
