@@ -71,7 +71,8 @@ struct Done {
 }
 
 fn done(c: &mut Client, key: TransferKey) -> Done {
-    c.wait(&format!("{key} done"), |e| match e {
+    // The transfer may have ended while the test waited for something else.
+    c.seen_or_wait(&format!("{key} done"), |e| match e {
         Event::TransferDone {
             key: k,
             path,
@@ -91,7 +92,7 @@ fn done(c: &mut Client, key: TransferKey) -> Done {
 }
 
 fn failed(c: &mut Client, key: TransferKey) -> String {
-    c.wait(&format!("{key} failed"), |e| match e {
+    c.seen_or_wait(&format!("{key} failed"), |e| match e {
         Event::TransferFailed { key: k, reason, .. } if *k == key => Some(reason.clone()),
         Event::TransferDone { key: k, .. } if *k == key => panic!("{key} unexpectedly succeeded"),
         _ => None,

@@ -16,7 +16,7 @@ use lanchat_net::discovery::DiscoveryConfig;
 use lanchat_net::protocol::{ChatMessage, ConvRef, MsgId};
 
 /// Upper bound on waiting for one expected event: a failure guard, not a timing assumption.
-pub const PATIENCE: Duration = Duration::from_secs(30);
+pub const PATIENCE: Duration = Duration::from_secs(60);
 /// A password that satisfies the policy.
 pub const PASSWORD: &str = "correct horse battery";
 
