@@ -326,13 +326,12 @@ fn echo_until_eof(mut b: TcpStream) {
 // ---------------------------------------------------------------------------------------
 // 4. Reference: the coordinator's durable commits per message
 
-/// What the coordinator's hub does for every message before fanning it out: `append_message`
-/// then `mark_read` (the sender has seen it), each its own commit and, with WAL and
-/// synchronous=FULL, its own fsync. Measured on a file database in the same temp filesystem
-/// as the coordinator's.
+/// What the coordinator's hub does for every message before fanning it out: one
+/// `append_message` (which also moves the sender's read cursor), one commit and, with WAL and
+/// synchronous=FULL, one fsync. Measured on a file database in the same temp filesystem as the
+/// coordinator's.
 struct StoreCosts {
     append: Vec<Duration>,
-    mark_read: Vec<Duration>,
 }
 
 fn measure_store_commits() -> StoreCosts {
@@ -345,22 +344,15 @@ fn measure_store_commits() -> StoreCosts {
     let conv = store.general().expect("general room").id;
     let mut costs = StoreCosts {
         append: Vec::with_capacity(STORE_APPENDS),
-        mark_read: Vec::with_capacity(STORE_APPENDS),
     };
     for i in 0..WARMUP_ROUNDS + STORE_APPENDS {
         let client_id: [u8; 16] = rand::random();
         let t0 = Instant::now();
-        let appended = store
+        store
             .append_message(conv, user, &client_id, MessageKind::Text, "hello", now_ms())
             .expect("append");
-        let t1 = Instant::now();
-        store
-            .mark_read(conv, user, appended.seq)
-            .expect("mark read");
-        let t2 = Instant::now();
         if i >= WARMUP_ROUNDS {
-            costs.append.push(t1 - t0);
-            costs.mark_read.push(t2 - t1);
+            costs.append.push(t0.elapsed());
         }
     }
     costs
@@ -421,8 +413,8 @@ fn print_report(
     store: &StoreCosts,
 ) {
     let ratio = median(lanchat_rtt).as_secs_f64() / median(tcp_rtt).as_secs_f64();
-    // Two messages per round trip, each committed twice before it is delivered.
-    let commits_per_rtt = 2 * (median(&store.append) + median(&store.mark_read));
+    // Two messages per round trip, each committed once before it is delivered.
+    let commits_per_rtt = 2 * median(&store.append);
     let commit_share = commits_per_rtt.as_secs_f64() / median(lanchat_rtt).as_secs_f64();
 
     println!();
@@ -436,11 +428,10 @@ fn print_report(
     row("DM round trip alice->bob->alice", lanchat_rtt, 99.0, us);
     row("TCP relay round trip A->R->B->R->A", tcp_rtt, 99.0, us);
     row("store append_message (1 commit)", &store.append, 99.0, us);
-    row("store mark_read (1 commit)", &store.mark_read, 99.0, us);
     println!("{}", "-".repeat(85));
     println!("lanchat DM round trip / TCP relay round trip (medians): {ratio:.1}x");
     println!(
-        "coordinator commits per round trip (2 x (append + mark_read) medians): {} = {:.0}% \
+        "coordinator commits per round trip (2 x append median): {} = {:.0}% \
          of the DM median",
         us(commits_per_rtt),
         commit_share * 100.0
@@ -451,8 +442,8 @@ fn print_report(
     println!("- discovery includes the client's deliberate 150 ms wait for further coordinators");
     println!("  after the first answer; each start uses a fresh data dir (first-use pinning).");
     println!("- each DM round trip includes coordinator commits with synchronous=FULL (an fsync");
-    println!("  each): per message append_message and then mark_read for the sender, both");
-    println!("  before the message is fanned out, so 4 fsyncs per round trip.");
+    println!("  each): one per message (it also moves the sender's read cursor), before the");
+    println!("  message is fanned out, so 2 fsyncs per round trip.");
     println!(
         "- {WARMUP_ROUNDS} warm-up + {MEASURED_ROUNDS} measured rounds, one per {} ms, for both",
         ROUND_INTERVAL.as_millis()
