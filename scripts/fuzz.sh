@@ -7,7 +7,7 @@ seconds=${1:-60}
 export RUSTC_BOOTSTRAP=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for target in frame beacon file_name; do
+for target in frame beacon file_name markup; do
   mkdir -p "corpus/$target"
   if ! cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$seconds" -rss_limit_mb=1024 >"$log" 2>&1; then
     # libFuzzer exits non-zero on a crash and cargo fuzz leaves the input in artifacts/.
