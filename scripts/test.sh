@@ -11,7 +11,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-cargo test --workspace --all-targets --locked 2>&1 | tee "$log"
+cargo test --workspace --lib --bins --tests --locked 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # A short fuzz run of every target (the long runs: scripts/fuzz.sh SECONDS).
