@@ -10,7 +10,7 @@
 # virtual X server (xvfb), xdotool and imagemagick (screenshots).
 set -euo pipefail
 
-packages=(gcc g++ make pkg-config iproute2 procps
+packages=(gcc g++ make pkg-config iproute2 iptables procps
   libx11-dev libxext-dev libxft-dev libxinerama-dev libxcursor-dev libxrender-dev libxfixes-dev
   fonts-dejavu-core python3 python3-venv xvfb xdotool imagemagick)
 

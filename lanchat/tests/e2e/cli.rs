@@ -61,7 +61,7 @@ impl Bot {
         stdin.flush().unwrap();
     }
 
-    pub fn wait(&mut self, what: &str, pick: impl Fn(&Value) -> bool) -> Value {
+    pub fn wait(&mut self, what: &str, mut pick: impl FnMut(&Value) -> bool) -> Value {
         loop {
             match self.lines.recv_timeout(PATIENCE) {
                 Ok(v) => {
@@ -79,6 +79,41 @@ impl Bot {
         self.wait(ty, |v| v["type"] == ty)
     }
 
+    /// Waits until every text in `texts` has arrived as a message in `conv` (counting those
+    /// already read); returns every such message read so far, in arrival order.
+    pub fn wait_texts(&mut self, conv: &str, texts: &[String]) -> Vec<Value> {
+        let is_one = |v: &Value| {
+            v["type"] == "message"
+                && v["conv"] == conv
+                && texts.iter().any(|t| v["text"] == t.as_str())
+        };
+        let mut missing: std::collections::HashSet<&str> =
+            texts.iter().map(String::as_str).collect();
+        for v in self.log.iter().filter(|v| is_one(v)) {
+            missing.remove(v["text"].as_str().unwrap_or_default());
+        }
+        if !missing.is_empty() {
+            self.wait(&format!("{} messages in {conv}", missing.len()), |v| {
+                if is_one(v) {
+                    missing.remove(v["text"].as_str().unwrap_or_default());
+                }
+                missing.is_empty()
+            });
+        }
+        self.log.iter().filter(|v| is_one(v)).cloned().collect()
+    }
+
+    /// Waits until `n` events of type `ty` have been read in all (counting those already read).
+    pub fn wait_count(&mut self, ty: &str, n: usize) {
+        let mut seen = self.log.iter().filter(|v| v["type"] == ty).count();
+        if seen < n {
+            self.wait(&format!("{n} '{ty}' events"), |v| {
+                seen += usize::from(v["type"] == ty);
+                seen >= n
+            });
+        }
+    }
+
     /// Closes stdin and waits for a clean exit.
     pub fn finish(mut self) -> std::process::ExitStatus {
         drop(self.stdin.take());
@@ -92,6 +127,14 @@ impl Bot {
             // Polling a process exit has no event to wait on; this only paces the poll.
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+impl Drop for Bot {
+    /// A test that fails half-way must not leave its clients running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

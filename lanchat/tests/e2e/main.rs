@@ -3,17 +3,21 @@
 //!
 //! # Layout
 //! - `support`: starting coordinators and clients, waiting on events.
+//! - `simlan`: a simulated office LAN of network namespaces (needs root; tests skip otherwise).
 //! - one module per topic.
 mod accounts;
 mod chat;
 mod cli;
 mod crash;
 mod discovery;
+mod faults;
 mod files;
+mod forged;
 mod gui;
 mod netns;
 mod pinning;
 mod protocol;
 mod restart;
 mod rooms;
+mod simlan;
 mod support;

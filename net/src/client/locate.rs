@@ -23,12 +23,12 @@ impl Candidate {
 }
 
 /// Every client applies the same rule, so all pick the same coordinator when several answer:
-/// the one started earliest, then the lowest id.
-pub fn choose(candidates: &HashMap<u64, Candidate>) -> Option<Candidate> {
-    candidates
-        .values()
-        .min_by_key(|c| (c.announce.started_ms, c.announce.coordinator_id))
-        .cloned()
+/// the one started earliest, then the lowest id. Returns them all in that order (the caller
+/// passes over those it refuses, e.g. for a changed fingerprint).
+pub fn ranked(candidates: &HashMap<u64, Candidate>) -> Vec<Candidate> {
+    let mut all: Vec<Candidate> = candidates.values().cloned().collect();
+    all.sort_by_key(|c| (c.announce.started_ms, c.announce.coordinator_id));
+    all
 }
 
 #[cfg(test)]
@@ -51,8 +51,12 @@ mod tests {
     #[test]
     fn earliest_start_then_lowest_id() {
         let set: HashMap<_, _> = [cand(5, 200), cand(9, 100), cand(3, 100)].into();
-        assert_eq!(choose(&set).unwrap().announce.coordinator_id, 3);
-        let c = choose(&set).unwrap();
+        let ids: Vec<u64> = ranked(&set)
+            .iter()
+            .map(|c| c.announce.coordinator_id)
+            .collect();
+        assert_eq!(ids, [3, 9, 5]);
+        let c = &ranked(&set)[0];
         assert_eq!(c.addr, "127.0.0.1:7000".parse().unwrap());
     }
 }

@@ -322,14 +322,18 @@ impl Runner {
     }
 
     /// Whether `beacon` says our coordinator was replaced by a newer start of itself (same
-    /// name, new id, later start): after a crash the old connection would otherwise linger until
-    /// its idle timeout. Announcements are hints, so the pin is checked again on reconnect.
+    /// name, new id, later start, same address and same identity): after a crash the old
+    /// connection would otherwise linger until its idle timeout. Anyone who knows the realm can
+    /// announce anything, so an announcement with another fingerprint is never a restart of ours
+    /// (it would be refused on reconnect anyway): dropping a working session for it would let a
+    /// forger disconnect every client at will. The pin is checked again on reconnect.
     fn restarted(&self, beacon: &Beacon, from: SocketAddr, name: &str, target: &Target) -> bool {
         match (&beacon.kind, self.current_id) {
             (BeaconKind::Announce(a), Some(current)) => {
                 a.name == name
                     && a.coordinator_id != current
                     && a.started_ms > self.current_started
+                    && target.pin.matches(&Fingerprint(a.fingerprint))
                     && Candidate::new(a.clone(), from).addr.ip() == target.addr.ip()
             }
             _ => false,
@@ -363,6 +367,11 @@ impl Runner {
     }
 
     /// Finds the coordinator (explicit or by multicast) and checks its pin. `None`: stop.
+    ///
+    /// The candidates heard are tried in the order every client uses; one whose fingerprint
+    /// differs from the pinned one is refused (with a warning naming both) and the next one is
+    /// taken: otherwise anyone announcing the coordinator's name with an earlier start would
+    /// keep every client that pinned the real one from ever reaching it.
     async fn locate(&mut self) -> Option<(Target, String)> {
         self.current_id = None;
         if let Some(target) = self.config.coordinator.clone() {
@@ -370,42 +379,18 @@ impl Runner {
         }
         self.emit(Event::Discovering);
         loop {
-            let candidate = self.listen_for_coordinator().await?;
+            let ranked = self.listen_for_coordinator().await?;
+            let chosen = ranked
+                .into_iter()
+                .find_map(|c| self.admit(&c.announce).map(|first_use| (c, first_use)));
+            let Some((candidate, first_use)) = chosen else {
+                if !self.wait_offline(Instant::now() + REPROBE).await {
+                    return None;
+                }
+                continue;
+            };
             let a = &candidate.announce;
             let fp = Fingerprint(a.fingerprint);
-            let first_use = match self.known.check(&a.name, &fp) {
-                Pinned::Same => false,
-                Pinned::New => true,
-                Pinned::Changed { pinned } => {
-                    let key = (a.name.clone(), fp);
-                    if self.config.accept_new_fingerprint || self.accepted.contains(&key) {
-                        true
-                    } else {
-                        if self.warned.insert(key) {
-                            self.emit(Event::FingerprintChanged {
-                                name: a.name.clone(),
-                                pinned: pinned.clone(),
-                                offered: fp,
-                            });
-                            self.error(
-                                None,
-                                format!(
-                                    "refusing coordinator '{}': it presents fingerprint {fp} but \
-                                     {pinned} is pinned. If it was reinstalled, accept the new \
-                                     fingerprint (--accept-new-fingerprint); otherwise someone \
-                                     may be impersonating it",
-                                    a.name
-                                ),
-                                None,
-                            );
-                        }
-                        if !self.wait_offline(Instant::now() + REPROBE).await {
-                            return None;
-                        }
-                        continue;
-                    }
-                }
-            };
             self.emit(Event::CoordinatorFound {
                 name: a.name.clone(),
                 addr: candidate.addr,
@@ -423,8 +408,43 @@ impl Runner {
         }
     }
 
-    /// Probes and collects announcements; `None`: stop.
-    async fn listen_for_coordinator(&mut self) -> Option<Candidate> {
+    /// Whether the announced coordinator may be used: `Some(first_use)`, or `None` when its
+    /// fingerprint differs from the one pinned for its name (warned about once).
+    fn admit(&mut self, a: &crate::beacon::Announce) -> Option<bool> {
+        let fp = Fingerprint(a.fingerprint);
+        match self.known.check(&a.name, &fp) {
+            Pinned::Same => Some(false),
+            Pinned::New => Some(true),
+            Pinned::Changed { pinned } => {
+                let key = (a.name.clone(), fp);
+                if self.config.accept_new_fingerprint || self.accepted.contains(&key) {
+                    return Some(true);
+                }
+                if self.warned.insert(key) {
+                    self.emit(Event::FingerprintChanged {
+                        name: a.name.clone(),
+                        pinned: pinned.clone(),
+                        offered: fp,
+                    });
+                    self.error(
+                        None,
+                        format!(
+                            "refusing coordinator '{}': it presents fingerprint {fp} but \
+                             {pinned} is pinned. If it was reinstalled, accept the new \
+                             fingerprint (--accept-new-fingerprint); otherwise someone \
+                             may be impersonating it",
+                            a.name
+                        ),
+                        None,
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// Probes and collects announcements; returns them best first (never empty); `None`: stop.
+    async fn listen_for_coordinator(&mut self) -> Option<Vec<Candidate>> {
         let mut heard: HashMap<u64, Candidate> = HashMap::new();
         let mut choose_at: Option<Instant> = None;
         let mut warned_version = false;
@@ -436,7 +456,7 @@ impl Runner {
                 tokio::select! {
                     _ = sleep_until(deadline) => {
                         if choose_at.is_some_and(|t| t <= Instant::now()) {
-                            return locate::choose(&heard);
+                            return Some(locate::ranked(&heard));
                         }
                         break;
                     }
@@ -545,7 +565,7 @@ impl Runner {
             tokio::select! {
                 frame = frames.recv() => {
                     let Some(frame) = frame else {
-                        return Ok(Ended::Retry("the coordinator closed the connection".into()));
+                        return Ok(Ended::Retry(lost_reason(&link.connection)));
                     };
                     match self.on_frame(link, frame, target, name, &mut logged_in).await? {
                         Some(ended) => return Ok(ended),
@@ -965,6 +985,20 @@ async fn connect(
 }
 
 /// Reads frames into a channel, so the select loop never cancels a half-read frame.
+/// Why the coordinator's stream ended, in words: a silent network (keep-alives unanswered) is
+/// not the coordinator closing the connection.
+fn lost_reason(connection: &quinn::Connection) -> String {
+    match connection.close_reason() {
+        Some(quinn::ConnectionError::TimedOut) => {
+            "the coordinator stopped answering (network down or coordinator gone)".into()
+        }
+        Some(quinn::ConnectionError::ApplicationClosed(_)) | None => {
+            "the coordinator closed the connection".into()
+        }
+        Some(other) => format!("connection lost: {other}"),
+    }
+}
+
 async fn read_loop(mut recv: quinn::RecvStream, frames: mpsc::Sender<ServerFrame>) {
     loop {
         match read_frame::<ServerFrame>(&mut recv).await {
