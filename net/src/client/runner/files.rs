@@ -720,32 +720,15 @@ async fn deliver(
     peer: Option<PeerEndpoint>,
     path: &Path,
 ) -> Result<Finished, TransferError> {
-    let key = TransferKey::Offer(offer.id);
     if let (Some(peer), Some(endpoint)) = (peer, &ctx.peer) {
         match tokio::time::timeout(DIRECT_TIMEOUT, open_direct(endpoint, peer)).await {
-            Ok(Ok((_conn, mut send, mut recv))) => {
-                write_frame(
-                    &mut send,
-                    &StreamOpen::Peer {
-                        offer: offer.id,
-                        token,
-                    },
-                )
-                .await?;
-                let sent = send_file(
-                    &mut send,
-                    &mut recv,
-                    path,
-                    &offer.name,
-                    offer.size,
-                    ctx.progress(key, &offer.name, offer.size),
-                )
-                .await?;
-                return Ok(Finished {
-                    path: None,
-                    moved: sent.bytes,
-                    direct: Some(true),
-                });
+            // `_conn` keeps the direct connection open while its stream is used.
+            Ok(Ok((_conn, send, recv))) => {
+                let open = StreamOpen::Peer {
+                    offer: offer.id,
+                    token,
+                };
+                return send_offer(ctx, offer, path, (send, recv), open, true).await;
             }
             Ok(Err(e)) => tracing::info!(
                 "direct connection to {} failed ({e}); using the relay",
@@ -758,29 +741,39 @@ async fn deliver(
         }
     }
     let conn = ctx.coordinator().await?;
-    let (mut send, mut recv) = conn.open_bi().await.map_err(|_| TransferError::Closed)?;
-    write_frame(
-        &mut send,
-        &StreamOpen::Relay {
-            offer: offer.id,
-            token,
-            sender: true,
-        },
-    )
-    .await?;
+    let streams = conn.open_bi().await.map_err(|_| TransferError::Closed)?;
+    let open = StreamOpen::Relay {
+        offer: offer.id,
+        token,
+        sender: true,
+    };
+    send_offer(ctx, offer, path, streams, open, false).await
+}
+
+/// Says what the stream is for, then sends the offer's file as the sending end.
+async fn send_offer(
+    ctx: &TaskCtx,
+    offer: &FileOffer,
+    path: &Path,
+    (mut send, mut recv): (quinn::SendStream, quinn::RecvStream),
+    open: StreamOpen,
+    direct: bool,
+) -> Result<Finished, TransferError> {
+    write_frame(&mut send, &open).await?;
+    let progress = ctx.progress(TransferKey::Offer(offer.id), &offer.name, offer.size);
     let sent = send_file(
         &mut send,
         &mut recv,
         path,
         &offer.name,
         offer.size,
-        ctx.progress(key, &offer.name, offer.size),
+        progress,
     )
     .await?;
     Ok(Finished {
         path: None,
         moved: sent.bytes,
-        direct: Some(false),
+        direct: Some(direct),
     })
 }
 
