@@ -2,7 +2,6 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command as Process, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -118,15 +117,15 @@ impl Bot {
     pub fn finish(mut self) -> std::process::ExitStatus {
         drop(self.stdin.take());
         self.wait_type("logged_out");
-        let deadline = std::time::Instant::now() + PATIENCE;
+        // Its stdout closes when the process exits, and the reader thread then hangs up.
         loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
+            match self.lines.recv_timeout(PATIENCE) {
+                Ok(v) => self.log.push(v),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => panic!("cli did not exit: {:#?}", self.log),
             }
-            assert!(std::time::Instant::now() < deadline, "cli did not exit");
-            // Polling a process exit has no event to wait on; this only paces the poll.
-            std::thread::sleep(Duration::from_millis(20));
         }
+        self.child.wait().expect("reap cli")
     }
 }
 
