@@ -99,7 +99,7 @@ impl Store {
 
     /// All accounts, ordered by username (case-insensitively).
     pub fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {USER_COLUMNS} FROM users ORDER BY username, id"
         ))?;
         let users = stmt

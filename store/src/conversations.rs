@@ -46,7 +46,7 @@ impl Store {
     pub fn conversations_of(&self, user: UserId) -> Result<Vec<ConvSummary>, StoreError> {
         // For a DM the peer is whichever of the pair is not `user`; for notes
         // to self both are `user`, which is the answer we want.
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {CONV_COLUMNS}, m.role, m.read_seq, m.muted, p.username
              FROM members m
              JOIN conversations c ON c.id = m.conv_id

@@ -186,7 +186,7 @@ impl Store {
 
     /// Members of `conv` in the order they joined.
     pub fn members(&self, conv: ConvId) -> Result<Vec<MemberInfo>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT m.user_id, u.username, u.display, m.role, m.joined_ms
              FROM members m JOIN users u ON u.id = m.user_id
              WHERE m.conv_id = ?1
@@ -209,9 +209,9 @@ impl Store {
     /// Ids of the members of `conv` in the order they joined; the cheap form
     /// for fanning out a new message.
     pub fn member_ids(&self, conv: ConvId) -> Result<Vec<UserId>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT user_id FROM members WHERE conv_id = ?1 ORDER BY joined_ms, id")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT user_id FROM members WHERE conv_id = ?1 ORDER BY joined_ms, id",
+        )?;
         let ids = stmt
             .query_map([conv], |row| row.get(0))?
             .collect::<Result<Vec<_>, _>>()?;

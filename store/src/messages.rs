@@ -51,13 +51,15 @@ pub(crate) fn append(
     text: &str,
     now_ms: i64,
 ) -> Result<Appended, StoreError> {
+    // Every message runs these statements: compile them once (rusqlite's statement cache).
     let original: Option<(u64, i64)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT seq, ts_ms FROM messages
              WHERE conv_id = ?1 AND sender_id = ?2 AND client_id = ?3",
-            params![conv, sender, client_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        )?
+        .query_row(params![conv, sender, client_id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
         .optional()?;
     if let Some((seq, ts_ms)) = original {
         return Ok(Appended {
@@ -67,27 +69,26 @@ pub(crate) fn append(
         });
     }
     let seq: Option<u64> = conn
-        .query_row(
+        .prepare_cached(
             "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1
              RETURNING last_seq",
-            [conv],
-            |row| row.get(0),
-        )
+        )?
+        .query_row([conv], |row| row.get(0))
         .optional()?;
     let Some(seq) = seq else {
         return Err(StoreError::NoSuchConversation);
     };
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO messages (conv_id, seq, sender_id, client_id, ts_ms, kind, text)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![conv, seq, sender, client_id, now_ms, kind, text],
-    )?;
+    )?
+    .execute(params![conv, seq, sender, client_id, now_ms, kind, text])?;
     // The sender has seen what they wrote. Moving their cursor here keeps a message at one
     // commit (one fsync) instead of two.
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE members SET read_seq = MAX(read_seq, ?2) WHERE conv_id = ?1 AND user_id = ?3",
-        params![conv, seq, sender],
-    )?;
+    )?
+    .execute(params![conv, seq, sender])?;
     Ok(Appended {
         seq,
         ts_ms: now_ms,
@@ -136,7 +137,7 @@ impl Store {
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<StoredMessage>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS}
              FROM messages m {MESSAGE_JOINS}
              WHERE m.conv_id = ?1 AND m.seq > ?2
@@ -156,7 +157,7 @@ impl Store {
         before_seq: u64,
         limit: u32,
     ) -> Result<Vec<StoredMessage>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS}
              FROM messages m {MESSAGE_JOINS}
              WHERE m.conv_id = ?1 AND m.seq < ?2

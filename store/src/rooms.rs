@@ -84,7 +84,7 @@ impl Store {
 
     /// All rooms (not DMs) with their member counts, ordered by name.
     pub fn list_rooms(&self) -> Result<Vec<RoomListing>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT c.id, c.name, c.topic,
                     (SELECT COUNT(*) FROM members m WHERE m.conv_id = c.id),
                     c.last_seq

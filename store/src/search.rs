@@ -38,7 +38,7 @@ impl Store {
         let Some(fts) = fts_query(query) else {
             return Ok(Vec::new());
         };
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS}
              FROM messages_fts f
              JOIN messages m ON m.id = f.rowid
