@@ -135,6 +135,12 @@ fn change_json(change: &MembershipChange) -> (&'static str, Option<&str>) {
     }
 }
 
+/// `value` (an object) with its event `type`.
+fn tagged(ty: &str, mut value: Value) -> Value {
+    value["type"] = json!(ty);
+    value
+}
+
 /// The JSON object for an event.
 pub fn event_json(event: &Event) -> Value {
     match event {
@@ -169,8 +175,7 @@ pub fn event_json(event: &Event) -> Value {
             "conversations": conversations.iter().map(summary_json).collect::<Vec<_>>(),
         }),
         Event::Message { message, backlog } => {
-            let mut v = message_json(message);
-            v["type"] = json!("message");
+            let mut v = tagged("message", message_json(message));
             v["backlog"] = json!(backlog);
             v
         }
@@ -199,16 +204,8 @@ pub fn event_json(event: &Event) -> Value {
             "type": "unread",
             "conversations": list.iter().map(summary_json).collect::<Vec<_>>(),
         }),
-        Event::Joined(s) => {
-            let mut v = summary_json(s);
-            v["type"] = json!("joined");
-            v
-        }
-        Event::Presence(u) => {
-            let mut v = user_json(u);
-            v["type"] = json!("presence");
-            v
-        }
+        Event::Joined(s) => tagged("joined", summary_json(s)),
+        Event::Presence(u) => tagged("presence", user_json(u)),
         Event::Membership { room, user, change } => {
             let (change, by) = change_json(change);
             json!({"type": "membership", "room": format!("#{room}"), "user": user,
@@ -217,21 +214,9 @@ pub fn event_json(event: &Event) -> Value {
         Event::Topic { room, topic, by } => {
             json!({"type": "topic", "room": format!("#{room}"), "topic": topic, "by": by})
         }
-        Event::ConvState(s) => {
-            let mut v = summary_json(s);
-            v["type"] = json!("conv_state");
-            v
-        }
-        Event::FileOffered(o) => {
-            let mut v = offer_json(o);
-            v["type"] = json!("file_offer");
-            v
-        }
-        Event::OfferSent(o) => {
-            let mut v = offer_json(o);
-            v["type"] = json!("offer_sent");
-            v
-        }
+        Event::ConvState(s) => tagged("conv_state", summary_json(s)),
+        Event::FileOffered(o) => tagged("file_offer", offer_json(o)),
+        Event::OfferSent(o) => tagged("offer_sent", offer_json(o)),
         Event::OfferAnswered { id, accepted } => {
             json!({"type": "offer_answered", "id": id, "accepted": accepted})
         }
