@@ -4,7 +4,8 @@
 //!
 //! Run with `cargo build --release -p lanchat && cargo bench -p lanchat-bench --bench load`.
 //! Prints one table. `LANCHAT_LOAD_QUICK=1` runs a ~1-minute version (shorter streams, fewer
-//! round trips, 1,000 idle clients only).
+//! round trips, 1,000 idle clients only). `LANCHAT_LOAD_ONLY=rtt,fanout,idle` (any of them)
+//! runs only those parts.
 //!
 //! The coordinator is the release `lanchat` binary in its own process (found next to this
 //! bench's executable, in `$CARGO_TARGET_DIR/release`, or at `$LANCHAT_BIN`), so its memory and
@@ -32,7 +33,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use lanchat_net::fingerprint::Pin;
-use lanchat_net::framed::{read_frame, write_frame};
+use lanchat_net::framed::{write_frame, FrameReader};
 use lanchat_net::protocol::{
     ChatMessage, ClientFrame, ConvRef, ErrorInfo, Event, MessageKind, MsgId, Reply, Request,
     ServerFrame, PROTOCOL_VERSION,
@@ -43,6 +44,8 @@ use tokio::task::JoinSet;
 
 /// Set to anything but 0 for the short version.
 const QUICK_ENV: &str = "LANCHAT_LOAD_QUICK";
+/// Comma-separated parts to run (rtt, fanout, idle); all when unset.
+const ONLY_ENV: &str = "LANCHAT_LOAD_ONLY";
 /// Where the `lanchat` binary is, if not found next to the bench.
 const BIN_ENV: &str = "LANCHAT_BIN";
 /// Satisfies the coordinator's password policy.
@@ -87,10 +90,23 @@ struct Plan {
     stream: Duration,
     warmup: Duration,
     idle: Vec<usize>,
+    /// Which parts run.
+    parts: Vec<String>,
+}
+
+impl Plan {
+    fn runs(&self, part: &str) -> bool {
+        self.parts.iter().any(|p| p == part)
+    }
 }
 
 fn plan() -> Plan {
     let quick = std::env::var(QUICK_ENV).is_ok_and(|v| !v.is_empty() && v != "0");
+    let parts = std::env::var(ONLY_ENV)
+        .unwrap_or_else(|_| "rtt,fanout,idle".into())
+        .split(',')
+        .map(|p| p.trim().to_string())
+        .collect();
     if quick {
         Plan {
             quick,
@@ -99,6 +115,7 @@ fn plan() -> Plan {
             stream: Duration::from_secs(3),
             warmup: Duration::from_millis(500),
             idle: vec![1000],
+            parts,
         }
     } else {
         Plan {
@@ -108,6 +125,7 @@ fn plan() -> Plan {
             stream: Duration::from_secs(10),
             warmup: Duration::from_secs(1),
             idle: vec![1000, 10_000],
+            parts,
         }
     }
 }
@@ -165,14 +183,18 @@ async fn run(plan: &Plan) -> Report {
     eprintln!("registering {} accounts...", POOL_USERS + SENDERS + 2);
     let accounts = setup_accounts(&net).await;
 
-    eprintln!(
-        "round trip ({} + {} rounds)...",
-        plan.rtt_warmup, plan.rtt_rounds
-    );
-    let rtt = measure_rtt(&net, &accounts, plan).await;
+    let rtt = if plan.runs("rtt") {
+        eprintln!(
+            "round trip ({} + {} rounds)...",
+            plan.rtt_warmup, plan.rtt_rounds
+        );
+        measure_rtt(&net, &accounts, plan).await
+    } else {
+        Vec::new()
+    };
 
     let mut fanout = Vec::new();
-    for members in ROOMS {
+    for members in ROOMS.into_iter().filter(|_| plan.runs("fanout")) {
         for rate in RATES {
             let f = measure_fanout(&net, &coord, &accounts, members, rate, plan).await;
             eprintln!(
@@ -193,7 +215,11 @@ async fn run(plan: &Plan) -> Report {
     drop(net);
     coord.restart();
     let net = Net::new(&coord);
-    let idle = measure_idle(&net, &coord, &accounts, plan).await;
+    let idle = if plan.runs("idle") {
+        measure_idle(&net, &coord, &accounts, plan).await
+    } else {
+        Vec::new()
+    };
     drop(net);
     coord.stop();
 
@@ -445,8 +471,9 @@ async fn read_loop(
     replies: mpsc::UnboundedSender<Answer>,
     rec: Arc<Recorder>,
 ) {
+    let mut reader = FrameReader::new();
     loop {
-        match read_frame::<ServerFrame>(&mut recv).await {
+        match reader.next::<ServerFrame>(&mut recv).await {
             Ok(Some(ServerFrame::Reply { id, result })) => {
                 let _ = replies.send((id, result, now_us()));
             }
@@ -1299,11 +1326,8 @@ fn print_report(plan: &Plan, r: &Report) {
     println!("  idle CPU: their keep-alives (every 3 s) over 6 s. marginal: per client added");
     println!("  since the previous row. ack: send -> the sender's Sent reply (commit + fan-out).");
     println!(
-        "- a queued frame (ServerFrame) is {} bytes; tokio's channel allocates its slots 32 at",
-        std::mem::size_of::<ServerFrame>()
+        "- a session's outbox queues encoded frames (bytes::Bytes, {} bytes each; the bytes of",
+        std::mem::size_of::<bytes::Bytes>()
     );
-    println!(
-        "  a time, so each session's outbox holds at least {} bytes even when empty.",
-        32 * std::mem::size_of::<ServerFrame>()
-    );
+    println!("  a room message are shared by every member's queue).");
 }

@@ -1,4 +1,12 @@
 //! Frames over QUIC streams: the thin I/O shell around [`crate::codec`].
+//!
+//! Two ways to read: [`read_frame`] for the short request/answer exchanges at the start of a
+//! file stream (it never reads past the frame it returns, so the raw bytes after it stay in
+//! the stream), and [`FrameReader`] for the long-lived chat stream, which takes whatever the
+//! stream has buffered in one call and decodes every frame in it. Under load one QUIC packet
+//! carries dozens of small frames; reading them one `read_exact` at a time took the
+//! connection's lock twice per frame.
+use bytes::Bytes;
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::codec::{self, CodecError, HEADER_LEN};
@@ -12,6 +20,12 @@ pub enum FrameError {
     /// The stream failed while reading.
     #[error("connection lost while reading: {0}")]
     Read(#[from] quinn::ReadExactError),
+    /// The stream failed while reading (buffered reader).
+    #[error("connection lost while reading: {0}")]
+    Recv(#[from] quinn::ReadError),
+    /// The peer finished the stream in the middle of a frame.
+    #[error("the stream ended in the middle of a frame ({0} bytes of it received)")]
+    Truncated(usize),
     /// The stream failed while writing.
     #[error("connection lost while writing: {0}")]
     Write(#[from] quinn::WriteError),
@@ -42,4 +56,91 @@ pub async fn write_frame<T: Serialize>(
     let bytes = codec::encode(value)?;
     send.write_all(&bytes).await?;
     Ok(())
+}
+
+/// Writes already encoded frames (see [`encode_shared`]) in one call, so that a burst of
+/// small frames leaves in as few packets as fit it.
+pub async fn write_encoded(
+    send: &mut quinn::SendStream,
+    frames: &mut [Bytes],
+) -> Result<(), FrameError> {
+    send.write_all_chunks(frames).await?;
+    Ok(())
+}
+
+/// Encodes a frame once into a cheaply clonable buffer: a room message is encoded once and
+/// the same bytes are queued for every member.
+pub fn encode_shared<T: Serialize>(value: &T) -> Result<Bytes, CodecError> {
+    codec::encode(value).map(Bytes::from)
+}
+
+/// Largest piece taken from the stream per read. A read takes what the stream has buffered
+/// up to this much; it bounds the buffer beyond one frame.
+const READ_CHUNK: usize = 64 * 1024;
+/// An idle reader keeps no more buffer than this (a big history page should not stay
+/// allocated for every connected client).
+const KEEP_CAPACITY: usize = 8 * 1024;
+
+/// Reads frames from one stream, many per read of the stream. Cancel-safe: a `next` dropped
+/// before it finished loses no bytes (they stay in the reader's buffer).
+#[derive(Debug, Default)]
+pub struct FrameReader {
+    buf: Vec<u8>,
+    /// Bytes of `buf` already decoded.
+    start: usize,
+}
+
+impl FrameReader {
+    /// An empty reader.
+    pub fn new() -> Self {
+        FrameReader::default()
+    }
+
+    /// The next frame. `Ok(None)` when the peer finished the stream cleanly between frames.
+    pub async fn next<T: DeserializeOwned>(
+        &mut self,
+        recv: &mut quinn::RecvStream,
+    ) -> Result<Option<T>, FrameError> {
+        loop {
+            if let Some(value) = self.decode_buffered()? {
+                return Ok(Some(value));
+            }
+            match recv.read_chunk(READ_CHUNK, true).await? {
+                Some(chunk) => self.buf.extend_from_slice(&chunk.bytes),
+                None if self.pending() == 0 => return Ok(None),
+                None => return Err(FrameError::Truncated(self.pending())),
+            }
+        }
+    }
+
+    /// A frame already complete in the buffer, if any.
+    fn decode_buffered<T: DeserializeOwned>(&mut self) -> Result<Option<T>, FrameError> {
+        let rest = self.buf.get(self.start..).unwrap_or_default();
+        let Some((value, used)) = codec::decode_frame::<T>(rest)? else {
+            self.compact();
+            return Ok(None);
+        };
+        self.start += used;
+        if self.pending() == 0 {
+            self.buf.clear();
+            self.start = 0;
+            if self.buf.capacity() > KEEP_CAPACITY {
+                self.buf = Vec::new();
+            }
+        }
+        Ok(Some(value))
+    }
+
+    /// Bytes received but not yet decoded.
+    fn pending(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// Moves the undecoded tail to the front before reading more.
+    fn compact(&mut self) {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+    }
 }

@@ -43,5 +43,5 @@ pub use connection::Store;
 pub use error::StoreError;
 pub use model::{
     Appended, ConvId, ConvKind, ConvSummary, Conversation, MemberInfo, Membership, MessageKind,
-    Role, RoomListing, SharedFile, StoredMessage, User, UserId,
+    NewMessage, Role, RoomListing, SharedFile, StoredMessage, User, UserId,
 };

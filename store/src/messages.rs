@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use crate::files::file_from_row;
-use crate::{Appended, ConvId, MessageKind, Store, StoreError, StoredMessage, UserId};
+use crate::{Appended, ConvId, MessageKind, NewMessage, Store, StoreError, StoredMessage, UserId};
 
 /// Columns read by [`message_from_row`]; expects `messages m` followed by
 /// [`MESSAGE_JOINS`].
@@ -127,6 +127,48 @@ impl Store {
         let appended = append(&tx, conv, sender, client_id, kind, text, now_ms)?;
         tx.commit()?;
         Ok(appended)
+    }
+
+    /// Appends several messages in one transaction: one commit (one fsync) for all of them.
+    /// This is the coordinator's group commit: the messages that arrive while one commit
+    /// reaches the disk are stored together by the next.
+    ///
+    /// Each message gets its own outcome, as [`Store::append_message`] would give it (a
+    /// resend is recognised, a missing conversation or a file message is refused) without
+    /// affecting the others: each runs inside a savepoint. The outer `Err` means the commit
+    /// itself failed (disk full, I/O error): then nothing of the batch is stored and none of
+    /// it may be acknowledged.
+    pub fn append_batch(
+        &mut self,
+        batch: &[NewMessage<'_>],
+    ) -> Result<Vec<Result<Appended, StoreError>>, StoreError> {
+        let mut tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for m in batch {
+            if m.kind == MessageKind::File {
+                outcomes.push(Err(StoreError::FileNeedsShare));
+                continue;
+            }
+            let savepoint = tx.savepoint()?;
+            let outcome = append(
+                &savepoint,
+                m.conv,
+                m.sender,
+                m.client_id,
+                m.kind,
+                m.text,
+                m.now_ms,
+            );
+            if outcome.is_ok() {
+                savepoint.commit()?;
+            }
+            // A failed message's savepoint rolls back when dropped.
+            outcomes.push(outcome);
+        }
+        tx.commit()?;
+        Ok(outcomes)
     }
 
     /// Up to `limit` messages with `seq > after_seq`, oldest first; the

@@ -186,6 +186,23 @@ pub struct ConvSummary {
     pub peer: Option<String>,
 }
 
+/// One message of a group commit ([`Store::append_batch`](crate::Store::append_batch)).
+#[derive(Debug, Clone, Copy)]
+pub struct NewMessage<'a> {
+    /// The conversation it goes to.
+    pub conv: ConvId,
+    /// Who wrote it (the session's user).
+    pub sender: UserId,
+    /// The client's id for it (resends are recognised by it).
+    pub client_id: &'a [u8; 16],
+    /// Text or system line (file messages go through `share_file`).
+    pub kind: MessageKind,
+    /// Its text.
+    pub text: &'a str,
+    /// Its timestamp.
+    pub now_ms: i64,
+}
+
 /// Result of [`Store::append_message`](crate::Store::append_message) and
 /// [`Store::share_file`](crate::Store::share_file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,8 @@
 //! before it is dropped.
 use std::collections::HashMap;
 
+use bytes::Bytes;
+
 use lanchat_net::protocol::{
     ChatMessage, ConvRef, ConvSummary, ErrorCode, ErrorInfo, Event, MemberInfo, MembershipChange,
     MessageKind, MsgId, PresenceStatus, Reply, Request, Role, RoomInfo, ServerFrame, UserInfo,
@@ -23,12 +25,26 @@ pub use files::{Download, Upload, DEFAULT_MAX_SHARE_BYTES};
 
 /// Identifies one connection's login.
 pub type SessionId = u64;
-/// Frames queued for one session's connection.
-pub type Outbox = mpsc::Sender<ServerFrame>;
+/// Encoded frames queued for one session's connection (a room message is encoded once and
+/// the same bytes are queued for every member).
+pub type Outbox = mpsc::Sender<Bytes>;
 /// Frames one session may have queued before it counts as not reading and is dropped. With
 /// the 16 KiB message limit this bounds a stalled session at about 16 MiB of queue (plus its
 /// QUIC send window), while a burst of 1024 messages still reaches a slow but live client.
 pub const OUTBOX_CAPACITY: usize = 1024;
+
+/// A message a session asked to post, waiting for the next group commit.
+#[derive(Debug)]
+pub struct PendingSend {
+    /// The posting session (the sender is its user, never a field of the request).
+    pub sid: SessionId,
+    /// Where to.
+    pub conv: ConvRef,
+    /// The client's id for it.
+    pub id: MsgId,
+    /// The text.
+    pub text: String,
+}
 
 /// What the hub holds of one connection.
 #[derive(Debug)]
@@ -215,13 +231,13 @@ impl Hub {
 
     /// Tells every session the coordinator is going away.
     pub fn announce_shutdown(&mut self, reason: &str) {
+        let Some(frame) = encode(&ServerFrame::Event(Event::Shutdown {
+            reason: reason.to_string(),
+        })) else {
+            return;
+        };
         for session in self.sessions.values() {
-            let _ = session
-                .link
-                .outbox
-                .try_send(ServerFrame::Event(Event::Shutdown {
-                    reason: reason.to_string(),
-                }));
+            let _ = session.link.outbox.try_send(frame.clone());
         }
     }
 
@@ -232,7 +248,7 @@ impl Hub {
         };
         let me = session.user;
         match request {
-            Request::Send { conv, id, text } => self.send(sid, me, conv, id, text),
+            Request::Send { conv, id, text } => self.send(sid, conv, id, text),
             Request::After { conv, after, limit } => {
                 let (c, _) = self.resolve(me, &conv)?;
                 let conv = self.conv_ref_of(&c, me)?;
@@ -411,55 +427,112 @@ impl Hub {
     fn send(
         &mut self,
         sid: SessionId,
-        me: UserId,
         conv: ConvRef,
         id: MsgId,
         text: String,
     ) -> Result<Reply, Refusal> {
-        if text.len() > MAX_TEXT_BYTES {
+        let mut results = self.send_batch(vec![PendingSend {
+            sid,
+            conv,
+            id,
+            text,
+        }]);
+        results.pop().unwrap_or_else(|| Err(unhandled()))
+    }
+
+    /// Stores several sessions' messages with one commit (group commit), then delivers them
+    /// and answers each in order. Nothing is delivered or acknowledged before the commit; if
+    /// the commit fails, every message of the batch is refused with the reason and nothing of
+    /// it was stored.
+    pub fn send_batch(&mut self, batch: Vec<PendingSend>) -> Vec<Result<Reply, Refusal>> {
+        let mut results: Vec<Option<Result<Reply, Refusal>>> =
+            std::iter::repeat_with(|| None).take(batch.len()).collect();
+        // Checks first (size, rate, membership), as a lone message would get them.
+        let mut accepted = Vec::with_capacity(batch.len());
+        for (i, p) in batch.iter().enumerate() {
+            match self.check_send(p) {
+                Ok((c, me, conv)) => accepted.push((i, c, me, conv)),
+                Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        let now = now_ms();
+        let new: Vec<store::NewMessage<'_>> = accepted
+            .iter()
+            .map(|(i, c, me, _)| store::NewMessage {
+                conv: c.id,
+                sender: *me,
+                client_id: &batch[*i].id.0,
+                kind: store::MessageKind::Text,
+                text: &batch[*i].text,
+                now_ms: now,
+            })
+            .collect();
+        match self.store.append_batch(&new) {
+            Err(e) => {
+                let refusal = Refusal::from(e);
+                for (i, ..) in &accepted {
+                    results[*i] = Some(Err(Refusal(refusal.0.clone())));
+                }
+            }
+            Ok(outcomes) => {
+                for ((i, c, _, conv), outcome) in accepted.into_iter().zip(outcomes) {
+                    results[i] = Some(match outcome {
+                        Err(e) => Err(e.into()),
+                        Ok(appended) => {
+                            // The store moved the sender's read cursor in the same commit.
+                            let delivered = if appended.duplicate {
+                                Ok(())
+                            } else {
+                                self.fan_out(&c, appended.seq)
+                            };
+                            delivered.map(|()| Reply::Sent {
+                                conv,
+                                id: batch[i].id,
+                                seq: appended.seq,
+                                ts_ms: appended.ts_ms,
+                            })
+                        }
+                    });
+                }
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(unhandled())))
+            .collect()
+    }
+
+    /// Whether a session may post this message now; the conversation, the poster, and the
+    /// conversation's canonical name (the reply carries it, as the pushed message does).
+    fn check_send(&mut self, p: &PendingSend) -> Result<(Conversation, UserId, ConvRef), Refusal> {
+        let Some(session) = self.sessions.get_mut(&p.sid) else {
+            return Err(err(ErrorCode::NotAuthenticated, "session has ended"));
+        };
+        let me = session.user;
+        if p.text.len() > MAX_TEXT_BYTES {
             return Err(err(
                 ErrorCode::TooLarge,
                 format!(
                     "message is {} bytes; the limit is {MAX_TEXT_BYTES} bytes",
-                    text.len()
+                    p.text.len()
                 ),
             ));
         }
-        if text.trim().is_empty() {
+        if p.text.trim().is_empty() {
             return Err(err(ErrorCode::BadRequest, "message is empty"));
         }
-        if let Some(s) = self.sessions.get_mut(&sid) {
-            if !s.sends.take() {
-                return Err(err(
-                    ErrorCode::RateLimited,
-                    format!(
-                        "too many messages: at most {} per second; slow down",
-                        self.message_rate
-                    ),
-                ));
-            }
+        if !session.sends.take() {
+            return Err(err(
+                ErrorCode::RateLimited,
+                format!(
+                    "too many messages: at most {} per second; slow down",
+                    self.message_rate
+                ),
+            ));
         }
-        let (c, _) = self.resolve(me, &conv)?;
-        // Answer with the conversation's canonical name, as the pushed message carries it.
+        let (c, _) = self.resolve(me, &p.conv)?;
         let conv = self.conv_ref_of(&c, me)?;
-        let appended = self.store.append_message(
-            c.id,
-            me,
-            &id.0,
-            store::MessageKind::Text,
-            &text,
-            now_ms(),
-        )?;
-        // The store moved the sender's read cursor in the same commit.
-        if !appended.duplicate {
-            self.fan_out(&c, appended.seq)?;
-        }
-        Ok(Reply::Sent {
-            conv,
-            id,
-            seq: appended.seq,
-            ts_ms: appended.ts_ms,
-        })
+        Ok((c, me, conv))
     }
 
     fn create_room(&mut self, me: UserId, name: &str) -> Result<Reply, Refusal> {
@@ -537,8 +610,10 @@ impl Hub {
             topic: topic.clone(),
             by: who.clone(),
         });
-        for member in self.store.member_ids(room.id)? {
-            self.push(member, event.clone());
+        if let Some(event) = encode(&event) {
+            for member in self.store.member_ids(room.id)? {
+                self.push_encoded(member, &event);
+            }
         }
         self.acted(&room, me, format!("{who} set the topic: {topic}"))?;
         Ok(Reply::Ok)
@@ -786,8 +861,11 @@ impl Hub {
             ConvKind::Room => {
                 let frame =
                     ServerFrame::Event(Event::Message(chat(ConvRef::Room(c.name.clone()), stored)));
+                let Some(frame) = encode(&frame) else {
+                    return Ok(());
+                };
                 for member in members {
-                    self.push(member, frame.clone());
+                    self.push_encoded(member, &frame);
                 }
             }
             ConvKind::Dm => {
@@ -822,15 +900,24 @@ impl Hub {
                 targets.push(*user);
             }
         }
-        for target in targets {
-            self.push(target, frame.clone());
+        if let Some(frame) = encode(&frame) {
+            for target in targets {
+                self.push_encoded(target, &frame);
+            }
         }
         Ok(())
     }
 
-    /// Queues a frame for every session of `user`; a session whose outbox is full is not
-    /// reading and is dropped (its connection task then closes the connection).
+    /// Queues a frame for every session of `user`.
     fn push(&mut self, user: UserId, frame: ServerFrame) {
+        if let Some(frame) = encode(&frame) {
+            self.push_encoded(user, &frame);
+        }
+    }
+
+    /// Queues an encoded frame for every session of `user`; a session whose outbox is full is
+    /// not reading and is dropped (its connection task then closes the connection).
+    fn push_encoded(&mut self, user: UserId, frame: &Bytes) {
         let Some(ids) = self.by_user.get(&user) else {
             return;
         };
@@ -850,10 +937,22 @@ impl Hub {
         }
     }
 
+    /// Queues the reply to a request on `outbox` (the connection of session `sid`); a
+    /// connection with a full outbox is not reading and its session is dropped.
+    pub fn reply(&mut self, sid: SessionId, outbox: &Outbox, frame: Bytes) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = outbox.try_send(frame) {
+            tracing::warn!(session = sid, "client is not reading; dropping its session");
+            self.close_session(sid);
+        }
+    }
+
     fn broadcast(&mut self, frame: ServerFrame) {
+        let Some(frame) = encode(&frame) else {
+            return;
+        };
         let users: Vec<UserId> = self.by_user.keys().copied().collect();
         for user in users {
-            self.push(user, frame.clone());
+            self.push_encoded(user, &frame);
         }
     }
 
@@ -898,6 +997,18 @@ impl Hub {
     }
 }
 
+/// A frame as the outboxes carry it. The hub builds frames within the codec's limits; one
+/// that is refused anyway is logged and not sent rather than taking the hub down.
+pub(super) fn encode(frame: &ServerFrame) -> Option<Bytes> {
+    match lanchat_net::framed::encode_shared(frame) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            tracing::error!("cannot encode a pushed frame: {e}");
+            None
+        }
+    }
+}
+
 fn page(limit: u32) -> u32 {
     limit.clamp(1, MAX_HISTORY_PAGE)
 }
@@ -906,6 +1017,11 @@ fn page(limit: u32) -> u32 {
 /// `u64::MAX` ("the newest") would otherwise fail as a storage error.
 fn seq_arg(seq: u64) -> u64 {
     seq.min(i64::MAX as u64)
+}
+
+/// A batch slot nothing filled (a bug, answered rather than left without a reply).
+fn unhandled() -> Refusal {
+    err(ErrorCode::Internal, "message was not handled")
 }
 
 fn not_member(room: &str) -> Refusal {

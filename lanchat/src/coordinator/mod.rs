@@ -6,12 +6,14 @@
 //! - [`throttle`]: the token bucket that caps a session's message rate.
 //! - [`hub`]: the rules of conversation over the store and the online sessions (no sockets).
 //! - [`server`]: one task per QUIC connection (the chat stream).
+//! - [`commit`]: group commit: messages from every connection stored with one fsync.
 //! - [`streams`]: file streams: relay, uploads of shared files, downloads.
 //! - [`blobs`]: content-addressed storage of shared files.
 //! - [`announce`]: multicast announcements and probe answers.
 pub mod announce;
 pub mod auth;
 pub mod blobs;
+pub mod commit;
 pub mod hub;
 pub mod rules;
 pub mod server;
@@ -81,6 +83,9 @@ pub enum CoordinatorError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The committing thread could not be started.
+    #[error("cannot start the commit thread: {0}")]
+    Thread(std::io::Error),
     /// The multicast socket could not be set up.
     #[error("cannot join the multicast group: {0}")]
     Discovery(#[from] lanchat_net::discovery::DiscoveryError),
@@ -147,12 +152,17 @@ impl Coordinator {
             blobs::Blobs::new(config.data_dir.join("blobs")),
             config.max_share_bytes,
         );
+        let (committer, commits) = commit::channel();
         let shared = Arc::new(Shared {
             hub: Mutex::new(hub),
             throttle: Mutex::default(),
             name: config.name,
             relays: streams::RelayBoard::default(),
+            committer,
         });
+        commits
+            .start(Arc::downgrade(&shared))
+            .map_err(CoordinatorError::Thread)?;
         let accept = tokio::spawn(accept_loop(endpoint.clone(), shared.clone()));
         Ok(Coordinator {
             endpoint,

@@ -1,18 +1,23 @@
 //! One task per QUIC connection: reads request frames, runs them against the hub, writes
 //! replies and pushed events. Authentication (which needs slow Argon2 work) happens here, off
 //! the hub's lock.
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use lanchat_net::framed::{read_frame, write_frame, FrameError};
+use bytes::Bytes;
+use lanchat_net::framed::{write_encoded, FrameError, FrameReader};
 use lanchat_net::protocol::{
     ClientFrame, ErrorCode, ErrorInfo, Reply, Request, ServerFrame, PROTOCOL_VERSION,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::auth::{self, LoginThrottle};
-use super::hub::{now_ms, Hub, Refusal, SessionId, SessionLink, OUTBOX_CAPACITY};
+use super::commit::{self, Committer};
+use super::hub::{
+    self, now_ms, Hub, PendingSend, Refusal, SessionId, SessionLink, OUTBOX_CAPACITY,
+};
 use super::rules;
 
 /// A session token unused for this long must be replaced by a password login.
@@ -35,6 +40,8 @@ pub struct Shared {
     pub name: String,
     /// Relayed offers waiting for their recipient.
     pub relays: super::streams::RelayBoard,
+    /// The group-commit queue every connection's messages go through.
+    pub committer: Committer,
 }
 
 impl Shared {
@@ -61,10 +68,15 @@ async fn blocking<T: Send + 'static>(
         })
 }
 
+/// Frames written to the stream in one call at most (a burst leaves in few packets).
+const WRITE_BATCH: usize = 64;
+
 struct Conn {
     shared: Arc<Shared>,
     remote: SocketAddr,
-    outbox: mpsc::Sender<ServerFrame>,
+    outbox: mpsc::Sender<Bytes>,
+    /// This connection's messages waiting for their commit, oldest first.
+    in_flight: VecDeque<oneshot::Receiver<()>>,
     greeted: bool,
     session: Option<SessionId>,
     /// Set after the session is opened: fires when the hub drops the session.
@@ -103,6 +115,7 @@ pub async fn serve(shared: Arc<Shared>, incoming: quinn::Incoming) {
         shared,
         remote,
         outbox,
+        in_flight: VecDeque::new(),
         greeted: false,
         session: None,
         evicted: None,
@@ -110,6 +123,7 @@ pub async fn serve(shared: Arc<Shared>, incoming: quinn::Incoming) {
         user,
     };
     conn.read_loop(&mut recv).await;
+    conn.settle().await;
     if let Some(sid) = conn.session.take() {
         let shared = conn.shared.clone();
         let _ = blocking(move || {
@@ -126,12 +140,16 @@ pub async fn serve(shared: Arc<Shared>, incoming: quinn::Incoming) {
     connection.close(code.into(), reason.as_bytes());
 }
 
-async fn write_loop(mut send: quinn::SendStream, mut frames: mpsc::Receiver<ServerFrame>) {
-    while let Some(frame) = frames.recv().await {
-        if let Err(e) = write_frame(&mut send, &frame).await {
+/// Writes what the hub and the reader queue, everything queued at once: under load one
+/// packet then carries many frames instead of one.
+async fn write_loop(mut send: quinn::SendStream, mut frames: mpsc::Receiver<Bytes>) {
+    let mut batch = Vec::new();
+    while frames.recv_many(&mut batch, WRITE_BATCH).await > 0 {
+        if let Err(e) = write_encoded(&mut send, &mut batch).await {
             tracing::debug!("write failed: {e}");
             return;
         }
+        batch.clear();
     }
     let _ = send.finish();
     let _ = send.stopped().await;
@@ -139,10 +157,11 @@ async fn write_loop(mut send: quinn::SendStream, mut frames: mpsc::Receiver<Serv
 
 impl Conn {
     async fn read_loop(&mut self, recv: &mut quinn::RecvStream) {
+        let mut reader = FrameReader::new();
         loop {
             let next = match self.evicted.as_mut() {
                 Some(evicted) => tokio::select! {
-                    frame = read_frame::<ClientFrame>(recv) => frame,
+                    frame = reader.next::<ClientFrame>(recv) => frame,
                     _ = evicted => {
                         self.session = None;
                         self.closing = Some((CLOSE_PROTOCOL, "not reading fast enough"));
@@ -155,7 +174,7 @@ impl Conn {
                     } else {
                         HELLO_TIMEOUT
                     };
-                    match tokio::time::timeout(limit, read_frame::<ClientFrame>(recv)).await {
+                    match tokio::time::timeout(limit, reader.next::<ClientFrame>(recv)).await {
                         Ok(frame) => frame,
                         Err(_) => {
                             self.closing = Some((CLOSE_PROTOCOL, "no login in time"));
@@ -182,18 +201,65 @@ impl Conn {
                     return;
                 }
             };
-            let result = self.handle(frame.request).await;
+            let request = match (frame.request, self.session) {
+                (Request::Send { conv, id, text }, Some(sid)) => {
+                    self.submit(
+                        frame.id,
+                        PendingSend {
+                            sid,
+                            conv,
+                            id,
+                            text,
+                        },
+                    )
+                    .await;
+                    continue;
+                }
+                (request, _) => request,
+            };
+            // Anything else is answered after this connection's messages, in request order.
+            self.settle().await;
+            let result = self.handle(request).await;
             if !self.reply(frame.id, result).await || self.closing.is_some() {
                 return;
             }
         }
     }
 
+    /// Queues a message for the next group commit; the committer answers it.
+    async fn submit(&mut self, frame_id: u64, send: PendingSend) {
+        while self.in_flight.len() >= commit::MAX_IN_FLIGHT {
+            if let Some(oldest) = self.in_flight.pop_front() {
+                let _ = oldest.await;
+            }
+        }
+        let (done, finished) = oneshot::channel();
+        let job = commit::Job {
+            frame_id,
+            send,
+            outbox: self.outbox.clone(),
+            done,
+        };
+        if self.shared.committer.submit(job) {
+            self.in_flight.push_back(finished);
+        } else {
+            let error = ErrorInfo::new(ErrorCode::Internal, "the coordinator is shutting down");
+            let _ = self.reply(frame_id, Err(error)).await;
+        }
+    }
+
+    /// Waits until every message this connection sent has been answered.
+    async fn settle(&mut self) {
+        while let Some(oldest) = self.in_flight.pop_front() {
+            let _ = oldest.await;
+        }
+    }
+
     async fn reply(&self, id: u64, result: Result<Reply, ErrorInfo>) -> bool {
-        self.outbox
-            .send(ServerFrame::Reply { id, result })
-            .await
-            .is_ok()
+        let Some(frame) = hub::encode(&ServerFrame::Reply { id, result }) else {
+            return true;
+        };
+        self.outbox.send(frame).await.is_ok()
     }
 
     async fn handle(&mut self, request: Request) -> Result<Reply, ErrorInfo> {

@@ -19,7 +19,7 @@ use super::{Command, EngineConfig, EngineError, Event, Target};
 use crate::beacon::{Beacon, BeaconKind};
 use crate::discovery::Discovery;
 use crate::fingerprint::{Fingerprint, Pin};
-use crate::framed::{read_frame, write_frame, FrameError};
+use crate::framed::{write_frame, FrameError, FrameReader};
 use crate::protocol::{
     ClientFrame, ConvRef, ErrorCode, ErrorInfo, Event as Push, MsgId, PresenceStatus, Reply,
     Request, ServerFrame, MAX_HISTORY_PAGE, PROTOCOL_VERSION,
@@ -1000,8 +1000,9 @@ fn lost_reason(connection: &quinn::Connection) -> String {
 }
 
 async fn read_loop(mut recv: quinn::RecvStream, frames: mpsc::Sender<ServerFrame>) {
+    let mut reader = FrameReader::new();
     loop {
-        match read_frame::<ServerFrame>(&mut recv).await {
+        match reader.next::<ServerFrame>(&mut recv).await {
             Ok(Some(frame)) => {
                 if frames.send(frame).await.is_err() {
                     return;

@@ -192,3 +192,70 @@ fn mute_flag() {
         Err(StoreError::NotMember)
     ));
 }
+
+#[test]
+fn a_batch_commits_together_and_each_message_gets_its_own_outcome() {
+    use lanchat_store::NewMessage;
+    let mut s = store();
+    let alice = user(&mut s, "alice", 0);
+    let room = s.create_room("rust", alice.id, 0).unwrap();
+    let first = s
+        .append_message(room.id, alice.id, &cid(1), MessageKind::Text, "one", 10)
+        .unwrap();
+    let msg = |conv, id: &'static [u8; 16], text: &'static str| NewMessage {
+        conv,
+        sender: alice.id,
+        client_id: id,
+        kind: MessageKind::Text,
+        text,
+        now_ms: 20,
+    };
+    const TWO: [u8; 16] = [2; 16];
+    const ONE: [u8; 16] = [1; 16];
+    const THREE: [u8; 16] = [3; 16];
+    assert_eq!(cid(1), ONE, "cid(n) is n repeated");
+    let outcomes = s
+        .append_batch(&[
+            msg(room.id, &TWO, "two"),
+            // A resend of the first message: recognised, nothing stored.
+            msg(room.id, &ONE, "one again"),
+            // A conversation that does not exist: refused, the others unaffected.
+            msg(room.id + 999, &THREE, "lost"),
+            msg(room.id, &THREE, "three"),
+            NewMessage {
+                kind: MessageKind::File,
+                ..msg(room.id, &[4; 16], "file")
+            },
+        ])
+        .unwrap();
+    assert_eq!(outcomes.len(), 5);
+    assert_eq!(outcomes[0].as_ref().unwrap().seq, 2);
+    assert_eq!(
+        outcomes[1].as_ref().unwrap(),
+        &Appended {
+            duplicate: true,
+            ..first
+        }
+    );
+    assert!(matches!(outcomes[2], Err(StoreError::NoSuchConversation)));
+    assert_eq!(outcomes[3].as_ref().unwrap().seq, 3);
+    assert!(matches!(outcomes[4], Err(StoreError::FileNeedsShare)));
+    let texts: Vec<_> = s
+        .messages_after(room.id, 0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.seq, m.text))
+        .collect();
+    assert_eq!(
+        texts,
+        [(1, "one".into()), (2, "two".into()), (3, "three".into())]
+    );
+    // The sender's read cursor moved with the batch, in the same commit.
+    let summary = s
+        .conversations_of(alice.id)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.conv.id == room.id)
+        .unwrap();
+    assert_eq!(summary.read_seq, 3);
+}

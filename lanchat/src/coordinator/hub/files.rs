@@ -294,7 +294,9 @@ impl Hub {
         let frame = ServerFrame::Event(Event::RelayRequested { id });
         match self.sessions.get(&acceptor) {
             Some(s) => {
-                let _ = s.link.outbox.try_send(frame);
+                if let Some(frame) = super::encode(&frame) {
+                    let _ = s.link.outbox.try_send(frame);
+                }
             }
             None => self.push(offer.to, frame),
         }

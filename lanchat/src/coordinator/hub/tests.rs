@@ -5,7 +5,7 @@ use tokio::sync::oneshot::error::TryRecvError;
 /// One logged-in connection, seen from the test.
 struct Client {
     sid: SessionId,
-    rx: mpsc::Receiver<ServerFrame>,
+    rx: mpsc::Receiver<Bytes>,
     alive: oneshot::Receiver<()>,
     user: UserId,
 }
@@ -66,9 +66,14 @@ fn rand_token() -> [u8; 32] {
     t
 }
 
-fn drain(rx: &mut mpsc::Receiver<ServerFrame>) -> Vec<ServerFrame> {
+/// Everything queued on an outbox, decoded (the hub queues encoded frames).
+fn drain(rx: &mut mpsc::Receiver<Bytes>) -> Vec<ServerFrame> {
     let mut out = Vec::new();
-    while let Ok(frame) = rx.try_recv() {
+    while let Ok(bytes) = rx.try_recv() {
+        let (frame, used) = lanchat_net::codec::decode_frame::<ServerFrame>(&bytes)
+            .unwrap()
+            .expect("a whole frame");
+        assert_eq!(used, bytes.len(), "one frame per queued buffer");
         out.push(frame);
     }
     out
