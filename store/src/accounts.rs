@@ -75,11 +75,10 @@ impl Store {
     pub fn user_by_name(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
         let found = self
             .conn
-            .query_row(
-                &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?1"),
-                [username],
-                |row| Ok((user_from_row(row)?, row.get(4)?)),
-            )
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?1"
+            ))?
+            .query_row([username], |row| Ok((user_from_row(row)?, row.get(4)?)))
             .optional()?;
         Ok(found)
     }
@@ -88,11 +87,8 @@ impl Store {
     pub fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let found = self
             .conn
-            .query_row(
-                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
-                [id],
-                user_from_row,
-            )
+            .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
+            .query_row([id], user_from_row)
             .optional()?;
         Ok(found)
     }

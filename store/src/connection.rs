@@ -21,6 +21,9 @@ pub struct Store {
     pub(crate) conn: Connection,
 }
 
+/// Compiled statements kept per connection (the store has fewer distinct queries).
+const STATEMENT_CACHE: usize = 128;
+
 impl Store {
     /// Opens (creating if needed) the database file at `path` and upgrades
     /// its schema.
@@ -45,6 +48,9 @@ impl Store {
 
     fn setup(mut conn: Connection) -> Result<Store, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Every query of a message's path (membership, names, the append itself) stays
+        // compiled; the default cache of 16 is smaller than the store's set of queries.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         // WAL lets reads proceed during a write; in-memory databases silently
         // keep their "memory" journal, which is fine for tests.
         conn.pragma_update(None, "journal_mode", "WAL")?;

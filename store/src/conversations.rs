@@ -25,11 +25,10 @@ pub(crate) fn load_conversation(
     id: ConvId,
 ) -> Result<Option<Conversation>, StoreError> {
     let conv = conn
-        .query_row(
-            &format!("SELECT {CONV_COLUMNS} FROM conversations c WHERE c.id = ?1"),
-            [id],
-            conv_from_row,
-        )
+        .prepare_cached(&format!(
+            "SELECT {CONV_COLUMNS} FROM conversations c WHERE c.id = ?1"
+        ))?
+        .query_row([id], conv_from_row)
         .optional()?;
     Ok(conv)
 }

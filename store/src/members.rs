@@ -165,21 +165,20 @@ impl Store {
     pub fn membership(&self, conv: ConvId, user: UserId) -> Result<Option<Membership>, StoreError> {
         let found = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT role, joined_ms, read_seq, muted FROM members
                  WHERE conv_id = ?1 AND user_id = ?2",
-                params![conv, user],
-                |row| {
-                    Ok(Membership {
-                        conv_id: conv,
-                        user_id: user,
-                        role: row.get(0)?,
-                        joined_ms: row.get(1)?,
-                        read_seq: row.get(2)?,
-                        muted: row.get(3)?,
-                    })
-                },
-            )
+            )?
+            .query_row(params![conv, user], |row| {
+                Ok(Membership {
+                    conv_id: conv,
+                    user_id: user,
+                    role: row.get(0)?,
+                    joined_ms: row.get(1)?,
+                    read_seq: row.get(2)?,
+                    muted: row.get(3)?,
+                })
+            })
             .optional()?;
         Ok(found)
     }

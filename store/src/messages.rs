@@ -133,16 +133,16 @@ impl Store {
     /// This is the coordinator's group commit: the messages that arrive while one commit
     /// reaches the disk are stored together by the next.
     ///
-    /// Each message gets its own outcome, as [`Store::append_message`] would give it (a
-    /// resend is recognised, a missing conversation or a file message is refused) without
-    /// affecting the others: each runs inside a savepoint. The outer `Err` means the commit
-    /// itself failed (disk full, I/O error): then nothing of the batch is stored and none of
-    /// it may be acknowledged.
+    /// Each message gets its own outcome, as [`Store::append_message`] would give it: a
+    /// resend is recognised, a missing conversation or a file message is refused, and such a
+    /// refusal writes nothing, so the others are unaffected. Any other failure (disk full, I/O
+    /// error) is the outer `Err`: the transaction is rolled back, nothing of the batch is
+    /// stored and none of it may be acknowledged.
     pub fn append_batch(
         &mut self,
         batch: &[NewMessage<'_>],
     ) -> Result<Vec<Result<Appended, StoreError>>, StoreError> {
-        let mut tx = self
+        let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut outcomes = Vec::with_capacity(batch.len());
@@ -151,21 +151,14 @@ impl Store {
                 outcomes.push(Err(StoreError::FileNeedsShare));
                 continue;
             }
-            let savepoint = tx.savepoint()?;
-            let outcome = append(
-                &savepoint,
-                m.conv,
-                m.sender,
-                m.client_id,
-                m.kind,
-                m.text,
-                m.now_ms,
-            );
-            if outcome.is_ok() {
-                savepoint.commit()?;
+            match append(&tx, m.conv, m.sender, m.client_id, m.kind, m.text, m.now_ms) {
+                // Found missing before anything was written.
+                Err(StoreError::NoSuchConversation) => {
+                    outcomes.push(Err(StoreError::NoSuchConversation))
+                }
+                Err(other) => return Err(other),
+                Ok(appended) => outcomes.push(Ok(appended)),
             }
-            // A failed message's savepoint rolls back when dropped.
-            outcomes.push(outcome);
         }
         tx.commit()?;
         Ok(outcomes)

@@ -71,13 +71,10 @@ impl Store {
     pub fn room_by_name(&self, name: &str) -> Result<Option<Conversation>, StoreError> {
         let conv = self
             .conn
-            .query_row(
-                &format!(
-                    "SELECT {CONV_COLUMNS} FROM conversations c WHERE c.kind = ?1 AND c.name = ?2"
-                ),
-                params![ConvKind::Room, name],
-                conv_from_row,
-            )
+            .prepare_cached(&format!(
+                "SELECT {CONV_COLUMNS} FROM conversations c WHERE c.kind = ?1 AND c.name = ?2"
+            ))?
+            .query_row(params![ConvKind::Room, name], conv_from_row)
             .optional()?;
         Ok(conv)
     }
