@@ -62,6 +62,18 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Caps the database file at its current size plus `extra_pages` pages (SQLite's
+    /// `max_page_count`); writes that need more fail with "database or disk is full". This is
+    /// how the tests give the coordinator a full disk; an operator could use it as a quota.
+    pub fn cap_size(&self, extra_pages: u64) -> Result<(), StoreError> {
+        let pages: u64 = self
+            .conn
+            .query_row("PRAGMA page_count", [], |row| row.get(0))?;
+        self.conn
+            .pragma_update(None, "max_page_count", pages + extra_pages)?;
+        Ok(())
+    }
+
     /// Runs SQLite's full `PRAGMA integrity_check`.
     ///
     /// Returns [`StoreError::Corrupt`] with SQLite's findings if the file is
