@@ -84,13 +84,12 @@ fn run(shared: Weak<Shared>, jobs: Receiver<Job>) {
             return;
         };
         let mut hub = shared.hub();
-        let (meta, sends): (Vec<_>, Vec<_>) = batch
+        let (answer_to, sends): (Vec<_>, Vec<_>) = batch
             .into_iter()
-            .map(|j| ((j.frame_id, j.outbox, j.done), j.send))
+            .map(|j| ((j.send.sid, j.frame_id, j.outbox, j.done), j.send))
             .unzip();
-        let sids: Vec<_> = sends.iter().map(|s| s.sid).collect();
         let results = hub.send_batch(sends);
-        for (((frame_id, outbox, done), sid), result) in meta.into_iter().zip(sids).zip(results) {
+        for ((sid, frame_id, outbox, done), result) in answer_to.into_iter().zip(results) {
             let reply = ServerFrame::Reply {
                 id: frame_id,
                 result: result.map_err(Into::into),
@@ -98,6 +97,7 @@ fn run(shared: Weak<Shared>, jobs: Receiver<Job>) {
             if let Some(bytes) = hub::encode(&reply) {
                 hub.reply(sid, &outbox, bytes);
             }
+            // The reply is queued: the connection may go on with its next request.
             drop(done);
         }
     }

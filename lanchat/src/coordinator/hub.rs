@@ -92,7 +92,7 @@ pub fn now_ms() -> i64 {
 
 /// A refusal on its way to the user. Store failures become an internal error naming what
 /// failed; the hub keeps going.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Refusal(pub ErrorInfo);
 
 impl From<ErrorInfo> for Refusal {
@@ -445,60 +445,50 @@ impl Hub {
     /// the commit fails, every message of the batch is refused with the reason and nothing of
     /// it was stored.
     pub fn send_batch(&mut self, batch: Vec<PendingSend>) -> Vec<Result<Reply, Refusal>> {
-        let mut results: Vec<Option<Result<Reply, Refusal>>> =
-            std::iter::repeat_with(|| None).take(batch.len()).collect();
         // Checks first (size, rate, membership), as a lone message would get them.
-        let mut accepted = Vec::with_capacity(batch.len());
-        for (i, p) in batch.iter().enumerate() {
-            match self.check_send(p) {
-                Ok((c, me, conv)) => accepted.push((i, c, me, conv)),
-                Err(e) => results[i] = Some(Err(e)),
-            }
-        }
+        let checked: Vec<_> = batch.iter().map(|p| self.check_send(p)).collect();
         let now = now_ms();
-        let new: Vec<store::NewMessage<'_>> = accepted
+        let new: Vec<store::NewMessage<'_>> = batch
             .iter()
-            .map(|(i, c, me, _)| store::NewMessage {
-                conv: c.id,
-                sender: *me,
-                client_id: &batch[*i].id.0,
-                kind: store::MessageKind::Text,
-                text: &batch[*i].text,
-                now_ms: now,
+            .zip(&checked)
+            .filter_map(|(p, check)| {
+                let (c, me, _) = check.as_ref().ok()?;
+                Some(store::NewMessage {
+                    conv: c.id,
+                    sender: *me,
+                    client_id: &p.id.0,
+                    kind: store::MessageKind::Text,
+                    text: &p.text,
+                    now_ms: now,
+                })
             })
             .collect();
-        match self.store.append_batch(&new) {
-            Err(e) => {
-                let refusal = Refusal::from(e);
-                for (i, ..) in &accepted {
-                    results[*i] = Some(Err(Refusal(refusal.0.clone())));
-                }
-            }
-            Ok(outcomes) => {
-                for ((i, c, _, conv), outcome) in accepted.into_iter().zip(outcomes) {
-                    results[i] = Some(match outcome {
-                        Err(e) => Err(e.into()),
-                        Ok(appended) => {
-                            // The store moved the sender's read cursor in the same commit.
-                            let delivered = if appended.duplicate {
-                                Ok(())
-                            } else {
-                                self.fan_out(&c, appended.seq)
-                            };
-                            delivered.map(|()| Reply::Sent {
-                                conv,
-                                id: batch[i].id,
-                                seq: appended.seq,
-                                ts_ms: appended.ts_ms,
-                            })
-                        }
-                    });
-                }
-            }
+        // One outcome per accepted message, in order; all the same refusal if the commit failed.
+        let mut outcomes = match self.store.append_batch(&new) {
+            Ok(outcomes) => outcomes
+                .into_iter()
+                .map(|o| o.map_err(Refusal::from))
+                .collect(),
+            Err(e) => vec![Err(Refusal::from(e)); new.len()],
         }
-        results
+        .into_iter();
+        batch
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(unhandled())))
+            .zip(checked)
+            .map(|(p, check)| {
+                let (c, _, conv) = check?;
+                let appended = outcomes.next().unwrap_or_else(|| Err(unhandled()))?;
+                // The store moved the sender's read cursor in the same commit.
+                if !appended.duplicate {
+                    self.fan_out(&c, appended.seq)?;
+                }
+                Ok(Reply::Sent {
+                    conv,
+                    id: p.id,
+                    seq: appended.seq,
+                    ts_ms: appended.ts_ms,
+                })
+            })
             .collect()
     }
 
@@ -1019,7 +1009,7 @@ fn seq_arg(seq: u64) -> u64 {
     seq.min(i64::MAX as u64)
 }
 
-/// A batch slot nothing filled (a bug, answered rather than left without a reply).
+/// A message the batch has no outcome for (a bug, answered rather than left without a reply).
 fn unhandled() -> Refusal {
     err(ErrorCode::Internal, "message was not handled")
 }
