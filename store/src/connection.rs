@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 
 use crate::{schema, StoreError};
@@ -51,6 +52,12 @@ impl Store {
         // Every query of a message's path (membership, names, the append itself) stays
         // compiled; the default cache of 16 is smaller than the store's set of queries.
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // Keep them compiled across calls: the bundled SQLite is built with STAT4, which marks
+        // a statement whose plan might depend on a bound value (any `LIMIT ?`, some sorts) to
+        // be recompiled every time it is bound again. Profiling showed the fan-out's two
+        // queries recompiled on every message. The query planner stability guarantee (QPSG)
+        // plans once, whatever the values; our queries have one good plan regardless.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         // WAL lets reads proceed during a write; in-memory databases silently
         // keep their "memory" journal, which is fine for tests.
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -94,7 +101,11 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use rusqlite::config::DbConfig;
+    use rusqlite::{params, StatementStatus};
+
     use super::Store;
+    use crate::MessageKind;
 
     #[test]
     fn file_database_uses_durable_settings() {
@@ -113,5 +124,35 @@ mod tests {
         assert_eq!(pragma("foreign_keys"), "Integer(1)");
         assert_eq!(pragma("busy_timeout"), "Integer(5000)");
         assert_eq!(pragma("user_version"), "Integer(2)");
+    }
+
+    /// The fan-out reads a stored message back (`LIMIT ?`) and a room's members (`ORDER BY`)
+    /// on every message; with the bundled SQLite's STAT4 such queries were recompiled on every
+    /// call until the query planner stability guarantee was turned on.
+    #[test]
+    fn queries_with_bound_limits_stay_compiled() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+        assert!(store
+            .conn
+            .db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG)
+            .unwrap());
+        let alice = store.create_user("alice", "Alice", "h", 1).unwrap().id;
+        let room = store.create_room("lobby", alice, 1).unwrap();
+        store
+            .append_message(room.id, alice, &[1; 16], MessageKind::Text, "hi", 2)
+            .unwrap();
+        let sql = "SELECT seq FROM messages WHERE conv_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+        for after in 0..3i64 {
+            let mut stmt = store.conn.prepare_cached(sql).unwrap();
+            let seqs: Vec<i64> = stmt
+                .query_map(params![room.id, after, 1], |row| row.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(seqs.len(), usize::from(after == 0));
+        }
+        let stmt = store.conn.prepare_cached(sql).unwrap();
+        assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0);
     }
 }
