@@ -16,6 +16,9 @@
 )]
 use serde::{de::DeserializeOwned, Serialize};
 
+mod buffer;
+pub use buffer::FrameBuffer;
+
 /// Largest frame body accepted or produced (1 MiB): a 16 KiB message plus history pages fit
 /// with room to spare, and a hostile length prefix is refused before allocation.
 pub const MAX_FRAME_LEN: usize = 1024 * 1024;
