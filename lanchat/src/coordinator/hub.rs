@@ -5,6 +5,7 @@
 //! testable with plain channels, and a client that stops reading costs at most one full outbox
 //! before it is dropped.
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -14,9 +15,11 @@ use lanchat_net::protocol::{
     MAX_HISTORY_PAGE, MAX_TEXT_BYTES,
 };
 use lanchat_store as store;
-use lanchat_store::{ConvKind, Conversation, Store, StoreError, UserId};
+use lanchat_store::{ConvId, ConvKind, Conversation, Store, StoreError, UserId};
 use tokio::sync::{mpsc, oneshot};
 
+pub use super::outbox::Outbox;
+use super::outbox::{PushError, Urgency};
 use super::rules;
 use super::throttle::TokenBucket;
 
@@ -25,9 +28,6 @@ pub use files::{Download, Upload, DEFAULT_MAX_SHARE_BYTES};
 
 /// Identifies one connection's login.
 pub type SessionId = u64;
-/// Encoded frames queued for one session's connection (a room message is encoded once and
-/// the same bytes are queued for every member).
-pub type Outbox = mpsc::Sender<Bytes>;
 /// Frames one session may have queued before it counts as not reading and is dropped. With
 /// the 16 KiB message limit this bounds a stalled session at about 16 MiB of queue (plus its
 /// QUIC send window), while a burst of 1024 messages still reaches a slow but live client.
@@ -80,6 +80,22 @@ pub struct Hub {
     files: files::Files,
     /// Messages per second one session may post.
     message_rate: u32,
+    /// Set while a group commit is fanned out (see [`Batch`]).
+    batch: Option<Batch>,
+}
+
+/// What a group commit's fan-out gathers before queueing it.
+///
+/// Why: a room message goes to every member's session, and a commit holds several messages.
+/// Queued one by one that is one queue operation (and often one wake-up of the writer task)
+/// per member per message; gathered per session it is one per member per commit, and the
+/// writer finds the commit's frames together, so they leave in the same packets. Membership
+/// cannot change during one commit (the hub's lock is held), so each room's member list is
+/// read once per commit.
+#[derive(Debug, Default)]
+struct Batch {
+    frames: HashMap<SessionId, (Vec<Bytes>, Urgency)>,
+    members: HashMap<ConvId, Arc<[UserId]>>,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -150,6 +166,7 @@ impl Hub {
             presence_out,
             files: files::Files::default(),
             message_rate: TokenBucket::MESSAGES_PER_SECOND,
+            batch: None,
         }
     }
 
@@ -237,7 +254,7 @@ impl Hub {
             return;
         };
         for session in self.sessions.values() {
-            let _ = session.link.outbox.try_send(frame.clone());
+            let _ = session.link.outbox.try_push(frame.clone(), Urgency::Urgent);
         }
     }
 
@@ -464,6 +481,9 @@ impl Hub {
             })
             .collect();
         // One outcome per accepted message, in order; all the same refusal if the commit failed.
+        // (A batch left over by a panic mid-commit is queued first, not lost.)
+        self.flush_batch();
+        self.batch = Some(Batch::default());
         let mut outcomes = match self.store.append_batch(&new) {
             Ok(outcomes) => outcomes
                 .into_iter()
@@ -472,7 +492,7 @@ impl Hub {
             Err(e) => vec![Err(Refusal::from(e)); new.len()],
         }
         .into_iter();
-        batch
+        let replies = batch
             .into_iter()
             .zip(checked)
             .map(|(p, check)| {
@@ -489,7 +509,37 @@ impl Hub {
                     ts_ms: appended.ts_ms,
                 })
             })
-            .collect()
+            .collect();
+        self.flush_batch();
+        replies
+    }
+
+    /// Queues what the fan-out of a group commit gathered, each session's frames at once.
+    fn flush_batch(&mut self) {
+        let Some(batch) = self.batch.take() else {
+            return;
+        };
+        let mut stalled = Vec::new();
+        for (id, (frames, urgency)) in batch.frames {
+            if let Some(s) = self.sessions.get(&id) {
+                if let Err(PushError::Full) = s.link.outbox.try_push_all(frames, urgency) {
+                    stalled.push(id);
+                }
+            }
+        }
+        self.drop_stalled(stalled);
+    }
+
+    /// The members of a conversation; read once per group commit.
+    fn members_of(&mut self, conv: ConvId) -> Result<Arc<[UserId]>, Refusal> {
+        if let Some(members) = self.batch.as_ref().and_then(|b| b.members.get(&conv)) {
+            return Ok(members.clone());
+        }
+        let members: Arc<[UserId]> = self.store.member_ids(conv)?.into();
+        if let Some(batch) = &mut self.batch {
+            batch.members.insert(conv, members.clone());
+        }
+        Ok(members)
     }
 
     /// Whether a session may post this message now; the conversation, the poster, and the
@@ -602,7 +652,7 @@ impl Hub {
         });
         if let Some(event) = encode(&event) {
             for member in self.store.member_ids(room.id)? {
-                self.push_encoded(member, &event);
+                self.push_encoded(member, &event, Urgency::Bulk);
             }
         }
         self.acted(&room, me, format!("{who} set the topic: {topic}"))?;
@@ -846,7 +896,7 @@ impl Hub {
         else {
             return Ok(());
         };
-        let members = self.store.member_ids(c.id)?;
+        let members = self.members_of(c.id)?;
         match c.kind {
             ConvKind::Room => {
                 let frame =
@@ -854,12 +904,12 @@ impl Hub {
                 let Some(frame) = encode(&frame) else {
                     return Ok(());
                 };
-                for member in members {
-                    self.push_encoded(member, &frame);
+                for &member in members.iter() {
+                    self.push_encoded(member, &frame, Urgency::Bulk);
                 }
             }
             ConvKind::Dm => {
-                for member in members {
+                for &member in members.iter() {
                     let conv = self.conv_ref_of(c, member)?;
                     self.push(
                         member,
@@ -892,35 +942,52 @@ impl Hub {
         }
         if let Some(frame) = encode(&frame) {
             for target in targets {
-                self.push_encoded(target, &frame);
+                self.push_encoded(target, &frame, Urgency::Bulk);
             }
         }
         Ok(())
     }
 
     /// Queues a frame for every session of `user`.
+    /// Queues a frame meant for one user (a direct message, a file offer, their own state):
+    /// written at once.
     fn push(&mut self, user: UserId, frame: ServerFrame) {
         if let Some(frame) = encode(&frame) {
-            self.push_encoded(user, &frame);
+            self.push_encoded(user, &frame, Urgency::Urgent);
         }
     }
 
     /// Queues an encoded frame for every session of `user`; a session whose outbox is full is
     /// not reading and is dropped (its connection task then closes the connection).
-    fn push_encoded(&mut self, user: UserId, frame: &Bytes) {
+    fn push_encoded(&mut self, user: UserId, frame: &Bytes, urgency: Urgency) {
         let Some(ids) = self.by_user.get(&user) else {
             return;
         };
+        if let Some(batch) = &mut self.batch {
+            for id in ids {
+                let held = batch
+                    .frames
+                    .entry(*id)
+                    .or_insert_with(|| (Vec::new(), Urgency::Bulk));
+                held.0.push(frame.clone());
+                if urgency == Urgency::Urgent {
+                    held.1 = Urgency::Urgent;
+                }
+            }
+            return;
+        }
         let mut stalled = Vec::new();
         for id in ids {
             if let Some(s) = self.sessions.get(id) {
-                if let Err(mpsc::error::TrySendError::Full(_)) =
-                    s.link.outbox.try_send(frame.clone())
-                {
+                if let Err(PushError::Full) = s.link.outbox.try_push(frame.clone(), urgency) {
                     stalled.push(*id);
                 }
             }
         }
+        self.drop_stalled(stalled);
+    }
+
+    fn drop_stalled(&mut self, stalled: Vec<SessionId>) {
         for id in stalled {
             tracing::warn!(session = id, "client is not reading; dropping its session");
             self.close_session(id);
@@ -930,7 +997,7 @@ impl Hub {
     /// Queues the reply to a request on `outbox` (the connection of session `sid`); a
     /// connection with a full outbox is not reading and its session is dropped.
     pub fn reply(&mut self, sid: SessionId, outbox: &Outbox, frame: Bytes) {
-        if let Err(mpsc::error::TrySendError::Full(_)) = outbox.try_send(frame) {
+        if let Err(PushError::Full) = outbox.try_push(frame, Urgency::Urgent) {
             tracing::warn!(session = sid, "client is not reading; dropping its session");
             self.close_session(sid);
         }
@@ -942,7 +1009,7 @@ impl Hub {
         };
         let users: Vec<UserId> = self.by_user.keys().copied().collect();
         for user in users {
-            self.push_encoded(user, &frame);
+            self.push_encoded(user, &frame, Urgency::Bulk);
         }
     }
 

@@ -6,6 +6,7 @@
 //! - [`throttle`]: the token bucket that caps a session's message rate.
 //! - [`hub`]: the rules of conversation over the store and the online sessions (no sockets).
 //! - [`server`]: one task per QUIC connection (the chat stream).
+//! - [`outbox`]: the bounded queue of frames between the hub and a connection's writer.
 //! - [`commit`]: group commit: messages from every connection stored with one fsync.
 //! - [`streams`]: file streams: relay, uploads of shared files, downloads.
 //! - [`blobs`]: content-addressed storage of shared files.
@@ -15,6 +16,7 @@ pub mod auth;
 pub mod blobs;
 pub mod commit;
 pub mod hub;
+pub mod outbox;
 pub mod rules;
 pub mod server;
 pub mod streams;
@@ -113,12 +115,12 @@ impl Coordinator {
         store.integrity_check()?;
         let identity = Identity::load_or_create(&config.data_dir)?;
         let fingerprint = identity.fingerprint();
-        let endpoint = tls::endpoint(config.listen, Some(tls::server_config(&identity)?)).map_err(
-            |source| CoordinatorError::Listen {
-                addr: config.listen,
-                source,
-            },
-        )?;
+        let endpoint =
+            tls::coordinator_endpoint(config.listen, tls::coordinator_server_config(&identity)?)
+                .map_err(|source| CoordinatorError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
         let local = endpoint
             .local_addr()
             .map_err(|source| CoordinatorError::Listen {

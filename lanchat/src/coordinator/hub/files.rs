@@ -11,6 +11,7 @@ use lanchat_store::{ConvId, UserId};
 
 use super::{err, no_such_user, now_ms, Hub, Refusal, SessionId};
 use crate::coordinator::blobs::Blobs;
+use crate::coordinator::outbox::Urgency;
 
 /// Default limit for files shared into conversations.
 pub const DEFAULT_MAX_SHARE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
@@ -295,7 +296,7 @@ impl Hub {
         match self.sessions.get(&acceptor) {
             Some(s) => {
                 if let Some(frame) = super::encode(&frame) {
-                    let _ = s.link.outbox.try_send(frame);
+                    let _ = s.link.outbox.try_push(frame, Urgency::Urgent);
                 }
             }
             None => self.push(offer.to, frame),

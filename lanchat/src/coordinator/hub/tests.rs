@@ -2,10 +2,12 @@ use super::*;
 
 use tokio::sync::oneshot::error::TryRecvError;
 
+use crate::coordinator::outbox::{outbox, OutboxReader};
+
 /// One logged-in connection, seen from the test.
 struct Client {
     sid: SessionId,
-    rx: mpsc::Receiver<Bytes>,
+    rx: OutboxReader,
     alive: oneshot::Receiver<()>,
     user: UserId,
 }
@@ -28,7 +30,7 @@ fn connect_with(hub: &mut Hub, user: UserId, capacity: usize) -> (Client, Reply)
     hub.store()
         .create_session(user, blake3::hash(&token).as_bytes(), now_ms())
         .unwrap();
-    let (tx, rx) = mpsc::channel(capacity);
+    let (tx, rx) = outbox(capacity);
     let (alive_tx, alive) = oneshot::channel();
     let (sid, reply) = hub
         .open_session(
@@ -67,9 +69,11 @@ fn rand_token() -> [u8; 32] {
 }
 
 /// Everything queued on an outbox, decoded (the hub queues encoded frames).
-fn drain(rx: &mut mpsc::Receiver<Bytes>) -> Vec<ServerFrame> {
+fn drain(rx: &mut OutboxReader) -> Vec<ServerFrame> {
     let mut out = Vec::new();
-    while let Ok(bytes) = rx.try_recv() {
+    let mut queued = Vec::new();
+    rx.try_take(&mut queued);
+    for bytes in queued {
         let (frame, used) = lanchat_net::codec::decode_frame::<ServerFrame>(&bytes)
             .unwrap()
             .expect("a whole frame");
