@@ -46,6 +46,8 @@ use tokio::task::JoinSet;
 const QUICK_ENV: &str = "LANCHAT_LOAD_QUICK";
 /// Comma-separated parts to run (rtt, fanout, idle); all when unset.
 const ONLY_ENV: &str = "LANCHAT_LOAD_ONLY";
+/// Comma-separated `members@rate` fan-out runs (for example `500@2000`); all when unset.
+const RUNS_ENV: &str = "LANCHAT_LOAD_RUNS";
 /// Where the `lanchat` binary is, if not found next to the bench.
 const BIN_ENV: &str = "LANCHAT_BIN";
 /// Satisfies the coordinator's password policy.
@@ -92,6 +94,8 @@ struct Plan {
     idle: Vec<usize>,
     /// Which parts run.
     parts: Vec<String>,
+    /// Which fan-out runs (room size, offered rate) are made.
+    runs: Vec<(usize, u32)>,
 }
 
 impl Plan {
@@ -107,6 +111,18 @@ fn plan() -> Plan {
         .split(',')
         .map(|p| p.trim().to_string())
         .collect();
+    let all_runs = ROOMS
+        .into_iter()
+        .flat_map(|members| RATES.map(|rate| (members, rate)))
+        .collect();
+    let runs = std::env::var(RUNS_ENV).map_or(all_runs, |v| {
+        v.split(',')
+            .filter_map(|run| {
+                let (members, rate) = run.trim().split_once('@')?;
+                Some((members.parse().ok()?, rate.parse().ok()?))
+            })
+            .collect()
+    });
     if quick {
         Plan {
             quick,
@@ -116,6 +132,7 @@ fn plan() -> Plan {
             warmup: Duration::from_millis(500),
             idle: vec![1000],
             parts,
+            runs,
         }
     } else {
         Plan {
@@ -126,6 +143,7 @@ fn plan() -> Plan {
             warmup: Duration::from_secs(1),
             idle: vec![1000, 10_000],
             parts,
+            runs,
         }
     }
 }
@@ -194,20 +212,18 @@ async fn run(plan: &Plan) -> Report {
     };
 
     let mut fanout = Vec::new();
-    for members in ROOMS.into_iter().filter(|_| plan.runs("fanout")) {
-        for rate in RATES {
-            let f = measure_fanout(&net, &coord, &accounts, members, rate, plan).await;
-            eprintln!(
-                "  room {members:>3} @ {rate:>4}/s: {:>9.0} deliveries/s, p50 {}, p99 {}, max {}, \
-                 coordinator CPU {:.0}%",
-                f.deliveries_per_s,
-                ms(f.p50),
-                ms(f.p99),
-                ms(f.max),
-                f.coord_cpu * 100.0
-            );
-            fanout.push(f);
-        }
+    for &(members, rate) in plan.runs.iter().filter(|_| plan.runs("fanout")) {
+        let f = measure_fanout(&net, &coord, &accounts, members, rate, plan).await;
+        eprintln!(
+            "  room {members:>3} @ {rate:>4}/s: {:>9.0} deliveries/s, p50 {}, p99 {}, max {}, \
+             coordinator CPU {:.0}%",
+            f.deliveries_per_s,
+            ms(f.p50),
+            ms(f.p99),
+            ms(f.max),
+            f.coord_cpu * 100.0
+        );
+        fanout.push(f);
     }
 
     // A fresh process for the memory figures: nothing left from the streams (freed queues
@@ -837,10 +853,21 @@ async fn measure_fanout(
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let total = (f64::from(rate) * plan.stream.as_secs_f64()).round() as u64;
+    // Room for every sample up front: growing 500 vectors during the stream (copies, page
+    // faults) was a tenth of this process's CPU, which the coordinator shares.
+    for s in &sessions {
+        s.rec
+            .samples
+            .lock()
+            .expect("samples lock")
+            .reserve(total as usize);
+    }
     let interval = Duration::from_secs_f64(1.0 / f64::from(rate));
     // The stream lasts plan.stream whatever happens; held-back messages are not sent.
     let deadline = Instant::now() + plan.stream;
     let (coord_cpu0, bench_cpu0) = (coord.cpu_s(), cpu_of("/proc/self/stat"));
+    // A mark for profiling the coordinator during the stream only.
+    eprintln!("  streaming to room {members} at {rate}/s...");
     let t0 = Instant::now();
     let t0_us = now_us();
     let mut capped = Duration::ZERO;
