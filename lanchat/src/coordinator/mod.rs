@@ -115,12 +115,13 @@ impl Coordinator {
         store.integrity_check()?;
         let identity = Identity::load_or_create(&config.data_dir)?;
         let fingerprint = identity.fingerprint();
-        let endpoint =
-            tls::coordinator_endpoint(config.listen, tls::coordinator_server_config(&identity)?)
-                .map_err(|source| CoordinatorError::Listen {
-                    addr: config.listen,
-                    source,
-                })?;
+        let server = tls::coordinator_server_config(&identity)?;
+        let endpoint = tls::endpoint(config.listen, Some(server)).map_err(|source| {
+            CoordinatorError::Listen {
+                addr: config.listen,
+                source,
+            }
+        })?;
         let local = endpoint
             .local_addr()
             .map_err(|source| CoordinatorError::Listen {
