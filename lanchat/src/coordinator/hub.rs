@@ -480,10 +480,10 @@ impl Hub {
                 })
             })
             .collect();
-        // One outcome per accepted message, in order; all the same refusal if the commit failed.
-        // (A batch left over by a panic mid-commit is queued first, not lost.)
+        // A batch left over by a panic mid-commit is queued first, not lost.
         self.flush_batch();
         self.batch = Some(Batch::default());
+        // One outcome per accepted message, in order; all the same refusal if the commit failed.
         let mut outcomes = match self.store.append_batch(&new) {
             Ok(outcomes) => outcomes
                 .into_iter()
@@ -948,7 +948,6 @@ impl Hub {
         Ok(())
     }
 
-    /// Queues a frame for every session of `user`.
     /// Queues a frame meant for one user (a direct message, a file offer, their own state):
     /// written at once.
     fn push(&mut self, user: UserId, frame: ServerFrame) {
@@ -998,8 +997,7 @@ impl Hub {
     /// connection with a full outbox is not reading and its session is dropped.
     pub fn reply(&mut self, sid: SessionId, outbox: &Outbox, frame: Bytes) {
         if let Err(PushError::Full) = outbox.try_push(frame, Urgency::Urgent) {
-            tracing::warn!(session = sid, "client is not reading; dropping its session");
-            self.close_session(sid);
+            self.drop_stalled(vec![sid]);
         }
     }
 

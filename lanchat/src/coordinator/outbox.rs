@@ -127,18 +127,10 @@ impl Outbox {
     /// the queue.
     pub async fn push(&self, frame: Bytes) -> Result<(), PushError> {
         loop {
-            {
-                let mut queue = self.shared.queue();
-                match self.check_room(&queue, 1) {
-                    Ok(()) => {
-                        self.append(&mut queue, std::iter::once(frame), Urgency::Urgent);
-                        return Ok(());
-                    }
-                    Err(PushError::Closed) => return Err(PushError::Closed),
-                    Err(PushError::Full) => {}
-                }
+            match self.try_push(frame.clone(), Urgency::Urgent) {
+                Err(PushError::Full) => self.shared.drained.notified().await,
+                done => return done,
             }
-            self.shared.drained.notified().await;
         }
     }
 
@@ -194,12 +186,15 @@ impl OutboxReader {
     /// `None` once every sender is gone and nothing is left.
     pub async fn take(&mut self, into: &mut Vec<Bytes>) -> Option<Urgency> {
         loop {
-            if let Some(urgency) = self.try_take(into) {
-                return Some(urgency);
-            }
-            if self.shared.queue().senders == 0 {
-                // A last push may have landed between the two locks.
-                return self.try_take(into);
+            {
+                let queue = self.shared.queue();
+                let no_senders = queue.senders == 0;
+                if let Some(urgency) = self.move_out(queue, into) {
+                    return Some(urgency);
+                }
+                if no_senders {
+                    return None;
+                }
             }
             self.shared.filled.notified().await;
         }
@@ -207,7 +202,12 @@ impl OutboxReader {
 
     /// Moves whatever is queued into `into`, without waiting; `None` if there was nothing.
     pub fn try_take(&mut self, into: &mut Vec<Bytes>) -> Option<Urgency> {
-        let mut queue = self.shared.queue();
+        let queue = self.shared.queue();
+        self.move_out(queue, into)
+    }
+
+    /// Empties the locked queue into `into`, then unlocks it before waking a waiting pusher.
+    fn move_out(&self, mut queue: MutexGuard<'_, Queue>, into: &mut Vec<Bytes>) -> Option<Urgency> {
         if queue.frames.is_empty() {
             return None;
         }

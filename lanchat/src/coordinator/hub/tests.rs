@@ -132,6 +132,16 @@ fn send_id(
     )
 }
 
+/// A message from `c`, as a group commit receives it.
+fn pending(c: &Client, conv: ConvRef, text: &str) -> PendingSend {
+    PendingSend {
+        sid: c.sid,
+        conv,
+        id: MsgId::random(),
+        text: text.to_string(),
+    }
+}
+
 fn sent_seq(reply: Result<Reply, Refusal>) -> u64 {
     match reply {
         Ok(Reply::Sent { seq, .. }) => seq,
@@ -1543,12 +1553,7 @@ fn a_full_disk_refuses_the_whole_batch_delivers_nothing_and_the_hub_goes_on() {
 
     // A batch of three when the disk is full: all refused, none delivered or stored.
     let batch = (0..3)
-        .map(|i| PendingSend {
-            sid: a.sid,
-            conv: room("general"),
-            id: MsgId::random(),
-            text: format!("{i} {text}"),
-        })
+        .map(|i| pending(&a, room("general"), &format!("{i} {text}")))
         .collect();
     let results = hub.send_batch(batch);
     assert_eq!(results.len(), 3);
@@ -1584,19 +1589,13 @@ fn a_batch_answers_each_message_in_order_and_delivers_only_the_stored_ones() {
     let mut b = connect(&mut hub, bob);
     create(&mut hub, &a, "private").unwrap();
     drain(&mut b.rx);
-    let pending = |sid, conv: ConvRef, text: &str| PendingSend {
-        sid,
-        conv,
-        id: MsgId::random(),
-        text: text.to_string(),
-    };
     let results = hub.send_batch(vec![
-        pending(a.sid, room("general"), "one"),
+        pending(&a, room("general"), "one"),
         // Bob is not in #private: refused, and the others still go through.
-        pending(b.sid, room("private"), "intrusion"),
-        pending(b.sid, room("general"), "two"),
-        pending(a.sid, room("general"), "   "),
-        pending(a.sid, room("general"), "three"),
+        pending(&b, room("private"), "intrusion"),
+        pending(&b, room("general"), "two"),
+        pending(&a, room("general"), "   "),
+        pending(&a, room("general"), "three"),
     ]);
     let seqs: Vec<Option<u64>> = results
         .iter()
