@@ -2,7 +2,9 @@
 //! replies and pushed events. Authentication (which needs slow Argon2 work) happens here, off
 //! the hub's lock.
 use std::collections::VecDeque;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -10,7 +12,7 @@ use lanchat_net::framed::{write_encoded, FrameError, FrameReader};
 use lanchat_net::protocol::{
     ClientFrame, ErrorCode, ErrorInfo, Reply, Request, ServerFrame, PROTOCOL_VERSION,
 };
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 
 use super::auth::{self, LoginThrottle};
 use super::commit::{self, Committer};
@@ -70,54 +72,87 @@ async fn blocking<T: Send + 'static>(
 
 struct Conn {
     shared: Arc<Shared>,
+    connection: quinn::Connection,
     remote: SocketAddr,
     outbox: Outbox,
     /// This connection's messages waiting for their commit, oldest first.
     in_flight: VecDeque<oneshot::Receiver<()>>,
     greeted: bool,
+    /// Until the client has said hello: when it must have.
+    hello_deadline: Option<Pin<Box<tokio::time::Sleep>>>,
     session: Option<SessionId>,
+    /// Who is logged in on this connection, for its file streams.
+    user: Option<lanchat_store::UserId>,
     /// Set after the session is opened: fires when the hub drops the session.
     evicted: Option<oneshot::Receiver<()>>,
     closing: Option<(u32, &'static str)>,
-    /// Who is logged in on this connection, for its file streams.
-    user: watch::Sender<Option<lanchat_store::UserId>>,
+}
+
+/// What an idle connection task wakes up for.
+enum Wake {
+    Frame(Result<Option<ClientFrame>, FrameError>),
+    FileStream(quinn::SendStream, quinn::RecvStream),
+    /// The hub dropped the session.
+    Evicted,
+    HelloTimeout,
+    Closed,
 }
 
 /// Serves one incoming connection until it closes.
-pub async fn serve(shared: Arc<Shared>, incoming: quinn::Incoming) {
+///
+/// A plain function returning the task, not an `async fn`: an `async fn` keeps its
+/// arguments for its whole life, and the incoming packet alone is 0.4 KB that every connected
+/// client's task would carry.
+pub fn serve(shared: Arc<Shared>, incoming: quinn::Incoming) -> impl Future<Output = ()> {
+    // Boxed for the same reason: the handshake's state is big and over in milliseconds.
+    let handshake = Box::pin(establish(incoming));
+    async move {
+        if let Some((connection, send, recv)) = handshake.await {
+            run(shared, connection, send, recv).await;
+        }
+    }
+}
+
+/// The QUIC handshake, then the chat stream the client must open first.
+async fn establish(
+    incoming: quinn::Incoming,
+) -> Option<(quinn::Connection, quinn::SendStream, quinn::RecvStream)> {
     let connection = match incoming.await {
         Ok(c) => c,
         Err(e) => {
             tracing::debug!("handshake failed: {e}");
-            return;
+            return None;
         }
     };
-    let remote = connection.remote_address();
-    let (send, mut recv) = match tokio::time::timeout(HELLO_TIMEOUT, connection.accept_bi()).await {
-        Ok(Ok(streams)) => streams,
+    match tokio::time::timeout(HELLO_TIMEOUT, connection.accept_bi()).await {
+        Ok(Ok((send, recv))) => Some((connection, send, recv)),
         _ => {
             connection.close(CLOSE_PROTOCOL.into(), b"no chat stream opened");
-            return;
+            None
         }
-    };
+    }
+}
+
+async fn run(
+    shared: Arc<Shared>,
+    connection: quinn::Connection,
+    send: quinn::SendStream,
+    mut recv: quinn::RecvStream,
+) {
     let (outbox, frames) = outbox(OUTBOX_CAPACITY);
     let writer = tokio::spawn(write_loop(send, frames));
-    let (user, user_rx) = watch::channel(None);
-    let files = tokio::spawn(super::streams::accept(
-        shared.clone(),
-        connection.clone(),
-        user_rx,
-    ));
     let mut conn = Conn {
         shared,
-        remote,
+        remote: connection.remote_address(),
+        connection,
         outbox,
         in_flight: VecDeque::new(),
         greeted: false,
+        hello_deadline: Some(Box::pin(tokio::time::sleep(HELLO_TIMEOUT))),
         session: None,
+        user: None,
         evicted: None,
         closing: None,
-        user,
     };
     conn.read_loop(&mut recv).await;
     conn.settle().await;
@@ -130,8 +165,8 @@ pub async fn serve(shared: Arc<Shared>, incoming: quinn::Incoming) {
         .await;
     }
     let (code, reason) = conn.closing.unwrap_or((CLOSE_NORMAL, "bye"));
+    let connection = conn.connection.clone();
     drop(conn);
-    files.abort();
     // Let queued replies (such as the error that explains a close) reach the client.
     let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
     connection.close(code.into(), reason.as_bytes());
@@ -180,73 +215,100 @@ impl Conn {
     async fn read_loop(&mut self, recv: &mut quinn::RecvStream) {
         let mut reader = FrameReader::new();
         loop {
-            let next = match self.evicted.as_mut() {
-                Some(evicted) => tokio::select! {
-                    frame = reader.next::<ClientFrame>(recv) => frame,
-                    _ = evicted => {
-                        self.session = None;
-                        self.closing = Some((CLOSE_PROTOCOL, "not reading fast enough"));
-                        return;
-                    }
-                },
-                None => {
-                    let limit = if self.greeted {
-                        Duration::MAX
-                    } else {
-                        HELLO_TIMEOUT
-                    };
-                    match tokio::time::timeout(limit, reader.next::<ClientFrame>(recv)).await {
-                        Ok(frame) => frame,
-                        Err(_) => {
-                            self.closing = Some((CLOSE_PROTOCOL, "no login in time"));
-                            return;
-                        }
-                    }
-                }
-            };
-            let frame = match next {
-                Ok(Some(frame)) => frame,
-                Ok(None) => return,
-                Err(FrameError::Codec(e)) => {
-                    tracing::info!(remote = %self.remote, "malformed frame: {e}");
-                    let error = ErrorInfo::new(
-                        ErrorCode::BadRequest,
-                        format!("{e}; closing the connection"),
-                    );
-                    let _ = self.reply(0, Err(error)).await;
-                    self.closing = Some((CLOSE_PROTOCOL, "malformed frame"));
-                    return;
-                }
-                Err(e) => {
-                    tracing::debug!(remote = %self.remote, "connection ended: {e}");
-                    return;
-                }
-            };
-            let request = match (frame.request, self.session) {
-                (Request::Send { conv, id, text }, Some(sid)) => {
-                    self.submit(
-                        frame.id,
-                        PendingSend {
-                            sid,
-                            conv,
-                            id,
-                            text,
-                        },
-                    )
-                    .await;
+            let next = match self.wait(&mut reader, recv).await {
+                Wake::Frame(next) => next,
+                Wake::FileStream(send, recv) => {
+                    super::streams::spawn(self.shared.clone(), self.user, send, recv);
                     continue;
                 }
-                (request, _) => request,
+                Wake::Evicted => {
+                    self.session = None;
+                    self.closing = Some((CLOSE_PROTOCOL, "not reading fast enough"));
+                    return;
+                }
+                Wake::HelloTimeout => {
+                    self.closing = Some((CLOSE_PROTOCOL, "no hello in time"));
+                    return;
+                }
+                Wake::Closed => return,
             };
-            // Anything else is answered after this connection's messages, in request order.
-            self.settle().await;
-            // Boxed: the login and registration paths hold big futures, and unboxed their
-            // size would be kept by every connected client's task, idle or not.
-            let result = Box::pin(self.handle(request)).await;
-            if !self.reply(frame.id, result).await || self.closing.is_some() {
+            // Boxed: what a request needs while it is handled (its frame, the commit, the
+            // reply) would otherwise be kept by every connected client's task, idle or not.
+            if !Box::pin(self.dispatch(next)).await {
                 return;
             }
         }
+    }
+
+    /// Waits for the next frame on the chat stream, a file stream, or the end of the session.
+    /// Everything waited on is cancel-safe: what loses the race is picked up next time.
+    async fn wait(&mut self, reader: &mut FrameReader, recv: &mut quinn::RecvStream) -> Wake {
+        let evicted = async {
+            match self.evicted.as_mut() {
+                Some(evicted) => {
+                    let _ = evicted.await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        let hello_deadline = async {
+            match self.hello_deadline.as_mut() {
+                Some(deadline) => deadline.await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            frame = reader.next::<ClientFrame>(recv) => Wake::Frame(frame),
+            stream = self.connection.accept_bi() => match stream {
+                Ok((send, recv)) => Wake::FileStream(send, recv),
+                Err(_) => Wake::Closed,
+            },
+            () = evicted => Wake::Evicted,
+            () = hello_deadline => Wake::HelloTimeout,
+        }
+    }
+
+    /// Answers one frame read from the chat stream; false when the connection must end.
+    async fn dispatch(&mut self, next: Result<Option<ClientFrame>, FrameError>) -> bool {
+        let frame = match next {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return false,
+            Err(FrameError::Codec(e)) => {
+                tracing::info!(remote = %self.remote, "malformed frame: {e}");
+                let error = ErrorInfo::new(
+                    ErrorCode::BadRequest,
+                    format!("{e}; closing the connection"),
+                );
+                let _ = self.reply(0, Err(error)).await;
+                self.closing = Some((CLOSE_PROTOCOL, "malformed frame"));
+                return false;
+            }
+            Err(e) => {
+                tracing::debug!(remote = %self.remote, "connection ended: {e}");
+                return false;
+            }
+        };
+        let request = match (frame.request, self.session) {
+            (Request::Send { conv, id, text }, Some(sid)) => {
+                self.submit(
+                    frame.id,
+                    PendingSend {
+                        sid,
+                        conv,
+                        id,
+                        text,
+                    },
+                )
+                .await;
+                return true;
+            }
+            (request, _) => request,
+        };
+        // Anything else is answered after this connection's messages, in request order.
+        self.settle().await;
+        // Boxed: the login and registration paths hold big futures, needed only for them.
+        let result = Box::pin(self.handle(request)).await;
+        self.reply(frame.id, result).await && self.closing.is_none()
     }
 
     /// Queues a message for the next group commit; the committer answers it.
@@ -311,7 +373,7 @@ impl Conn {
                     Ok(())
                 })
                 .await?;
-                self.user.send_replace(None);
+                self.user = None;
                 self.session = None;
                 self.evicted = None;
                 self.closing = Some((CLOSE_NORMAL, "logged out"));
@@ -347,6 +409,7 @@ impl Conn {
         }
         tracing::debug!(remote = %self.remote, client, "hello");
         self.greeted = true;
+        self.hello_deadline = None;
         Ok(Reply::Welcome {
             version: PROTOCOL_VERSION,
             name: self.shared.name.clone(),
@@ -453,7 +516,7 @@ impl Conn {
         let (sid, reply) = blocking(move || shared.hub().open_session(user, token, link)).await?;
         self.session = Some(sid);
         self.evicted = Some(evicted);
-        self.user.send_replace(Some(user));
+        self.user = Some(user);
         Ok(reply)
     }
 

@@ -10,7 +10,7 @@ use lanchat_net::protocol::{ErrorCode, ErrorInfo};
 use lanchat_net::transfer::stream::{receive_file, send_file, Expected};
 use lanchat_net::transfer::wire::{FileMeta, Ready, StreamOpen};
 use lanchat_store::UserId;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 
 use super::hub::Refusal;
 use super::server::Shared;
@@ -46,21 +46,19 @@ impl RelayBoard {
     }
 }
 
-/// Accepts file streams on `connection` for as long as it lives.
-pub async fn accept(
+/// Serves a file stream the client opened on its connection, in a task of its own; `user` is
+/// who was logged in on that connection when it was opened.
+pub fn spawn(
     shared: Arc<Shared>,
-    connection: quinn::Connection,
-    user: watch::Receiver<Option<UserId>>,
+    user: Option<UserId>,
+    send: quinn::SendStream,
+    recv: quinn::RecvStream,
 ) {
-    while let Ok((send, recv)) = connection.accept_bi().await {
-        let shared = shared.clone();
-        let user = *user.borrow();
-        tokio::spawn(async move {
-            if let Err(e) = serve(shared, user, send, recv).await {
-                tracing::debug!("file stream ended: {e}");
-            }
-        });
-    }
+    tokio::spawn(async move {
+        if let Err(e) = serve(shared, user, send, recv).await {
+            tracing::debug!("file stream ended: {e}");
+        }
+    });
 }
 
 async fn refuse(send: &mut quinn::SendStream, error: ErrorInfo) {
