@@ -131,7 +131,7 @@ pub const STREAM_WINDOW: u32 = 4 * 1024 * 1024;
 /// Receive window of a whole connection (all its streams together): the most a peer can make
 /// us buffer for it.
 pub const CONNECTION_WINDOW: u32 = 16 * 1024 * 1024;
-/// Streams a peer may have open at once, in each direction.
+/// Bidirectional streams a peer may have open at once (it may open no unidirectional ones).
 pub const MAX_STREAMS: u32 = 8;
 /// Unacknowledged bytes we keep per connection for retransmission.
 pub const SEND_WINDOW: u64 = 16 * 1024 * 1024;
@@ -181,11 +181,12 @@ fn transport(max_sent_payload: u16) -> Arc<quinn::TransportConfig> {
     t.max_idle_timeout(Some(
         quinn::IdleTimeout::try_from(Duration::from_secs(10)).expect("10 s is a valid timeout"),
     ));
-    // Eight at a time each way: more transfers than that wait for a free stream instead of
-    // failing. Each allowed stream costs memory in every connection whether used or not
-    // (quinn prepares its table entries up front): 16 each way cost 0.8 KB more per client.
+    // Eight at a time: more transfers than that wait for a free stream instead of failing.
+    // Each allowed stream costs memory in every connection whether used or not (quinn
+    // prepares its table entries up front): 16 each way cost 0.8 KB more per client. Nothing
+    // in lanchat uses unidirectional streams, so a peer may open none (0.3 KB per client).
     t.max_concurrent_bidi_streams(MAX_STREAMS.into());
-    t.max_concurrent_uni_streams(MAX_STREAMS.into());
+    t.max_concurrent_uni_streams(0u32.into());
     let mut mtud = quinn::MtuDiscoveryConfig::default();
     mtud.upper_bound(max_sent_payload);
     t.mtu_discovery_config(Some(mtud));
