@@ -4,26 +4,31 @@
 //! session is a bounded outbox of frames that the connection task drains. That keeps every rule
 //! testable with plain channels, and a client that stops reading costs at most one full outbox
 //! before it is dropped.
+//!
+//! Layout: this file holds sessions, requests, rooms and moderation; `delivery` the group
+//! commit of messages and the fan-out of frames to outboxes; `presence` who is online;
+//! `files` offers and shared files.
 use std::collections::HashMap;
-use std::sync::Arc;
-
-use bytes::Bytes;
 
 use lanchat_net::protocol::{
     ChatMessage, ConvRef, ConvSummary, ErrorCode, ErrorInfo, Event, MemberInfo, MembershipChange,
     MessageKind, MsgId, PresenceStatus, Reply, Request, Role, RoomInfo, ServerFrame, UserInfo,
-    MAX_HISTORY_PAGE, MAX_TEXT_BYTES,
+    MAX_HISTORY_PAGE,
 };
 use lanchat_store as store;
-use lanchat_store::{ConvId, ConvKind, Conversation, Store, StoreError, UserId};
+use lanchat_store::{ConvKind, Conversation, Store, StoreError, UserId};
 use tokio::sync::{mpsc, oneshot};
 
 pub use super::outbox::Outbox;
-use super::outbox::{PushError, Urgency};
+use super::outbox::Urgency;
 use super::rules;
 use super::throttle::TokenBucket;
 
+mod delivery;
 mod files;
+mod presence;
+pub(super) use delivery::encode;
+use delivery::Batch;
 pub use files::{Download, Upload, DEFAULT_MAX_SHARE_BYTES};
 
 /// Identifies one connection's login.
@@ -82,20 +87,6 @@ pub struct Hub {
     message_rate: u32,
     /// Set while a group commit is fanned out (see [`Batch`]).
     batch: Option<Batch>,
-}
-
-/// What a group commit's fan-out gathers before queueing it.
-///
-/// Why: a room message goes to every member's session, and a commit holds several messages.
-/// Queued one by one that is one queue operation (and often one wake-up of the writer task)
-/// per member per message; gathered per session it is one per member per commit, and the
-/// writer finds the commit's frames together, so they leave in the same packets. Membership
-/// cannot change during one commit (the hub's lock is held), so each room's member list is
-/// read once per commit.
-#[derive(Debug, Default)]
-struct Batch {
-    frames: HashMap<SessionId, (Vec<Bytes>, Urgency)>,
-    members: HashMap<ConvId, Arc<[UserId]>>,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -441,140 +432,6 @@ impl Hub {
             .map(|s| (s.user, s.username.clone()))
     }
 
-    fn send(
-        &mut self,
-        sid: SessionId,
-        conv: ConvRef,
-        id: MsgId,
-        text: String,
-    ) -> Result<Reply, Refusal> {
-        let mut results = self.send_batch(vec![PendingSend {
-            sid,
-            conv,
-            id,
-            text,
-        }]);
-        results.pop().unwrap_or_else(|| Err(unhandled()))
-    }
-
-    /// Stores several sessions' messages with one commit (group commit), then delivers them
-    /// and answers each in order. Nothing is delivered or acknowledged before the commit; if
-    /// the commit fails, every message of the batch is refused with the reason and nothing of
-    /// it was stored.
-    pub fn send_batch(&mut self, batch: Vec<PendingSend>) -> Vec<Result<Reply, Refusal>> {
-        // Checks first (size, rate, membership), as a lone message would get them.
-        let checked: Vec<_> = batch.iter().map(|p| self.check_send(p)).collect();
-        let now = now_ms();
-        let new: Vec<store::NewMessage<'_>> = batch
-            .iter()
-            .zip(&checked)
-            .filter_map(|(p, check)| {
-                let (c, me, _) = check.as_ref().ok()?;
-                Some(store::NewMessage {
-                    conv: c.id,
-                    sender: *me,
-                    client_id: &p.id.0,
-                    kind: store::MessageKind::Text,
-                    text: &p.text,
-                    now_ms: now,
-                })
-            })
-            .collect();
-        // A batch left over by a panic mid-commit is queued first, not lost.
-        self.flush_batch();
-        self.batch = Some(Batch::default());
-        // One outcome per accepted message, in order; all the same refusal if the commit failed.
-        let mut outcomes = match self.store.append_batch(&new) {
-            Ok(outcomes) => outcomes
-                .into_iter()
-                .map(|o| o.map_err(Refusal::from))
-                .collect(),
-            Err(e) => vec![Err(Refusal::from(e)); new.len()],
-        }
-        .into_iter();
-        let replies = batch
-            .into_iter()
-            .zip(checked)
-            .map(|(p, check)| {
-                let (c, _, conv) = check?;
-                let appended = outcomes.next().unwrap_or_else(|| Err(unhandled()))?;
-                // The store moved the sender's read cursor in the same commit.
-                if !appended.duplicate {
-                    self.fan_out(&c, appended.seq)?;
-                }
-                Ok(Reply::Sent {
-                    conv,
-                    id: p.id,
-                    seq: appended.seq,
-                    ts_ms: appended.ts_ms,
-                })
-            })
-            .collect();
-        self.flush_batch();
-        replies
-    }
-
-    /// Queues what the fan-out of a group commit gathered, each session's frames at once.
-    fn flush_batch(&mut self) {
-        let Some(batch) = self.batch.take() else {
-            return;
-        };
-        let mut stalled = Vec::new();
-        for (id, (frames, urgency)) in batch.frames {
-            if let Some(s) = self.sessions.get(&id) {
-                if let Err(PushError::Full) = s.link.outbox.try_push_all(frames, urgency) {
-                    stalled.push(id);
-                }
-            }
-        }
-        self.drop_stalled(stalled);
-    }
-
-    /// The members of a conversation; read once per group commit.
-    fn members_of(&mut self, conv: ConvId) -> Result<Arc<[UserId]>, Refusal> {
-        if let Some(members) = self.batch.as_ref().and_then(|b| b.members.get(&conv)) {
-            return Ok(members.clone());
-        }
-        let members: Arc<[UserId]> = self.store.member_ids(conv)?.into();
-        if let Some(batch) = &mut self.batch {
-            batch.members.insert(conv, members.clone());
-        }
-        Ok(members)
-    }
-
-    /// Whether a session may post this message now; the conversation, the poster, and the
-    /// conversation's canonical name (the reply carries it, as the pushed message does).
-    fn check_send(&mut self, p: &PendingSend) -> Result<(Conversation, UserId, ConvRef), Refusal> {
-        let Some(session) = self.sessions.get_mut(&p.sid) else {
-            return Err(err(ErrorCode::NotAuthenticated, "session has ended"));
-        };
-        let me = session.user;
-        if p.text.len() > MAX_TEXT_BYTES {
-            return Err(err(
-                ErrorCode::TooLarge,
-                format!(
-                    "message is {} bytes; the limit is {MAX_TEXT_BYTES} bytes",
-                    p.text.len()
-                ),
-            ));
-        }
-        if p.text.trim().is_empty() {
-            return Err(err(ErrorCode::BadRequest, "message is empty"));
-        }
-        if !session.sends.take() {
-            return Err(err(
-                ErrorCode::RateLimited,
-                format!(
-                    "too many messages: at most {} per second; slow down",
-                    self.message_rate
-                ),
-            ));
-        }
-        let (c, _) = self.resolve(me, &p.conv)?;
-        let conv = self.conv_ref_of(&c, me)?;
-        Ok((c, me, conv))
-    }
-
     fn create_room(&mut self, me: UserId, name: &str) -> Result<Reply, Refusal> {
         let name = rules::normalize_room(name)?;
         let room = self
@@ -884,183 +741,6 @@ impl Hub {
     /// actor has seen it (the store moves the sender's cursor), so it is not unread for them.
     fn acted(&mut self, room: &Conversation, actor: UserId, text: String) -> Result<(), Refusal> {
         self.system(room, actor, text).map(|_| ())
-    }
-
-    /// Delivers message `seq` of `c` to every online session of every member.
-    fn fan_out(&mut self, c: &Conversation, seq: u64) -> Result<(), Refusal> {
-        let Some(stored) = self
-            .store
-            .messages_after(c.id, seq.saturating_sub(1), 1)?
-            .into_iter()
-            .next()
-        else {
-            return Ok(());
-        };
-        let members = self.members_of(c.id)?;
-        match c.kind {
-            ConvKind::Room => {
-                let frame =
-                    ServerFrame::Event(Event::Message(chat(ConvRef::Room(c.name.clone()), stored)));
-                let Some(frame) = encode(&frame) else {
-                    return Ok(());
-                };
-                for &member in members.iter() {
-                    self.push_encoded(member, &frame, Urgency::Bulk);
-                }
-            }
-            ConvKind::Dm => {
-                for &member in members.iter() {
-                    let conv = self.conv_ref_of(c, member)?;
-                    self.push(
-                        member,
-                        ServerFrame::Event(Event::Message(chat(conv, stored.clone()))),
-                    );
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Tells the room's members (and `also`, e.g. someone who just left) about a change.
-    fn membership_event(
-        &mut self,
-        room: &Conversation,
-        user: &str,
-        change: MembershipChange,
-        also: &[UserId],
-    ) -> Result<(), Refusal> {
-        let frame = ServerFrame::Event(Event::Membership {
-            room: room.name.clone(),
-            user: user.to_string(),
-            change,
-        });
-        let mut targets = self.store.member_ids(room.id)?;
-        for user in also {
-            if !targets.contains(user) {
-                targets.push(*user);
-            }
-        }
-        if let Some(frame) = encode(&frame) {
-            for target in targets {
-                self.push_encoded(target, &frame, Urgency::Bulk);
-            }
-        }
-        Ok(())
-    }
-
-    /// Queues a frame meant for one user (a direct message, a file offer, their own state):
-    /// written at once.
-    fn push(&mut self, user: UserId, frame: ServerFrame) {
-        if let Some(frame) = encode(&frame) {
-            self.push_encoded(user, &frame, Urgency::Urgent);
-        }
-    }
-
-    /// Queues an encoded frame for every session of `user`; a session whose outbox is full is
-    /// not reading and is dropped (its connection task then closes the connection).
-    fn push_encoded(&mut self, user: UserId, frame: &Bytes, urgency: Urgency) {
-        let Some(ids) = self.by_user.get(&user) else {
-            return;
-        };
-        if let Some(batch) = &mut self.batch {
-            for id in ids {
-                let held = batch
-                    .frames
-                    .entry(*id)
-                    .or_insert_with(|| (Vec::new(), Urgency::Bulk));
-                held.0.push(frame.clone());
-                if urgency == Urgency::Urgent {
-                    held.1 = Urgency::Urgent;
-                }
-            }
-            return;
-        }
-        let mut stalled = Vec::new();
-        for id in ids {
-            if let Some(s) = self.sessions.get(id) {
-                if let Err(PushError::Full) = s.link.outbox.try_push(frame.clone(), urgency) {
-                    stalled.push(*id);
-                }
-            }
-        }
-        self.drop_stalled(stalled);
-    }
-
-    fn drop_stalled(&mut self, stalled: Vec<SessionId>) {
-        for id in stalled {
-            tracing::warn!(session = id, "client is not reading; dropping its session");
-            self.close_session(id);
-        }
-    }
-
-    /// Queues the reply to a request on `outbox` (the connection of session `sid`); a
-    /// connection with a full outbox is not reading and its session is dropped.
-    pub fn reply(&mut self, sid: SessionId, outbox: &Outbox, frame: Bytes) {
-        if let Err(PushError::Full) = outbox.try_push(frame, Urgency::Urgent) {
-            self.drop_stalled(vec![sid]);
-        }
-    }
-
-    fn broadcast(&mut self, frame: ServerFrame) {
-        let Some(frame) = encode(&frame) else {
-            return;
-        };
-        let users: Vec<UserId> = self.by_user.keys().copied().collect();
-        for user in users {
-            self.push_encoded(user, &frame, Urgency::Bulk);
-        }
-    }
-
-    fn status_of(&self, user: UserId) -> PresenceStatus {
-        self.status_with(user, None)
-    }
-
-    /// Presence from the user's sessions, optionally counting one that was just removed.
-    fn status_with(&self, user: UserId, extra: Option<(&SessionId, &Session)>) -> PresenceStatus {
-        let sessions = self
-            .by_user
-            .get(&user)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.sessions.get(id))
-            .chain(extra.map(|(_, s)| s));
-        let mut any = false;
-        for s in sessions {
-            if !s.away {
-                return PresenceStatus::Online;
-            }
-            any = true;
-        }
-        if any {
-            PresenceStatus::Away
-        } else {
-            PresenceStatus::Offline
-        }
-    }
-
-    fn presence_changed(&mut self, user: UserId, before: PresenceStatus) {
-        if self.status_of(user) == before {
-            return;
-        }
-        let Ok(info) = self.user_info(user) else {
-            return;
-        };
-        self.broadcast(ServerFrame::Event(Event::Presence(info.clone())));
-        if let Some(out) = &self.presence_out {
-            let _ = out.send(info);
-        }
-    }
-}
-
-/// A frame as the outboxes carry it. The hub builds frames within the codec's limits; one
-/// that is refused anyway is logged and not sent rather than taking the hub down.
-pub(super) fn encode(frame: &ServerFrame) -> Option<Bytes> {
-    match lanchat_net::framed::encode_shared(frame) {
-        Ok(bytes) => Some(bytes),
-        Err(e) => {
-            tracing::error!("cannot encode a pushed frame: {e}");
-            None
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use lanchat_net::protocol::MAX_TEXT_BYTES;
 
 use tokio::sync::oneshot::error::TryRecvError;
 

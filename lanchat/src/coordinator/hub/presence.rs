@@ -1,0 +1,52 @@
+//! Presence: a user is online while any of their sessions is not away, and everyone hears
+//! when that changes (over QUIC, and over multicast through `presence_out`).
+use lanchat_net::protocol::{Event, PresenceStatus, ServerFrame};
+use lanchat_store::UserId;
+
+use super::{Hub, Session, SessionId};
+
+impl Hub {
+    pub(super) fn status_of(&self, user: UserId) -> PresenceStatus {
+        self.status_with(user, None)
+    }
+
+    /// Presence from the user's sessions, optionally counting one that was just removed.
+    pub(super) fn status_with(
+        &self,
+        user: UserId,
+        extra: Option<(&SessionId, &Session)>,
+    ) -> PresenceStatus {
+        let sessions = self
+            .by_user
+            .get(&user)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.sessions.get(id))
+            .chain(extra.map(|(_, s)| s));
+        let mut any = false;
+        for s in sessions {
+            if !s.away {
+                return PresenceStatus::Online;
+            }
+            any = true;
+        }
+        if any {
+            PresenceStatus::Away
+        } else {
+            PresenceStatus::Offline
+        }
+    }
+
+    pub(super) fn presence_changed(&mut self, user: UserId, before: PresenceStatus) {
+        if self.status_of(user) == before {
+            return;
+        }
+        let Ok(info) = self.user_info(user) else {
+            return;
+        };
+        self.broadcast(ServerFrame::Event(Event::Presence(info.clone())));
+        if let Some(out) = &self.presence_out {
+            let _ = out.send(info);
+        }
+    }
+}
