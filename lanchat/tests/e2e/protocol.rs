@@ -144,6 +144,23 @@ fn misbehaving_clients_are_refused_and_disconnected_without_harm() {
     bob.wait_message("still fine");
 }
 
+/// The coordinator gives a connection 10 s in all to say hello, however slowly its bytes
+/// trickle in (a slow-loris that keeps a half-written frame open costs a connection slot).
+#[test]
+fn a_client_that_never_finishes_its_hello_is_disconnected() {
+    let (_lan, coord, _dir) = office();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut c = raw(&coord).await;
+        // Half a frame header: the chat stream is open, the hello never completes.
+        c.send.write_all(&[0, 0]).await.unwrap();
+        let reason = tokio::time::timeout(std::time::Duration::from_secs(30), c.closed())
+            .await
+            .expect("closed within the hello deadline");
+        assert!(reason.contains("no hello in time"), "{reason}");
+    });
+}
+
 #[test]
 fn a_client_that_stops_reading_is_disconnected_not_buffered_forever() {
     let lan = Lan::new();
