@@ -85,7 +85,7 @@ struct Lan {
 impl Lan {
     fn new() -> Self {
         Lan {
-            port: 20_000 + rand::random::<u16>() % 40_000,
+            port: rand::random_range(lanchat_net::discovery::TEST_PORTS),
             realm: format!("bench-realm-{}", rand::random::<u64>()),
         }
     }

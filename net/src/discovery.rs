@@ -41,6 +41,12 @@ pub const DEFAULT_GROUP: Ipv4Addr = Ipv4Addr::new(224, 111, 1, 1);
 /// Default UDP port of lanchat beacons.
 pub const DEFAULT_PORT: u16 = 5007;
 
+/// Ports that tests and benches pick a random multicast port from. Below Linux's default
+/// ephemeral range (32768–60999), where every socket bound to port 0 lands: a pick from that
+/// range could collide with one of the test's own QUIC sockets and fail to bind ("Address
+/// already in use"), as seen once in a full test run.
+pub const TEST_PORTS: std::ops::Range<u16> = 20_000..32_000;
+
 /// Default multicast TTL: stay on the local link.
 pub const DEFAULT_TTL: u32 = 1;
 
@@ -398,7 +404,7 @@ mod tests {
         let mut cfg = DiscoveryConfig::new(RealmKey::from_passphrase(&passphrase));
         cfg.ifaces = vec![Ipv4Addr::LOCALHOST];
         cfg.ttl = 0;
-        cfg.port = rng.random_range(20000..60000);
+        cfg.port = rng.random_range(TEST_PORTS);
         (cfg, passphrase)
     }
 

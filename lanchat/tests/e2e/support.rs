@@ -30,7 +30,7 @@ pub struct Lan {
 impl Lan {
     pub fn new() -> Self {
         Lan {
-            port: 20_000 + (rand::random::<u16>() % 40_000),
+            port: rand::random_range(lanchat_net::discovery::TEST_PORTS),
             realm: format!("test-realm-{}", rand::random::<u64>()),
         }
     }
