@@ -164,12 +164,23 @@ async fn run(
         })
         .await;
     }
-    let (code, reason) = conn.closing.unwrap_or((CLOSE_NORMAL, "bye"));
-    let connection = conn.connection.clone();
-    drop(conn);
+    let Conn {
+        connection,
+        closing,
+        ..
+    } = conn;
+    let (code, reason) = closing.unwrap_or((CLOSE_NORMAL, "bye"));
     // Let queued replies (such as the error that explains a close) reach the client.
     let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
     connection.close(code.into(), reason.as_bytes());
+}
+
+/// What `future` gives, or never, if there is no future.
+async fn or_never<F: Future + Unpin>(future: Option<&mut F>) -> F::Output {
+    match future {
+        Some(future) => future.await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Shortest time between two writes of bulk frames (room traffic, presence) to one
@@ -243,28 +254,14 @@ impl Conn {
     /// Waits for the next frame on the chat stream, a file stream, or the end of the session.
     /// Everything waited on is cancel-safe: what loses the race is picked up next time.
     async fn wait(&mut self, reader: &mut FrameReader, recv: &mut quinn::RecvStream) -> Wake {
-        let evicted = async {
-            match self.evicted.as_mut() {
-                Some(evicted) => {
-                    let _ = evicted.await;
-                }
-                None => std::future::pending().await,
-            }
-        };
-        let hello_deadline = async {
-            match self.hello_deadline.as_mut() {
-                Some(deadline) => deadline.await,
-                None => std::future::pending().await,
-            }
-        };
         tokio::select! {
             frame = reader.next::<ClientFrame>(recv) => Wake::Frame(frame),
             stream = self.connection.accept_bi() => match stream {
                 Ok((send, recv)) => Wake::FileStream(send, recv),
                 Err(_) => Wake::Closed,
             },
-            () = evicted => Wake::Evicted,
-            () = hello_deadline => Wake::HelloTimeout,
+            _ = or_never(self.evicted.as_mut()) => Wake::Evicted,
+            () = or_never(self.hello_deadline.as_mut()) => Wake::HelloTimeout,
         }
     }
 

@@ -190,18 +190,19 @@ struct LazyPacketKey {
 }
 
 impl LazyPacketKey {
-    fn get(&self) -> Result<&dyn PacketKey, Error> {
+    /// The expanded key, built on the first call. `None` cannot happen (only 32-byte-key
+    /// suites are wrapped, so the bytes always convert) but is answered with an error by the
+    /// caller rather than a panic.
+    fn get(&self) -> Option<&dyn PacketKey> {
         if let Some(built) = self.built.get() {
-            return Ok(built.as_ref());
+            return Some(built.as_ref());
         }
-        // Only 32-byte-key suites are wrapped, so this conversion holds.
-        let bytes =
-            <[u8; KEY_LEN]>::try_from(self.key.as_ref()).map_err(|_| Error::EncryptError)?;
+        let bytes = <[u8; KEY_LEN]>::try_from(self.key.as_ref()).ok()?;
         let built = self.built.get_or_init(|| {
             self.alg
                 .packet_key(AeadKey::from(bytes), Iv::copy(self.iv.as_ref()))
         });
-        Ok(built.as_ref())
+        Some(built.as_ref())
     }
 }
 
@@ -212,7 +213,9 @@ impl PacketKey for LazyPacketKey {
         header: &[u8],
         payload: &mut [u8],
     ) -> Result<Tag, Error> {
-        self.get()?.encrypt_in_place(packet_number, header, payload)
+        self.get()
+            .ok_or(Error::EncryptError)?
+            .encrypt_in_place(packet_number, header, payload)
     }
 
     fn encrypt_in_place_for_path(
@@ -222,7 +225,8 @@ impl PacketKey for LazyPacketKey {
         header: &[u8],
         payload: &mut [u8],
     ) -> Result<Tag, Error> {
-        self.get()?
+        self.get()
+            .ok_or(Error::EncryptError)?
             .encrypt_in_place_for_path(path_id, packet_number, header, payload)
     }
 
@@ -233,7 +237,7 @@ impl PacketKey for LazyPacketKey {
         payload: &'a mut [u8],
     ) -> Result<&'a [u8], Error> {
         self.get()
-            .map_err(|_| Error::DecryptError)?
+            .ok_or(Error::DecryptError)?
             .decrypt_in_place(packet_number, header, payload)
     }
 
@@ -245,7 +249,7 @@ impl PacketKey for LazyPacketKey {
         payload: &'a mut [u8],
     ) -> Result<&'a [u8], Error> {
         self.get()
-            .map_err(|_| Error::DecryptError)?
+            .ok_or(Error::DecryptError)?
             .decrypt_in_place_for_path(path_id, packet_number, header, payload)
     }
 
