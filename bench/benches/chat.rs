@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::RecvTimeoutError;
 use lanchat::coordinator::{Coordinator, CoordinatorConfig};
+use lanchat_client::{Command, Engine, EngineConfig, Event};
 use lanchat_net::beacon::RealmKey;
-use lanchat_net::client::{Command, Engine, EngineConfig, Event};
 use lanchat_net::discovery::DiscoveryConfig;
 use lanchat_net::protocol::{ConvRef, MsgId};
 use lanchat_store::{MessageKind, Store};

@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::RecvTimeoutError;
 use lanchat::coordinator::{Coordinator, CoordinatorConfig};
-use lanchat_net::client::{Command, Engine, EngineConfig, Event, Target, TransferKey};
+use lanchat_client::{Command, Engine, EngineConfig, Event, Target, TransferKey};
 use lanchat_net::fingerprint::Pin;
 use lanchat_net::tls::{self, Identity};
 

@@ -44,13 +44,13 @@ fn host_name() -> String {
 }
 
 fn gui(args: GuiArgs) -> anyhow::Result<()> {
-    let engine = lanchat_net::client::EngineConfig {
+    let engine = lanchat_client::EngineConfig {
         data_dir: args.data.unwrap_or_else(|| default_data_dir("client")),
         discovery: Some(args.net.discovery()),
         coordinator: args
             .coordinator
             .zip(args.fingerprint)
-            .map(|(addr, pin)| lanchat_net::client::Target { addr, pin }),
+            .map(|(addr, pin)| lanchat_client::Target { addr, pin }),
         accept_new_fingerprint: false,
         client_name: format!("lanchat-gui/{}", env!("CARGO_PKG_VERSION")),
         peer_listen: Some(args.peer_listen),

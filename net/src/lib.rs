@@ -1,5 +1,5 @@
 //! lanchat networking: the wire protocol, multicast discovery, the QUIC transport with pinned
-//! certificates, and the client engine that every front end drives.
+//! certificates, and the file-transfer wire. The client engine lives in `lanchat-client`.
 //!
 //! # Layout
 //! - [`protocol`]: the typed messages of the chat stream (requests, replies, events).
@@ -10,9 +10,7 @@
 //! - [`fingerprint`]: certificate fingerprints and pins in a human-checkable form.
 //! - [`tls`]: identities, TLS 1.3 configs, the fingerprint-pinning verifier.
 //! - [`transfer`]: moving files over QUIC streams (resume, BLAKE3 verification, safe names).
-//! - [`client`]: the client engine (commands in, events out; owns runtime and sockets).
 pub mod beacon;
-pub mod client;
 pub mod codec;
 pub mod discovery;
 pub mod fingerprint;

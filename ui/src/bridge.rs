@@ -3,7 +3,7 @@
 //! blocks on the engine and the engine never touches a widget.
 use crossbeam_channel::Receiver;
 use fltk::app;
-use lanchat_net::client::Event;
+use lanchat_client::Event;
 
 use crate::message::Message;
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use fltk::prelude::*;
 use fltk::{app, dialog};
-use lanchat_net::client::{Command, Engine, EngineConfig, Event, Target, TransferKey};
+use lanchat_client::{Command, Engine, EngineConfig, Event, Target, TransferKey};
 use lanchat_net::fingerprint::Pin;
 use lanchat_net::protocol::{ConvRef, MsgId, PresenceStatus};
 

@@ -1,7 +1,7 @@
 //! lanchat's desktop GUI (FLTK): a front end over the client engine, like `lanchat cli`.
 //!
-//! The GUI only sends the engine [`Command`](lanchat_net::client::Command)s and renders its
-//! [`Event`](lanchat_net::client::Event)s: no socket or async code lives here. Exactly one
+//! The GUI only sends the engine [`Command`](lanchat_client::Command)s and renders its
+//! [`Event`](lanchat_client::Event)s: no socket or async code lives here. Exactly one
 //! app-wide [`message::Message`] travels through fltk's `app::channel`; engine events reach
 //! the main thread through it, and all widget work happens on the main thread.
 //!
@@ -31,7 +31,7 @@ mod transfers;
 use std::path::PathBuf;
 
 use fltk::app;
-use lanchat_net::client::EngineConfig;
+use lanchat_client::EngineConfig;
 
 /// Starts a coordinator on this computer; returns a line describing it (name, address,
 /// fingerprint) or why it could not start. Provided by the binary, which owns the

@@ -1,7 +1,7 @@
 //! The one app-wide message type. Widgets and the engine bridge only send these; the
 //! controller on the main thread handles them (fltk's `app::channel` is a single global
 //! channel, so a second message type would silently eat this one's messages).
-use lanchat_net::client::{Event, TransferKey};
+use lanchat_client::{Event, TransferKey};
 
 /// Something for the main thread to do.
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use lanchat_net::client::{Command, Event, TransferKey};
+use lanchat_client::{Command, Event, TransferKey};
 use lanchat_net::fingerprint::Fingerprint;
 use lanchat_net::protocol::{
     ChatMessage, ConvRef, ConvSummary, ErrorCode, FileOffer, MemberInfo, MembershipChange, MsgId,

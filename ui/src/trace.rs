@@ -3,7 +3,7 @@
 //! `trace: shown #general bob: hi`). Tests wait on these lines instead of sleeping.
 use std::sync::OnceLock;
 
-use lanchat_net::client::Event;
+use lanchat_client::Event;
 use lanchat_net::protocol::MembershipChange;
 
 /// Is tracing on?

@@ -6,7 +6,7 @@ use fltk::enums::Color;
 use fltk::group::Flex;
 use fltk::misc::Progress;
 use fltk::prelude::*;
-use lanchat_net::client::TransferKey;
+use lanchat_client::TransferKey;
 
 use crate::human_size;
 use crate::message::Message;

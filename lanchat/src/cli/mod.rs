@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
 use crossbeam_channel::{select, Receiver};
-use lanchat_net::client::{Command, Engine, EngineConfig, Event, Target};
+use lanchat_client::{Command, Engine, EngineConfig, Event, Target};
 use lanchat_net::protocol::{ConvRef, ErrorCode, MsgId};
 use serde_json::json;
 
@@ -32,7 +32,7 @@ pub enum CliError {
     NoPassword(std::io::Error),
     /// The engine did not start.
     #[error(transparent)]
-    Engine(#[from] lanchat_net::client::EngineError),
+    Engine(#[from] lanchat_client::EngineError),
     /// Writing to stdout failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),

@@ -2,7 +2,7 @@
 //!
 //! The JSON form is the automation interface: one object per line, always with a `type`
 //! field; the README documents every type. Conversations are strings: `#room` or `@user`.
-use lanchat_net::client::{Event, TransferKey};
+use lanchat_client::{Event, TransferKey};
 use lanchat_net::protocol::{
     ChatMessage, ConvRef, ConvSummary, MemberInfo, MembershipChange, MessageKind, PresenceStatus,
     Role, RoomInfo, UserInfo,

@@ -1,5 +1,5 @@
 //! Register, refuse duplicates and weak passwords, refuse wrong passwords, change password.
-use lanchat_net::client::{Command, Event};
+use lanchat_client::{Command, Event};
 use lanchat_net::protocol::ErrorCode;
 
 use crate::support::*;

@@ -1,6 +1,6 @@
 //! #general among three users, direct messages (also to someone offline), presence, search,
 //! mute, limits.
-use lanchat_net::client::{Command, Event};
+use lanchat_client::{Command, Event};
 use lanchat_net::protocol::{ErrorCode, MessageKind, PresenceStatus, MAX_TEXT_BYTES};
 
 use crate::support::*;

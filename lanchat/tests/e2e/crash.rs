@@ -3,7 +3,7 @@
 //! what was not acknowledged, nobody sees a duplicate, and the database passes its check.
 use std::collections::{HashMap, HashSet};
 
-use lanchat_net::client::Event;
+use lanchat_client::Event;
 use lanchat_net::protocol::{MessageKind, MsgId};
 
 use crate::support::*;

@@ -1,7 +1,7 @@
 //! Discovery between separate processes on loopback.
 use std::time::Instant;
 
-use lanchat_net::client::Event;
+use lanchat_client::Event;
 
 use crate::support::*;
 

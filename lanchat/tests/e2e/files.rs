@@ -2,7 +2,7 @@
 //! relayed, several at once), corruption, resume, hostile names, and room shares.
 use std::path::{Path, PathBuf};
 
-use lanchat_net::client::{Command, EngineConfig, Event, TransferKey};
+use lanchat_client::{Command, EngineConfig, Event, TransferKey};
 use lanchat_net::protocol::{ErrorCode, FileOffer, MessageKind};
 
 use crate::support::*;

@@ -5,8 +5,8 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::mpsc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use lanchat_client::Event;
 use lanchat_net::beacon::{Announce, BeaconKind, MAGIC};
-use lanchat_net::client::Event;
 use lanchat_net::discovery::{Discovery, DEFAULT_GROUP};
 use lanchat_net::fingerprint::Fingerprint;
 use lanchat_net::protocol::{PresenceStatus, PROTOCOL_VERSION};
@@ -161,7 +161,7 @@ fn forged_announcements_do_not_move_a_client_that_pinned_the_real_coordinator() 
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let answering = forger.answer_probes(stopped);
     let mut again = Client::start_in(&lan, "alice", keep);
-    again.send(lanchat_net::client::Command::Login {
+    again.send(lanchat_client::Command::Login {
         username: "alice".into(),
         password: PASSWORD.into(),
     });

@@ -1,5 +1,5 @@
 //! Trust on first use, and a changed coordinator identity refused with both fingerprints.
-use lanchat_net::client::{Command, Engine, EngineConfig, Event, Target};
+use lanchat_client::{Command, Engine, EngineConfig, Event, Target};
 use lanchat_net::fingerprint::Pin;
 
 use crate::support::*;

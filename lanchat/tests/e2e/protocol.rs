@@ -192,7 +192,7 @@ fn a_client_that_stops_reading_is_disconnected_not_buffered_forever() {
     }
     while last < 2500 {
         last = alice.wait("acks", |e| match e {
-            lanchat_net::client::Event::Sent { seq, .. } => Some(*seq),
+            lanchat_client::Event::Sent { seq, .. } => Some(*seq),
             _ => None,
         });
         let len = alice.seen.len();

@@ -1,6 +1,6 @@
 //! The coordinator restarts mid-conversation (on a new port): clients find it again, resend
 //! what was not acknowledged, and catch up with no gaps and no duplicates.
-use lanchat_net::client::Event;
+use lanchat_client::Event;
 use lanchat_net::protocol::MessageKind;
 
 use crate::support::*;

@@ -1,5 +1,5 @@
 //! Rooms: create, list, join, topic, kick, promote, owner succession, and the errors.
-use lanchat_net::client::{Command, Event};
+use lanchat_client::{Command, Event};
 use lanchat_net::protocol::{ErrorCode, MembershipChange, Role};
 
 use crate::support::*;

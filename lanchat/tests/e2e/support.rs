@@ -10,8 +10,8 @@ use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::RecvTimeoutError;
+use lanchat_client::{Command, Engine, EngineConfig, Event};
 use lanchat_net::beacon::RealmKey;
-use lanchat_net::client::{Command, Engine, EngineConfig, Event};
 use lanchat_net::discovery::DiscoveryConfig;
 use lanchat_net::protocol::{ChatMessage, ConvRef, MsgId};
 

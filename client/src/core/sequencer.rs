@@ -6,7 +6,7 @@
 //! one waits while the gap is fetched. It does no I/O: it says what to emit and what to fetch.
 use std::collections::{BTreeMap, HashMap};
 
-use crate::protocol::{ChatMessage, ConvRef};
+use lanchat_net::protocol::{ChatMessage, ConvRef};
 
 /// What the engine should do after feeding the sequencer.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -127,7 +127,7 @@ impl Sequencer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{MessageKind, MsgId};
+    use lanchat_net::protocol::{MessageKind, MsgId};
 
     fn room() -> ConvRef {
         ConvRef::Room("general".into())

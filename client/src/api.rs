@@ -1,33 +1,10 @@
-//! The client engine: the one API every front end (terminal client, GUI, tests) drives.
-//!
-//! Commands go in and events come out over crossbeam channels; the async runtime, the QUIC
-//! connection and the multicast socket live on the engine's own thread, so a front end never
-//! blocks on the network and never touches a socket. The engine finds the coordinator (by
-//! multicast, or at a given address), pins its fingerprint, logs in, keeps the session, and
-//! after any interruption reconnects by itself and catches up without gaps or duplicates.
-//!
-//! # Layout
-//! - this file: configuration, [`Command`], [`Event`] and the [`Engine`] handle.
-//! - `runner`: the async loop (locate → connect → log in → serve → retry).
-//! - `locate`: choosing a coordinator from multicast announcements.
-//! - `runner/files`: offers, shares and downloads; transfer tasks (direct, then relay).
-//! - [`sequencer`]: exactly-once, in-order delivery per conversation.
-//! - [`known`]: the known-coordinators file (trust on first use).
-mod locate;
-mod runner;
-
-pub mod known;
-pub mod sequencer;
-
+//! The engine's API: configuration, [`Command`]s in, [`Event`]s out.
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::thread::JoinHandle;
 
-use crossbeam_channel::{Receiver, Sender};
-
-use crate::discovery::DiscoveryConfig;
-use crate::fingerprint::{Fingerprint, Pin};
-use crate::protocol::{
+use lanchat_net::discovery::DiscoveryConfig;
+use lanchat_net::fingerprint::{Fingerprint, Pin};
+use lanchat_net::protocol::{
     ChatMessage, ConvRef, ConvSummary, ErrorCode, FileOffer, MemberInfo, MembershipChange, MsgId,
     RoomInfo, UserInfo,
 };
@@ -54,7 +31,7 @@ impl std::fmt::Display for TransferKey {
 }
 
 /// A coordinator given explicitly (no discovery needed).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// Its QUIC address.
     pub addr: SocketAddr,
@@ -430,7 +407,7 @@ pub enum EngineError {
     Runtime(std::io::Error),
     /// The multicast socket could not be set up.
     #[error("cannot join the multicast group: {0}")]
-    Discovery(#[from] crate::discovery::DiscoveryError),
+    Discovery(#[from] lanchat_net::discovery::DiscoveryError),
     /// The known-coordinators file could not be read.
     #[error("cannot read the known-coordinators file: {0}")]
     Known(std::io::Error),
@@ -440,62 +417,4 @@ pub enum EngineError {
     /// The engine thread died during start-up.
     #[error("the engine thread stopped during start-up")]
     Died,
-}
-
-/// A running engine. Dropping it stops the engine.
-#[derive(Debug)]
-pub struct Engine {
-    commands: Sender<Command>,
-    events: Receiver<Event>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Engine {
-    /// Starts the engine thread. Returns once the sockets are set up.
-    pub fn start(config: EngineConfig) -> Result<Engine, EngineError> {
-        if config.discovery.is_none() && config.coordinator.is_none() {
-            return Err(EngineError::NoCoordinator);
-        }
-        let (commands, command_rx) = crossbeam_channel::unbounded();
-        let (event_tx, events) = crossbeam_channel::unbounded();
-        let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
-        let thread = std::thread::Builder::new()
-            .name("lanchat-engine".into())
-            .spawn(move || runner::main(config, command_rx, event_tx, ready_tx))
-            .map_err(EngineError::Runtime)?;
-        match ready_rx.recv() {
-            Ok(Ok(())) => Ok(Engine {
-                commands,
-                events,
-                thread: Some(thread),
-            }),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(EngineError::Died),
-        }
-    }
-
-    /// Queues a command.
-    pub fn send(&self, command: Command) {
-        // Fails only after the engine stopped, which the Stopped event already said.
-        let _ = self.commands.send(command);
-    }
-
-    /// A handle for sending commands from another thread.
-    pub fn commands(&self) -> Sender<Command> {
-        self.commands.clone()
-    }
-
-    /// The event stream.
-    pub fn events(&self) -> &Receiver<Event> {
-        &self.events
-    }
-}
-
-impl Drop for Engine {
-    fn drop(&mut self) {
-        let _ = self.commands.send(Command::Shutdown);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }

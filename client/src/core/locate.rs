@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
-use crate::beacon::Announce;
+use lanchat_net::beacon::Announce;
 
 /// A coordinator heard on the group, and where to reach it.
 #[derive(Debug, Clone)]
