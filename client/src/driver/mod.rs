@@ -193,17 +193,15 @@ impl Driver {
         self.close();
     }
 
-    /// Does what the core asks and hands its events to the front end, until it has nothing
-    /// more to say.
+    /// Does what the core asks, then hands its events to the front end, until it has nothing
+    /// more to say. Actions go first: an event may tell of what an action made true (a
+    /// `Connected` follows the pin being saved).
     async fn flush(&mut self) {
-        loop {
-            while let Some(event) = self.core.poll_event() {
-                let _ = self.events.send(event);
-            }
-            let Some(action) = self.core.poll_action() else {
-                return;
-            };
+        while let Some(action) = self.core.poll_action() {
             self.act(action).await;
+        }
+        while let Some(event) = self.core.poll_event() {
+            let _ = self.events.send(event);
         }
     }
 
