@@ -1,0 +1,241 @@
+//! The core's behaviour, step by step, with no sockets and no sleeps: time is a number the
+//! tests advance, the coordinator's frames are written by hand (or come from a real hub, see
+//! `hub`), and every action and event is checked.
+//!
+//! Layout: `locate` (choosing and pinning a coordinator), `session` (login, sending,
+//! reconnecting), `files` (offers and shares), `hub` (the core against a real coordinator hub
+//! in memory).
+mod files;
+mod hub;
+mod locate;
+mod session;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use lanchat_net::beacon::{Announce, Beacon, BeaconKind};
+use lanchat_net::fingerprint::{Fingerprint, Pin};
+use lanchat_net::protocol::{
+    ChatMessage, ClientFrame, ConvRef, ConvSummary, ErrorCode, ErrorInfo, MessageKind, MsgId,
+    PresenceStatus, Reply, Request, Role, ServerFrame, UserInfo, PROTOCOL_VERSION,
+};
+
+use super::{Action, Core, CoreConfig, Pins};
+use crate::api::{Event, Target};
+
+/// Where announcements come from in these tests.
+const GROUP_PEER: &str = "192.0.2.10:5007";
+
+fn fp(seed: &str) -> Fingerprint {
+    Fingerprint::of_cert(seed.as_bytes())
+}
+
+fn announce(id: u64, name: &str, started_ms: u64, fingerprint: Fingerprint) -> Beacon {
+    announce_version(id, name, started_ms, fingerprint, PROTOCOL_VERSION)
+}
+
+fn announce_version(
+    id: u64,
+    name: &str,
+    started_ms: u64,
+    fingerprint: Fingerprint,
+    protocol_version: u16,
+) -> Beacon {
+    Beacon {
+        sender_id: id,
+        counter: 1,
+        sent_ms: 0,
+        kind: BeaconKind::Announce(Announce {
+            coordinator_id: id,
+            name: name.into(),
+            quic_port: 7000 + (id % 1000) as u16,
+            quic_ip: None,
+            fingerprint: fingerprint.0,
+            started_ms,
+            protocol_version,
+        }),
+    }
+}
+
+fn room(name: &str) -> ConvRef {
+    ConvRef::Room(name.into())
+}
+
+fn message(conv: ConvRef, seq: u64) -> ChatMessage {
+    ChatMessage {
+        conv,
+        seq,
+        id: MsgId([seq as u8; 16]),
+        sender: "bob".into(),
+        sender_display: "Bob".into(),
+        ts_ms: 0,
+        kind: MessageKind::Text,
+        text: format!("m{seq}"),
+        file: None,
+    }
+}
+
+fn summary(conv: ConvRef, read_seq: u64, last_seq: u64) -> ConvSummary {
+    ConvSummary {
+        conv,
+        topic: String::new(),
+        last_seq,
+        read_seq,
+        muted: false,
+        role: Role::Member,
+    }
+}
+
+/// A core and its clock.
+struct Harness {
+    core: Core,
+    now: Instant,
+    /// Actions other than frames that [`Harness::sent`] passed over, for [`Harness::actions`].
+    kept: Vec<Action>,
+}
+
+impl Harness {
+    /// A core that finds its coordinator by multicast, with these pins.
+    fn discovering(pins: Pins) -> Harness {
+        Harness::with(
+            CoreConfig {
+                coordinator: None,
+                accept_new_fingerprint: false,
+                client_name: "test".into(),
+                peer_endpoint: None,
+            },
+            pins,
+        )
+    }
+
+    /// A core given the coordinator's address and fingerprint.
+    fn explicit() -> Harness {
+        Harness::with(
+            CoreConfig {
+                coordinator: Some(explicit_target()),
+                accept_new_fingerprint: false,
+                client_name: "test".into(),
+                peer_endpoint: None,
+            },
+            Pins::default(),
+        )
+    }
+
+    fn with(config: CoreConfig, pins: Pins) -> Harness {
+        let now = Instant::now();
+        Harness {
+            core: Core::new(config, pins, now),
+            now,
+            kept: Vec::new(),
+        }
+    }
+
+    /// Lets time pass and tells the core.
+    fn advance(&mut self, by: Duration) {
+        self.now += by;
+        self.core.handle_timeout(self.now);
+    }
+
+    /// Lets time pass up to the core's next deadline.
+    fn wait_for_deadline(&mut self) {
+        let at = self
+            .core
+            .poll_timeout()
+            .expect("the core waits for something");
+        self.now = self.now.max(at);
+        self.core.handle_timeout(self.now);
+    }
+
+    /// Every action asked for since the last look (frames included).
+    fn actions(&mut self) -> Vec<Action> {
+        let mut all = std::mem::take(&mut self.kept);
+        all.extend(std::iter::from_fn(|| self.core.poll_action()));
+        all
+    }
+
+    fn events(&mut self) -> Vec<Event> {
+        std::iter::from_fn(|| self.core.poll_event()).collect()
+    }
+
+    /// The frames the core asked to send (other actions are kept for [`Harness::actions`]).
+    fn sent(&mut self) -> Vec<ClientFrame> {
+        let mut frames = Vec::new();
+        let actions: Vec<Action> = std::iter::from_fn(|| self.core.poll_action()).collect();
+        for action in actions {
+            match action {
+                Action::Transmit(frame) => frames.push(frame),
+                other => self.kept.push(other),
+            }
+        }
+        frames
+    }
+
+    fn command(&mut self, command: crate::api::Command) {
+        self.core.handle_command(command, self.now);
+    }
+
+    fn beacon(&mut self, beacon: Beacon) {
+        let from: SocketAddr = GROUP_PEER.parse().unwrap();
+        self.core.handle_beacon(beacon, from, self.now);
+    }
+
+    fn reply(&mut self, id: u64, result: Result<Reply, ErrorInfo>) {
+        self.core
+            .handle_frame(ServerFrame::Reply { id, result }, self.now);
+    }
+
+    fn push(&mut self, event: lanchat_net::protocol::Event) {
+        self.core.handle_frame(ServerFrame::Event(event), self.now);
+    }
+
+    /// Connects (the driver would), answers Hello, and returns the frames sent after it.
+    fn open(&mut self) -> Vec<ClientFrame> {
+        self.core.handle_connected(self.now);
+        let hello = self.sent();
+        assert!(
+            matches!(
+                hello.as_slice(),
+                [ClientFrame {
+                    request: Request::Hello { .. },
+                    ..
+                }]
+            ),
+            "{hello:?}"
+        );
+        self.reply(
+            hello[0].id,
+            Ok(Reply::Welcome {
+                version: PROTOCOL_VERSION,
+                name: "office".into(),
+            }),
+        );
+        self.sent()
+    }
+
+    /// Answers a login or resume frame with a session holding `conversations`.
+    fn logged_in(&mut self, frame: &ClientFrame, token: [u8; 32], conversations: Vec<ConvSummary>) {
+        self.reply(
+            frame.id,
+            Ok(Reply::LoggedIn {
+                user: UserInfo {
+                    username: "alice".into(),
+                    display: "alice".into(),
+                    status: PresenceStatus::Online,
+                },
+                token,
+                conversations,
+            }),
+        );
+    }
+}
+
+fn explicit_target() -> Target {
+    Target {
+        addr: "127.0.0.1:7117".parse().unwrap(),
+        pin: Pin::exact(fp("coordinator")),
+    }
+}
+
+fn error(code: ErrorCode, message: &str) -> ErrorInfo {
+    ErrorInfo::new(code, message)
+}
