@@ -12,7 +12,7 @@ use lanchat_store as store;
 use lanchat_store::{ConvId, ConvKind, Conversation, UserId};
 
 use super::{chat, err, now_ms, unhandled, Hub, Outbox, PendingSend, Refusal, SessionId};
-use crate::coordinator::outbox::{PushError, Urgency};
+use crate::outbox::{PushError, Urgency};
 
 /// What a group commit's fan-out gathers before queueing it.
 ///
@@ -294,7 +294,7 @@ impl Hub {
 
 /// A frame as the outboxes carry it. The hub builds frames within the codec's limits; one
 /// that is refused anyway is logged and not sent rather than taking the hub down.
-pub(in crate::coordinator) fn encode(frame: &ServerFrame) -> Option<Bytes> {
+pub(crate) fn encode(frame: &ServerFrame) -> Option<Bytes> {
     match lanchat_net::framed::encode_shared(frame) {
         Ok(bytes) => Some(bytes),
         Err(e) => {

@@ -10,11 +10,13 @@ use lanchat_net::transfer::wire::FileMeta;
 use lanchat_store::{ConvId, UserId};
 
 use super::{err, no_such_user, now_ms, Hub, Refusal, SessionId};
-use crate::coordinator::blobs::Blobs;
-use crate::coordinator::outbox::Urgency;
+use crate::blobs::Blobs;
+use crate::outbox::Urgency;
 
-/// Default limit for files shared into conversations.
-pub const DEFAULT_MAX_SHARE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// Default limit for files shared into conversations, in MiB.
+pub const DEFAULT_MAX_SHARE_MIB: u64 = 4096;
+/// The same in bytes.
+pub const DEFAULT_MAX_SHARE_BYTES: u64 = DEFAULT_MAX_SHARE_MIB * 1024 * 1024;
 /// Longest file name accepted, in bytes.
 const MAX_NAME_BYTES: usize = 255;
 

@@ -1,97 +1,22 @@
-//! The coordinator: accounts, sessions, rooms, history and presence for one office.
-//!
-//! # Layout
-//! - [`rules`]: which names and passwords are accepted, and why not.
-//! - [`auth`]: Argon2id hashing and login throttling.
-//! - [`throttle`]: the token bucket that caps a session's message rate.
-//! - [`hub`]: the rules of conversation over the store and the online sessions (no sockets).
-//! - [`server`]: one task per QUIC connection (the chat stream).
-//! - [`outbox`]: the bounded queue of frames between the hub and a connection's writer.
-//! - [`commit`]: group commit: messages from every connection stored with one fsync.
-//! - [`streams`]: file streams: relay, uploads of shared files, downloads.
-//! - [`blobs`]: content-addressed storage of shared files.
-//! - [`announce`]: multicast announcements and probe answers.
-pub mod announce;
-pub mod auth;
-pub mod blobs;
-pub mod commit;
-pub mod hub;
-pub mod outbox;
-pub mod rules;
-pub mod server;
-pub mod streams;
-pub mod throttle;
-
+//! A running coordinator: opens the database and the identity, listens, announces itself, and
+//! shuts down cleanly.
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lanchat_net::beacon::Announce;
-use lanchat_net::discovery::{Discovery, DiscoveryConfig};
+use lanchat_net::discovery::Discovery;
 use lanchat_net::fingerprint::Fingerprint;
 use lanchat_net::protocol::PROTOCOL_VERSION;
 use lanchat_net::tls::{self, Identity};
 use lanchat_store::Store;
 use tokio::sync::mpsc;
 
-use hub::Hub;
-use server::Shared;
-
-/// The fixed default QUIC port, so an office firewall can be opened for it.
-pub const DEFAULT_PORT: u16 = 7117;
-/// File name of the database inside the data directory.
-pub const DB_FILE: &str = "lanchat.db";
-
-/// How to run a coordinator.
-#[derive(Debug, Clone)]
-pub struct CoordinatorConfig {
-    /// Where the database and the identity live.
-    pub data_dir: PathBuf,
-    /// QUIC address to listen on.
-    pub listen: SocketAddr,
-    /// Name shown to clients.
-    pub name: String,
-    /// Multicast discovery; `None` runs without announcing (clients need the address).
-    pub discovery: Option<DiscoveryConfig>,
-    /// Largest file that may be shared into a conversation.
-    pub max_share_bytes: u64,
-    /// Messages per second one session may post.
-    pub message_rate: u32,
-}
-
-/// Why the coordinator could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum CoordinatorError {
-    /// The data directory could not be created.
-    #[error("cannot create data directory {path}: {source}")]
-    DataDir {
-        /// The directory.
-        path: String,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The database could not be opened.
-    #[error("cannot open the database: {0}")]
-    Store(#[from] lanchat_store::StoreError),
-    /// The identity could not be loaded or made.
-    #[error(transparent)]
-    Tls(#[from] tls::TlsError),
-    /// The QUIC socket could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
-    Listen {
-        /// The address.
-        addr: SocketAddr,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The committing thread could not be started.
-    #[error("cannot start the commit thread: {0}")]
-    Thread(std::io::Error),
-    /// The multicast socket could not be set up.
-    #[error("cannot join the multicast group: {0}")]
-    Discovery(#[from] lanchat_net::discovery::DiscoveryError),
-}
+use crate::config::{CoordinatorConfig, DB_FILE};
+use crate::error::CoordinatorError;
+use crate::hub::{self, Hub};
+use crate::server::Shared;
+use crate::{announce, blobs, commit, server, streams};
 
 /// A running coordinator.
 #[derive(Debug)]

@@ -19,17 +19,17 @@ use lanchat_store as store;
 use lanchat_store::{ConvKind, Conversation, Store, StoreError, UserId};
 use tokio::sync::{mpsc, oneshot};
 
-pub use super::outbox::Outbox;
-use super::outbox::Urgency;
-use super::rules;
-use super::throttle::TokenBucket;
+pub use crate::outbox::Outbox;
+use crate::outbox::Urgency;
+use crate::rules;
+use crate::throttle::TokenBucket;
 
 mod delivery;
 mod files;
 mod presence;
-pub(super) use delivery::encode;
+pub(crate) use delivery::encode;
 use delivery::Batch;
-pub use files::{Download, Upload, DEFAULT_MAX_SHARE_BYTES};
+pub use files::{Download, Upload, DEFAULT_MAX_SHARE_BYTES, DEFAULT_MAX_SHARE_MIB};
 
 /// Identifies one connection's login.
 pub type SessionId = u64;

@@ -18,8 +18,8 @@ use crossbeam_channel::{Receiver, Sender};
 use lanchat_net::protocol::ServerFrame;
 use tokio::sync::oneshot;
 
-use super::hub::{self, Outbox, PendingSend};
-use super::server::Shared;
+use crate::hub::{self, Outbox, PendingSend};
+use crate::server::Shared;
 
 /// Messages one connection may have waiting for their commit. It bounds what a flooding
 /// client can queue (with the 16 KiB text limit, 512 KiB per connection).

@@ -3,7 +3,7 @@ use lanchat_net::protocol::MAX_TEXT_BYTES;
 
 use tokio::sync::oneshot::error::TryRecvError;
 
-use crate::coordinator::outbox::{outbox, OutboxReader};
+use crate::outbox::{outbox, OutboxReader};
 
 /// One logged-in connection, seen from the test.
 struct Client {

@@ -12,8 +12,8 @@ use lanchat_net::transfer::wire::{FileMeta, Ready, StreamOpen};
 use lanchat_store::UserId;
 use tokio::sync::oneshot;
 
-use super::hub::Refusal;
-use super::server::Shared;
+use crate::hub::Refusal;
+use crate::server::Shared;
 
 /// How long the sender's end of a relay waits for the recipient's end.
 const RELAY_WAIT: Duration = Duration::from_secs(30);

@@ -14,13 +14,13 @@ use lanchat_net::protocol::{
 };
 use tokio::sync::oneshot;
 
-use super::auth::{self, LoginThrottle};
-use super::commit::{self, Committer};
-use super::hub::{
+use crate::auth::{self, LoginThrottle};
+use crate::commit::{self, Committer};
+use crate::hub::{
     self, now_ms, Hub, PendingSend, Refusal, SessionId, SessionLink, OUTBOX_CAPACITY,
 };
-use super::outbox::{outbox, Outbox, OutboxReader, Urgency};
-use super::rules;
+use crate::outbox::{outbox, Outbox, OutboxReader, Urgency};
+use crate::rules;
 
 /// A session token unused for this long must be replaced by a password login.
 const SESSION_MAX_IDLE_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -41,7 +41,7 @@ pub struct Shared {
     /// The coordinator's name (for Welcome).
     pub name: String,
     /// Relayed offers waiting for their recipient.
-    pub relays: super::streams::RelayBoard,
+    pub relays: crate::streams::RelayBoard,
     /// The group-commit queue every connection's messages go through.
     pub committer: Committer,
 }
@@ -229,7 +229,7 @@ impl Conn {
             let next = match self.wait(&mut reader, recv).await {
                 Wake::Frame(next) => next,
                 Wake::FileStream(send, recv) => {
-                    super::streams::spawn(self.shared.clone(), self.user, send, recv);
+                    crate::streams::spawn(self.shared.clone(), self.user, send, recv);
                     continue;
                 }
                 Wake::Evicted => {
