@@ -15,8 +15,9 @@ use tokio::sync::mpsc;
 use crate::config::{CoordinatorConfig, DB_FILE};
 use crate::error::CoordinatorError;
 use crate::hub::{self, Hub};
-use crate::server::Shared;
-use crate::{announce, blobs, commit, server, streams};
+use crate::relay::RelayBoard;
+use crate::shared::Shared;
+use crate::{announce, blobs, commit, server};
 
 /// A running coordinator.
 #[derive(Debug)]
@@ -81,16 +82,17 @@ impl Coordinator {
             config.max_share_bytes,
         );
         let (committer, commits) = commit::channel();
+        let hub = Arc::new(Mutex::new(hub));
+        commits
+            .start(Arc::downgrade(&hub))
+            .map_err(CoordinatorError::Thread)?;
         let shared = Arc::new(Shared {
-            hub: Mutex::new(hub),
+            hub,
             throttle: Mutex::default(),
             name: config.name,
-            relays: streams::RelayBoard::default(),
+            relays: RelayBoard::default(),
             committer,
         });
-        commits
-            .start(Arc::downgrade(&shared))
-            .map_err(CoordinatorError::Thread)?;
         let accept = tokio::spawn(accept_loop(endpoint.clone(), shared.clone()));
         Ok(Coordinator {
             endpoint,

@@ -14,12 +14,15 @@
 //! - [`auth`]: Argon2id hashing and login throttling.
 //! - [`throttle`]: the token bucket that caps a session's message rate.
 //! - [`hub`]: the rules of conversation over the store and the online sessions (no sockets).
+//! - [`shared`]: what every connection shares; the blocking pool for the hub's work.
 //! - [`server`]: one task per QUIC connection (the chat stream).
 //! - [`outbox`]: the bounded queue of frames between the hub and a connection's writer.
 //! - [`commit`]: group commit: messages from every connection stored with one fsync.
 //! - [`streams`]: file streams: relay, uploads of shared files, downloads.
+//! - [`relay`]: where a relayed offer's sender waits for its recipient.
 //! - [`blobs`]: content-addressed storage of shared files.
 //! - [`announce`]: multicast announcements and probe answers.
+//! - [`lock`]: locks that outlive a panic.
 pub mod announce;
 pub mod auth;
 pub mod blobs;
@@ -28,9 +31,12 @@ pub mod config;
 pub mod coordinator;
 pub mod error;
 pub mod hub;
+pub mod lock;
 pub mod outbox;
+pub mod relay;
 pub mod rules;
 pub mod server;
+pub mod shared;
 pub mod streams;
 pub mod throttle;
 

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lanchat_net::framed::{write_encoded, FrameError, FrameReader};
@@ -14,13 +14,13 @@ use lanchat_net::protocol::{
 };
 use tokio::sync::oneshot;
 
-use crate::auth::{self, LoginThrottle};
-use crate::commit::{self, Committer};
-use crate::hub::{
-    self, now_ms, Hub, PendingSend, Refusal, SessionId, SessionLink, OUTBOX_CAPACITY,
-};
+use crate::auth;
+use crate::commit;
+use crate::hub::{self, now_ms, PendingSend, Refusal, SessionId, SessionLink, OUTBOX_CAPACITY};
 use crate::outbox::{outbox, Outbox, OutboxReader, Urgency};
 use crate::rules;
+use crate::shared::{blocking, Shared};
+use crate::streams;
 
 /// A session token unused for this long must be replaced by a password login.
 const SESSION_MAX_IDLE_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -30,45 +30,6 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 const CLOSE_PROTOCOL: u32 = 1;
 /// Application close code for a normal end (logout, shutdown).
 const CLOSE_NORMAL: u32 = 0;
-
-/// What every connection task shares.
-#[derive(Debug)]
-pub struct Shared {
-    /// The coordinator's state.
-    pub hub: Mutex<Hub>,
-    /// Failed-login counters.
-    pub throttle: Mutex<LoginThrottle>,
-    /// The coordinator's name (for Welcome).
-    pub name: String,
-    /// Relayed offers waiting for their recipient.
-    pub relays: crate::streams::RelayBoard,
-    /// The group-commit queue every connection's messages go through.
-    pub committer: Committer,
-}
-
-impl Shared {
-    /// The hub; a panic in another task must not take every later request down with it.
-    pub fn hub(&self) -> MutexGuard<'_, Hub> {
-        self.hub.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn throttle(&self) -> MutexGuard<'_, LoginThrottle> {
-        self.throttle.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// Runs `f` on the blocking pool (SQLite commits and Argon2 block).
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
-) -> Result<T, ErrorInfo> {
-    let result = tokio::task::spawn_blocking(f).await;
-    result
-        .map(|r| r.map_err(ErrorInfo::from))
-        .unwrap_or_else(|e| {
-            tracing::error!("request task failed: {e}");
-            Err(ErrorInfo::new(ErrorCode::Internal, "internal error"))
-        })
-}
 
 struct Conn {
     shared: Arc<Shared>,
@@ -229,7 +190,7 @@ impl Conn {
             let next = match self.wait(&mut reader, recv).await {
                 Wake::Frame(next) => next,
                 Wake::FileStream(send, recv) => {
-                    crate::streams::spawn(self.shared.clone(), self.user, send, recv);
+                    streams::spawn(self.shared.clone(), self.user, send, recv);
                     continue;
                 }
                 Wake::Evicted => {
