@@ -18,6 +18,7 @@ use crossbeam_channel::{Receiver, Sender};
 use lanchat_net::protocol::ServerFrame;
 use tokio::sync::oneshot;
 
+use crate::clock::now_ms;
 use crate::hub::{self, Hub, Outbox, PendingSend};
 use crate::lock::lock;
 
@@ -88,7 +89,7 @@ fn run(hub: Weak<Mutex<Hub>>, jobs: Receiver<Job>) {
             .into_iter()
             .map(|j| ((j.send.sid, j.frame_id, j.outbox, j.done), j.send))
             .unzip();
-        let results = hub.send_batch(sends);
+        let results = hub.send_batch(sends, now_ms());
         for ((sid, frame_id, outbox, done), result) in answer_to.into_iter().zip(results) {
             let reply = ServerFrame::Reply {
                 id: frame_id,

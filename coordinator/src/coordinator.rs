@@ -12,9 +12,10 @@ use lanchat_net::tls::{self, Identity};
 use lanchat_store::Store;
 use tokio::sync::mpsc;
 
+use crate::clock::now_ms;
 use crate::config::{CoordinatorConfig, DB_FILE};
 use crate::error::CoordinatorError;
-use crate::hub::{self, Hub};
+use crate::hub::Hub;
 use crate::relay::RelayBoard;
 use crate::shared::Shared;
 use crate::{announce, blobs, commit, server};
@@ -64,7 +65,7 @@ impl Coordinator {
                     quic_port: local.port(),
                     quic_ip: (!local.ip().is_unspecified()).then_some(local.ip()),
                     fingerprint: fingerprint.0,
-                    started_ms: hub::now_ms() as u64,
+                    started_ms: now_ms() as u64,
                     protocol_version: PROTOCOL_VERSION,
                 };
                 Some(tokio::spawn(announce::run(

@@ -3,7 +3,8 @@
 //! The hub owns the store and the table of online sessions. It never touches a socket: each
 //! session is a bounded outbox of frames that the connection task drains. That keeps every rule
 //! testable with plain channels, and a client that stops reading costs at most one full outbox
-//! before it is dropped.
+//! before it is dropped. Like the store, it never reads the clock: whoever calls it passes the
+//! time (`now_ms`, milliseconds since the Unix epoch).
 //!
 //! Layout: this file holds sessions, requests, rooms and moderation; `delivery` the group
 //! commit of messages and the fan-out of frames to outboxes; `presence` who is online;
@@ -15,6 +16,7 @@ use lanchat_net::protocol::{
     MessageKind, MsgId, PresenceStatus, Reply, Request, Role, RoomInfo, ServerFrame, UserInfo,
     MAX_HISTORY_PAGE,
 };
+use lanchat_net::transfer::wire::FileMeta;
 use lanchat_store as store;
 use lanchat_store::{ConvKind, Conversation, Store, StoreError, UserId};
 use tokio::sync::{mpsc, oneshot};
@@ -87,14 +89,6 @@ pub struct Hub {
     message_rate: u32,
     /// Set while a group commit is fanned out (see [`Batch`]).
     batch: Option<Batch>,
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// A refusal on its way to the user. Store failures become an internal error naming what
@@ -249,16 +243,21 @@ impl Hub {
         }
     }
 
-    /// Runs one request of a logged-in session.
-    pub fn handle(&mut self, sid: SessionId, request: Request) -> Result<Reply, Refusal> {
+    /// Runs one request of a logged-in session at time `now_ms`.
+    pub fn handle(
+        &mut self,
+        sid: SessionId,
+        request: Request,
+        now_ms: i64,
+    ) -> Result<Reply, Refusal> {
         let Some(session) = self.sessions.get(&sid) else {
             return Err(err(ErrorCode::NotAuthenticated, "session has ended"));
         };
         let me = session.user;
         match request {
-            Request::Send { conv, id, text } => self.send(sid, conv, id, text),
+            Request::Send { conv, id, text } => self.send(sid, conv, id, text, now_ms),
             Request::After { conv, after, limit } => {
-                let (c, _) = self.resolve(me, &conv)?;
+                let (c, _) = self.resolve(me, &conv, now_ms)?;
                 let conv = self.conv_ref_of(&c, me)?;
                 let messages = self
                     .store
@@ -270,7 +269,7 @@ impl Hub {
                 before,
                 limit,
             } => {
-                let (c, _) = self.resolve(me, &conv)?;
+                let (c, _) = self.resolve(me, &conv, now_ms)?;
                 let conv = self.conv_ref_of(&c, me)?;
                 let messages = self
                     .store
@@ -278,20 +277,20 @@ impl Hub {
                 Ok(self.page_reply(conv, messages))
             }
             Request::MarkRead { conv, seq } => {
-                let (c, _) = self.resolve(me, &conv)?;
+                let (c, _) = self.resolve(me, &conv, now_ms)?;
                 self.store.mark_read(c.id, me, seq_arg(seq))?;
                 self.push_conv_state(me, &c)?;
                 Ok(Reply::Ok)
             }
             Request::SetMuted { conv, muted } => {
-                let (c, _) = self.resolve(me, &conv)?;
+                let (c, _) = self.resolve(me, &conv, now_ms)?;
                 self.store.set_muted(c.id, me, muted)?;
                 self.push_conv_state(me, &c)?;
                 Ok(Reply::Ok)
             }
-            Request::CreateRoom { name } => self.create_room(me, &name),
-            Request::JoinRoom { name } => self.join_room(me, &name),
-            Request::LeaveRoom { name } => self.leave_room(me, &name),
+            Request::CreateRoom { name } => self.create_room(me, &name, now_ms),
+            Request::JoinRoom { name } => self.join_room(me, &name, now_ms),
+            Request::LeaveRoom { name } => self.leave_room(me, &name, now_ms),
             Request::ListRooms => Ok(Reply::Rooms(
                 self.store
                     .list_rooms()?
@@ -321,9 +320,9 @@ impl Hub {
                     members,
                 })
             }
-            Request::SetTopic { name, topic } => self.set_topic(me, &name, topic),
-            Request::Kick { name, user } => self.kick(me, &name, &user),
-            Request::Promote { name, user } => self.promote(me, &name, &user),
+            Request::SetTopic { name, topic } => self.set_topic(me, &name, topic, now_ms),
+            Request::Kick { name, user } => self.kick(me, &name, &user, now_ms),
+            Request::Promote { name, user } => self.promote(me, &name, &user, now_ms),
             Request::Users => {
                 let users = self.store.list_users()?;
                 Ok(Reply::Users(
@@ -389,7 +388,7 @@ impl Hub {
                 name,
                 size,
                 hash,
-            } => self.share_file(me, conv, id, name, size, hash),
+            } => self.share_file(me, conv, id, FileMeta { name, size, hash }, now_ms),
             Request::Hello { .. }
             | Request::Register { .. }
             | Request::Login { .. }
@@ -414,14 +413,14 @@ impl Hub {
     }
 
     /// After a password change: every other session's token stops working; this one's stays.
-    pub fn reset_tokens(&mut self, sid: SessionId, hash: &str) -> Result<(), Refusal> {
+    pub fn reset_tokens(&mut self, sid: SessionId, hash: &str, now_ms: i64) -> Result<(), Refusal> {
         let Some(s) = self.sessions.get(&sid) else {
             return Err(err(ErrorCode::NotAuthenticated, "session has ended"));
         };
         let (user, token_hash) = (s.user, s.token_hash);
         self.store.set_password_hash(user, hash)?;
         self.store.delete_sessions_of(user)?;
-        self.store.create_session(user, &token_hash, now_ms())?;
+        self.store.create_session(user, &token_hash, now_ms)?;
         Ok(())
     }
 
@@ -432,11 +431,11 @@ impl Hub {
             .map(|s| (s.user, s.username.clone()))
     }
 
-    fn create_room(&mut self, me: UserId, name: &str) -> Result<Reply, Refusal> {
+    fn create_room(&mut self, me: UserId, name: &str, now_ms: i64) -> Result<Reply, Refusal> {
         let name = rules::normalize_room(name)?;
         let room = self
             .store
-            .create_room(&name, me, now_ms())
+            .create_room(&name, me, now_ms)
             .map_err(|e| match e {
                 StoreError::RoomExists => err(
                     ErrorCode::RoomExists,
@@ -446,21 +445,21 @@ impl Hub {
             })?;
         let who = self.username(me)?;
         self.membership_event(&room, &who, MembershipChange::Joined, &[me])?;
-        self.acted(&room, me, format!("{who} created #{name}"))?;
+        self.acted(&room, me, format!("{who} created #{name}"), now_ms)?;
         Ok(Reply::Summaries(vec![self.summary(me, &room)?]))
     }
 
-    fn join_room(&mut self, me: UserId, name: &str) -> Result<Reply, Refusal> {
+    fn join_room(&mut self, me: UserId, name: &str, now_ms: i64) -> Result<Reply, Refusal> {
         let room = self.room(name)?;
-        if self.store.join(room.id, me, now_ms())? {
+        if self.store.join(room.id, me, now_ms)? {
             let who = self.username(me)?;
             self.membership_event(&room, &who, MembershipChange::Joined, &[])?;
-            self.acted(&room, me, format!("{who} joined"))?;
+            self.acted(&room, me, format!("{who} joined"), now_ms)?;
         }
         Ok(Reply::Summaries(vec![self.summary(me, &room)?]))
     }
 
-    fn leave_room(&mut self, me: UserId, name: &str) -> Result<Reply, Refusal> {
+    fn leave_room(&mut self, me: UserId, name: &str, now_ms: i64) -> Result<Reply, Refusal> {
         let room = self.room(name)?;
         if room.id == self.store.general()?.id {
             return Err(err(
@@ -474,16 +473,22 @@ impl Hub {
             other => other.into(),
         })?;
         self.membership_event(&room, &who, MembershipChange::Left, &[me])?;
-        self.system(&room, me, format!("{who} left"))?;
+        self.system(&room, me, format!("{who} left"), now_ms)?;
         if let Some(heir) = heir {
             let heir_name = self.username(heir)?;
             self.membership_event(&room, &heir_name, MembershipChange::Owner, &[])?;
-            self.system(&room, heir, format!("{heir_name} is now the owner"))?;
+            self.system(&room, heir, format!("{heir_name} is now the owner"), now_ms)?;
         }
         Ok(Reply::Ok)
     }
 
-    fn set_topic(&mut self, me: UserId, name: &str, topic: String) -> Result<Reply, Refusal> {
+    fn set_topic(
+        &mut self,
+        me: UserId,
+        name: &str,
+        topic: String,
+        now_ms: i64,
+    ) -> Result<Reply, Refusal> {
         rules::check_topic(&topic)?;
         let room = self.room(name)?;
         let mine = self
@@ -512,7 +517,7 @@ impl Hub {
                 self.push_encoded(member, &event, Urgency::Bulk);
             }
         }
-        self.acted(&room, me, format!("{who} set the topic: {topic}"))?;
+        self.acted(&room, me, format!("{who} set the topic: {topic}"), now_ms)?;
         Ok(Reply::Ok)
     }
 
@@ -547,7 +552,13 @@ impl Hub {
         Ok((user.id, theirs.role))
     }
 
-    fn kick(&mut self, me: UserId, name: &str, target: &str) -> Result<Reply, Refusal> {
+    fn kick(
+        &mut self,
+        me: UserId,
+        name: &str,
+        target: &str,
+        now_ms: i64,
+    ) -> Result<Reply, Refusal> {
         let room = self.room(name)?;
         if room.id == self.store.general()?.id {
             return Err(err(
@@ -583,11 +594,17 @@ impl Hub {
             MembershipChange::Kicked { by: who.clone() },
             &[user],
         )?;
-        self.acted(&room, me, format!("{whom} was removed by {who}"))?;
+        self.acted(&room, me, format!("{whom} was removed by {who}"), now_ms)?;
         Ok(Reply::Ok)
     }
 
-    fn promote(&mut self, me: UserId, name: &str, target: &str) -> Result<Reply, Refusal> {
+    fn promote(
+        &mut self,
+        me: UserId,
+        name: &str,
+        target: &str,
+        now_ms: i64,
+    ) -> Result<Reply, Refusal> {
         let room = self.room(name)?;
         let (user, role) = self.moderation(me, &room, target, "promote members")?;
         if role >= store::Role::Admin {
@@ -605,7 +622,12 @@ impl Hub {
             MembershipChange::Promoted { by: who.clone() },
             &[],
         )?;
-        self.acted(&room, me, format!("{whom} was made an admin by {who}"))?;
+        self.acted(
+            &room,
+            me,
+            format!("{whom} was made an admin by {who}"),
+            now_ms,
+        )?;
         Ok(Reply::Ok)
     }
 
@@ -617,11 +639,13 @@ impl Hub {
             .ok_or_else(|| err(ErrorCode::NoSuchRoom, format!("there is no room #{name}")))
     }
 
-    /// The conversation `conv` names for user `me`, checking that `me` may use it.
+    /// The conversation `conv` names for user `me`, checking that `me` may use it (a DM's
+    /// conversation is made on first use, at `now_ms`).
     fn resolve(
         &mut self,
         me: UserId,
         conv: &ConvRef,
+        now_ms: i64,
     ) -> Result<(Conversation, store::Membership), Refusal> {
         let c = match conv {
             ConvRef::Room(name) => self.room(name)?,
@@ -630,7 +654,7 @@ impl Hub {
                     .store
                     .user_by_name(user)?
                     .ok_or_else(|| no_such_user(user))?;
-                self.store.dm_conversation(me, peer.id, now_ms())?
+                self.store.dm_conversation(me, peer.id, now_ms)?
             }
         };
         let membership = self
@@ -724,14 +748,20 @@ impl Hub {
     }
 
     /// Stores a system line in `room` and delivers it; returns its seq.
-    fn system(&mut self, room: &Conversation, actor: UserId, text: String) -> Result<u64, Refusal> {
+    fn system(
+        &mut self,
+        room: &Conversation,
+        actor: UserId,
+        text: String,
+        now_ms: i64,
+    ) -> Result<u64, Refusal> {
         let appended = self.store.append_message(
             room.id,
             actor,
             &MsgId::random().0,
             store::MessageKind::System,
             &text,
-            now_ms(),
+            now_ms,
         )?;
         self.fan_out(room, appended.seq)?;
         Ok(appended.seq)
@@ -739,8 +769,14 @@ impl Hub {
 
     /// A system line about what `actor` (a member) just did: like their own messages, the
     /// actor has seen it (the store moves the sender's cursor), so it is not unread for them.
-    fn acted(&mut self, room: &Conversation, actor: UserId, text: String) -> Result<(), Refusal> {
-        self.system(room, actor, text).map(|_| ())
+    fn acted(
+        &mut self,
+        room: &Conversation,
+        actor: UserId,
+        text: String,
+        now_ms: i64,
+    ) -> Result<(), Refusal> {
+        self.system(room, actor, text, now_ms).map(|_| ())
     }
 }
 

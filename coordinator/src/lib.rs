@@ -23,9 +23,11 @@
 //! - [`blobs`]: content-addressed storage of shared files.
 //! - [`announce`]: multicast announcements and probe answers.
 //! - [`lock`]: locks that outlive a panic.
+//! - [`clock`]: the time, read only by the drivers (the hub takes it from its caller).
 pub mod announce;
 pub mod auth;
 pub mod blobs;
+pub mod clock;
 pub mod commit;
 pub mod config;
 pub mod coordinator;
@@ -40,6 +42,7 @@ pub mod shared;
 pub mod streams;
 pub mod throttle;
 
+pub use clock::now_ms;
 pub use config::CoordinatorConfig;
 pub use coordinator::Coordinator;
 pub use error::CoordinatorError;

@@ -15,8 +15,9 @@ use lanchat_net::protocol::{
 use tokio::sync::oneshot;
 
 use crate::auth;
+use crate::clock::now_ms;
 use crate::commit;
-use crate::hub::{self, now_ms, PendingSend, Refusal, SessionId, SessionLink, OUTBOX_CAPACITY};
+use crate::hub::{self, PendingSend, Refusal, SessionId, SessionLink, OUTBOX_CAPACITY};
 use crate::outbox::{outbox, Outbox, OutboxReader, Urgency};
 use crate::rules;
 use crate::shared::{blocking, Shared};
@@ -342,7 +343,7 @@ impl Conn {
             }
             (request, Some(sid)) => {
                 let shared = self.shared.clone();
-                blocking(move || shared.hub().handle(sid, request)).await
+                blocking(move || shared.hub().handle(sid, request, now_ms())).await
             }
         }
     }
@@ -506,7 +507,7 @@ impl Conn {
             }
             let hash = auth::hash_password(&new)
                 .map_err(|e| Refusal(ErrorInfo::new(ErrorCode::Internal, e)))?;
-            shared.hub().reset_tokens(sid, &hash)?;
+            shared.hub().reset_tokens(sid, &hash, now_ms())?;
             Ok(Reply::Ok)
         })
         .await

@@ -10,6 +10,7 @@ use lanchat_net::transfer::stream::{receive_file, send_file, Expected};
 use lanchat_net::transfer::wire::{FileMeta, Ready, StreamOpen};
 use lanchat_store::UserId;
 
+use crate::clock::now_ms;
 use crate::shared::{blocking, Shared};
 
 /// How long the sender's end of a relay waits for the recipient's end.
@@ -196,7 +197,7 @@ async fn upload(
     receive_file(&mut send, &mut recv, &partial, expected, |_| {}, place)
         .await
         .map_err(|e| e.to_string())?;
-    blocking(move || shared.hub().finish_upload(ticket))
+    blocking(move || shared.hub().finish_upload(ticket, now_ms()))
         .await
         .map_err(|e| e.message)
 }

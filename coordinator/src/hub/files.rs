@@ -9,7 +9,7 @@ use lanchat_net::protocol::{
 use lanchat_net::transfer::wire::FileMeta;
 use lanchat_store::{ConvId, UserId};
 
-use super::{err, no_such_user, now_ms, Hub, Refusal, SessionId};
+use super::{err, no_such_user, Hub, Refusal, SessionId};
 use crate::blobs::Blobs;
 use crate::outbox::Urgency;
 
@@ -317,15 +317,17 @@ impl Hub {
         Ok(Reply::Ok)
     }
 
+    /// `file` is what the member says they share (name, size, hash) as message `msg` of
+    /// `conv`.
     pub(super) fn share_file(
         &mut self,
         me: UserId,
         conv: ConvRef,
         msg: MsgId,
-        name: String,
-        size: u64,
-        hash: [u8; 32],
+        file: FileMeta,
+        now_ms: i64,
     ) -> Result<Reply, Refusal> {
+        let FileMeta { name, size, hash } = file;
         check_name(&name)?;
         let Some(blobs) = self.files.blobs.clone() else {
             return Err(err(
@@ -342,7 +344,7 @@ impl Hub {
                 ),
             ));
         }
-        let (c, _) = self.resolve(me, &conv)?;
+        let (c, _) = self.resolve(me, &conv, now_ms)?;
         let upload = Upload {
             user: me,
             conv: c.id,
@@ -354,7 +356,7 @@ impl Hub {
         };
         if blobs.contains(&hash) {
             // The same content is stored once: post the message without an upload.
-            self.post_share(&upload)?;
+            self.post_share(&upload, now_ms)?;
             return Ok(Reply::ShareReady { ticket: None });
         }
         let id = self.next_file_id();
@@ -383,18 +385,19 @@ impl Hub {
             })
     }
 
-    /// After the content arrived and verified: the file message goes into the conversation.
-    pub fn finish_upload(&mut self, ticket: u64) -> Result<(), Refusal> {
+    /// After the content arrived and verified: the file message goes into the conversation,
+    /// posted at `now_ms`.
+    pub fn finish_upload(&mut self, ticket: u64, now_ms: i64) -> Result<(), Refusal> {
         let Some(upload) = self.files.uploads.remove(&ticket) else {
             return Ok(());
         };
-        self.post_share(&upload)
+        self.post_share(&upload, now_ms)
     }
 
-    fn post_share(&mut self, u: &Upload) -> Result<(), Refusal> {
-        let (_, appended) =
-            self.store
-                .share_file(u.conv, u.user, &u.msg.0, &u.name, u.size, &u.hash, now_ms())?;
+    fn post_share(&mut self, u: &Upload, now_ms: i64) -> Result<(), Refusal> {
+        let (_, appended) = self
+            .store
+            .share_file(u.conv, u.user, &u.msg.0, &u.name, u.size, &u.hash, now_ms)?;
         if !appended.duplicate {
             if let Some(c) = self.store.conversation(u.conv)? {
                 self.fan_out(&c, appended.seq)?;

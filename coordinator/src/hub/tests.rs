@@ -1,4 +1,5 @@
 use super::*;
+use crate::clock::now_ms;
 use lanchat_net::protocol::MAX_TEXT_BYTES;
 
 use tokio::sync::oneshot::error::TryRecvError;
@@ -130,6 +131,7 @@ fn send_id(
             id,
             text: text.to_string(),
         },
+        now_ms(),
     )
 }
 
@@ -177,7 +179,7 @@ fn texts(messages: &[ChatMessage]) -> Vec<&str> {
 }
 
 fn after(hub: &mut Hub, c: &Client, conv: ConvRef, after: u64, limit: u32) -> Vec<ChatMessage> {
-    page(hub.handle(c.sid, Request::After { conv, after, limit }))
+    page(hub.handle(c.sid, Request::After { conv, after, limit }, now_ms()))
 }
 
 fn before(hub: &mut Hub, c: &Client, conv: ConvRef, before: u64, limit: u32) -> Vec<ChatMessage> {
@@ -188,11 +190,12 @@ fn before(hub: &mut Hub, c: &Client, conv: ConvRef, before: u64, limit: u32) -> 
             before,
             limit,
         },
+        now_ms(),
     ))
 }
 
 fn summaries(hub: &mut Hub, c: &Client) -> Vec<ConvSummary> {
-    match hub.handle(c.sid, Request::Summaries) {
+    match hub.handle(c.sid, Request::Summaries, now_ms()) {
         Ok(Reply::Summaries(s)) => s,
         other => panic!("expected Summaries, got {other:?}"),
     }
@@ -206,7 +209,7 @@ fn summary_of(list: &[ConvSummary], conv: &ConvRef) -> ConvSummary {
 }
 
 fn req(hub: &mut Hub, c: &Client, request: Request) -> Result<Reply, Refusal> {
-    hub.handle(c.sid, request)
+    hub.handle(c.sid, request, now_ms())
 }
 
 fn create(hub: &mut Hub, c: &Client, name: &str) -> Result<Reply, Refusal> {
@@ -525,6 +528,7 @@ fn rooms_create_list_join_leave() {
                 after: 0,
                 limit: 10,
             },
+            now_ms(),
         ),
         ErrorCode::NotMember,
         "#dev",
@@ -724,6 +728,7 @@ fn kick_and_promote_follow_roles() {
                 after: 0,
                 limit: 50,
             },
+            now_ms(),
         ),
         ErrorCode::NotMember,
         "#ops",
@@ -917,6 +922,7 @@ fn replies_name_conversations_canonically() {
                 after: 0,
                 limit: 10,
             },
+            now_ms(),
         )
         .unwrap();
     let Reply::Messages { conv, messages } = reply else {
@@ -1436,7 +1442,7 @@ fn offer(hub: &mut Hub, from: &Client, to: &str) -> u64 {
         size: 10,
         hash: [7; 32],
     };
-    match hub.handle(from.sid, request).unwrap() {
+    match hub.handle(from.sid, request, now_ms()).unwrap() {
         Reply::Offered(o) => o.id,
         other => panic!("{other:?}"),
     }
@@ -1462,13 +1468,17 @@ fn offer_tokens_work_once_and_only_for_their_offer_and_party() {
 
     // Nobody but the recipient may answer; an unaccepted offer opens no relay.
     let err = hub
-        .handle(carol.sid, Request::AnswerOffer { id, accept: true })
+        .handle(
+            carol.sid,
+            Request::AnswerOffer { id, accept: true },
+            now_ms(),
+        )
         .unwrap_err();
     assert_eq!(err.0.code, ErrorCode::NoSuchFile);
     assert!(hub.relay_allowed(a, id, &[0; 32], true).is_err());
 
     let token = match hub
-        .handle(bob.sid, Request::AnswerOffer { id, accept: true })
+        .handle(bob.sid, Request::AnswerOffer { id, accept: true }, now_ms())
         .unwrap()
     {
         Reply::Accepted { token, .. } => token,
@@ -1496,8 +1506,11 @@ fn offer_tokens_work_once_and_only_for_their_offer_and_party() {
 
     // Only the recipient completes it; after that the token opens nothing and the offer is
     // not shown again at the next login.
-    assert!(hub.handle(alice.sid, Request::OfferDone { id }).is_err());
-    hub.handle(bob.sid, Request::OfferDone { id }).unwrap();
+    assert!(hub
+        .handle(alice.sid, Request::OfferDone { id }, now_ms())
+        .is_err());
+    hub.handle(bob.sid, Request::OfferDone { id }, now_ms())
+        .unwrap();
     assert!(hub.relay_allowed(a, id, &token, true).is_err());
     hub.close_session(bob.sid);
     let mut bob = connect_with(&mut hub, b, OUTBOX_CAPACITY).0;
@@ -1556,7 +1569,7 @@ fn a_full_disk_refuses_the_whole_batch_delivers_nothing_and_the_hub_goes_on() {
     let batch = (0..3)
         .map(|i| pending(&a, room("general"), &format!("{i} {text}")))
         .collect();
-    let results = hub.send_batch(batch);
+    let results = hub.send_batch(batch, now_ms());
     assert_eq!(results.len(), 3);
     for r in &results {
         let e = r.as_ref().expect_err("nothing may be acknowledged");
@@ -1590,14 +1603,17 @@ fn a_batch_answers_each_message_in_order_and_delivers_only_the_stored_ones() {
     let mut b = connect(&mut hub, bob);
     create(&mut hub, &a, "private").unwrap();
     drain(&mut b.rx);
-    let results = hub.send_batch(vec![
-        pending(&a, room("general"), "one"),
-        // Bob is not in #private: refused, and the others still go through.
-        pending(&b, room("private"), "intrusion"),
-        pending(&b, room("general"), "two"),
-        pending(&a, room("general"), "   "),
-        pending(&a, room("general"), "three"),
-    ]);
+    let results = hub.send_batch(
+        vec![
+            pending(&a, room("general"), "one"),
+            // Bob is not in #private: refused, and the others still go through.
+            pending(&b, room("private"), "intrusion"),
+            pending(&b, room("general"), "two"),
+            pending(&a, room("general"), "   "),
+            pending(&a, room("general"), "three"),
+        ],
+        now_ms(),
+    );
     let seqs: Vec<Option<u64>> = results
         .iter()
         .map(|r| match r {
