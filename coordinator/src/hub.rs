@@ -6,29 +6,36 @@
 //! before it is dropped. Like the store, it never reads the clock: whoever calls it passes the
 //! time (`now_ms`, milliseconds since the Unix epoch).
 //!
-//! Layout: this file holds sessions, requests, rooms and moderation; `delivery` the group
-//! commit of messages and the fan-out of frames to outboxes; `presence` who is online;
-//! `files` offers and shared files.
+//! Layout:
+//! - this file: sessions (open, close, tokens) and the dispatch of a session's requests;
+//! - `rooms`: rooms and moderation (create, join, leave, topic, kick, promote, succession);
+//! - `delivery`: the group commit of messages and the fan-out of frames to outboxes;
+//! - `presence`: who is online or away, and display names;
+//! - `files`: person-to-person offers and files shared into conversations;
+//! - `convert`: store rows in the protocol's terms, and refusals.
 use std::collections::HashMap;
 
 use lanchat_net::protocol::{
-    ChatMessage, ConvRef, ConvSummary, ErrorCode, ErrorInfo, Event, MemberInfo, MembershipChange,
-    MessageKind, MsgId, PresenceStatus, Reply, Request, Role, RoomInfo, ServerFrame, UserInfo,
+    ConvRef, ErrorCode, Event, MsgId, PresenceStatus, Reply, Request, ServerFrame, UserInfo,
     MAX_HISTORY_PAGE,
 };
 use lanchat_net::transfer::wire::FileMeta;
 use lanchat_store as store;
-use lanchat_store::{ConvKind, Conversation, Store, StoreError, UserId};
+use lanchat_store::{Conversation, Store, UserId};
 use tokio::sync::{mpsc, oneshot};
 
 pub use crate::outbox::Outbox;
 use crate::outbox::Urgency;
-use crate::rules;
 use crate::throttle::TokenBucket;
 
+mod convert;
 mod delivery;
 mod files;
 mod presence;
+mod rooms;
+pub use convert::Refusal;
+use convert::{chat, not_member};
+pub(crate) use convert::{err, no_such_user};
 pub(crate) use delivery::encode;
 use delivery::Batch;
 pub use files::{Download, Upload, DEFAULT_MAX_SHARE_BYTES, DEFAULT_MAX_SHARE_MIB};
@@ -89,54 +96,6 @@ pub struct Hub {
     message_rate: u32,
     /// Set while a group commit is fanned out (see [`Batch`]).
     batch: Option<Batch>,
-}
-
-/// A refusal on its way to the user. Store failures become an internal error naming what
-/// failed; the hub keeps going.
-#[derive(Debug, Clone)]
-pub struct Refusal(pub ErrorInfo);
-
-impl From<ErrorInfo> for Refusal {
-    fn from(e: ErrorInfo) -> Self {
-        Refusal(e)
-    }
-}
-
-impl From<Refusal> for ErrorInfo {
-    fn from(r: Refusal) -> Self {
-        r.0
-    }
-}
-
-impl From<StoreError> for Refusal {
-    fn from(e: StoreError) -> Self {
-        Refusal(match e {
-            StoreError::UsernameTaken => {
-                ErrorInfo::new(ErrorCode::UsernameTaken, "that username is already taken")
-            }
-            StoreError::RoomExists => ErrorInfo::new(
-                ErrorCode::RoomExists,
-                "a room with that name already exists",
-            ),
-            StoreError::NotMember => ErrorInfo::new(ErrorCode::NotMember, "not a member"),
-            other => {
-                tracing::error!("storage error: {other}");
-                ErrorInfo::new(ErrorCode::Internal, format!("storage error: {other}"))
-            }
-        })
-    }
-}
-
-fn role_out(role: store::Role) -> Role {
-    match role {
-        store::Role::Member => Role::Member,
-        store::Role::Admin => Role::Admin,
-        store::Role::Owner => Role::Owner,
-    }
-}
-
-pub(super) fn err(code: ErrorCode, message: impl Into<String>) -> Refusal {
-    Refusal(ErrorInfo::new(code, message))
 }
 
 impl Hub {
@@ -291,51 +250,12 @@ impl Hub {
             Request::CreateRoom { name } => self.create_room(me, &name, now_ms),
             Request::JoinRoom { name } => self.join_room(me, &name, now_ms),
             Request::LeaveRoom { name } => self.leave_room(me, &name, now_ms),
-            Request::ListRooms => Ok(Reply::Rooms(
-                self.store
-                    .list_rooms()?
-                    .into_iter()
-                    .map(|r| RoomInfo {
-                        name: r.name,
-                        topic: r.topic,
-                        members: r.members,
-                    })
-                    .collect(),
-            )),
-            Request::Members { name } => {
-                let room = self.room(&name)?;
-                let members = self
-                    .store
-                    .members(room.id)?
-                    .into_iter()
-                    .map(|m| MemberInfo {
-                        status: self.status_of(m.user_id),
-                        username: m.username,
-                        display: m.display,
-                        role: role_out(m.role),
-                    })
-                    .collect();
-                Ok(Reply::Members {
-                    name: room.name,
-                    members,
-                })
-            }
+            Request::ListRooms => self.list_rooms(),
+            Request::Members { name } => self.members(&name),
             Request::SetTopic { name, topic } => self.set_topic(me, &name, topic, now_ms),
             Request::Kick { name, user } => self.kick(me, &name, &user, now_ms),
             Request::Promote { name, user } => self.promote(me, &name, &user, now_ms),
-            Request::Users => {
-                let users = self.store.list_users()?;
-                Ok(Reply::Users(
-                    users
-                        .into_iter()
-                        .map(|u| UserInfo {
-                            status: self.status_of(u.id),
-                            username: u.username,
-                            display: u.display,
-                        })
-                        .collect(),
-                ))
-            }
+            Request::Users => Ok(Reply::Users(self.users()?)),
             Request::Search { query, limit } => {
                 let found = self.store.search(me, &query, limit.min(200))?;
                 let mut out = Vec::with_capacity(found.len());
@@ -345,33 +265,11 @@ impl Hub {
                 }
                 Ok(Reply::SearchResults(out))
             }
-            Request::SetDisplay { display } => {
-                rules::check_display(&display)?;
-                self.store.set_display(me, &display)?;
-                let info = self.user_info(me)?;
-                self.broadcast(ServerFrame::Event(Event::Presence(info.clone())));
-                if let Some(out) = &self.presence_out {
-                    let _ = out.send(info);
-                }
-                Ok(Reply::Ok)
-            }
-            Request::SetAway { away } => {
-                let before = self.status_of(me);
-                if let Some(s) = self.sessions.get_mut(&sid) {
-                    s.away = away;
-                }
-                self.presence_changed(me, before);
-                Ok(Reply::Ok)
-            }
+            Request::SetDisplay { display } => self.set_display(me, &display),
+            Request::SetAway { away } => self.set_away(sid, me, away),
             Request::Summaries => Ok(Reply::Summaries(self.summaries(me)?)),
             Request::SetPeerEndpoint { port, fingerprint } => {
-                if let Some(s) = self.sessions.get_mut(&sid) {
-                    s.peer = Some(lanchat_net::protocol::PeerEndpoint {
-                        addr: std::net::SocketAddr::new(s.link.remote.ip(), port),
-                        fingerprint,
-                    });
-                }
-                Ok(Reply::Ok)
+                self.set_peer_endpoint(sid, port, fingerprint)
             }
             Request::OfferFile {
                 to,
@@ -431,214 +329,6 @@ impl Hub {
             .map(|s| (s.user, s.username.clone()))
     }
 
-    fn create_room(&mut self, me: UserId, name: &str, now_ms: i64) -> Result<Reply, Refusal> {
-        let name = rules::normalize_room(name)?;
-        let room = self
-            .store
-            .create_room(&name, me, now_ms)
-            .map_err(|e| match e {
-                StoreError::RoomExists => err(
-                    ErrorCode::RoomExists,
-                    format!("#{name} already exists; /join #{name} instead"),
-                ),
-                other => Refusal::from(other),
-            })?;
-        let who = self.username(me)?;
-        self.membership_event(&room, &who, MembershipChange::Joined, &[me])?;
-        self.acted(&room, me, format!("{who} created #{name}"), now_ms)?;
-        Ok(Reply::Summaries(vec![self.summary(me, &room)?]))
-    }
-
-    fn join_room(&mut self, me: UserId, name: &str, now_ms: i64) -> Result<Reply, Refusal> {
-        let room = self.room(name)?;
-        if self.store.join(room.id, me, now_ms)? {
-            let who = self.username(me)?;
-            self.membership_event(&room, &who, MembershipChange::Joined, &[])?;
-            self.acted(&room, me, format!("{who} joined"), now_ms)?;
-        }
-        Ok(Reply::Summaries(vec![self.summary(me, &room)?]))
-    }
-
-    fn leave_room(&mut self, me: UserId, name: &str, now_ms: i64) -> Result<Reply, Refusal> {
-        let room = self.room(name)?;
-        if room.id == self.store.general()?.id {
-            return Err(err(
-                ErrorCode::PermissionDenied,
-                "everyone stays in #general; it cannot be left",
-            ));
-        }
-        let who = self.username(me)?;
-        let heir = self.store.leave(room.id, me).map_err(|e| match e {
-            StoreError::NotMember => not_member(&room.name),
-            other => other.into(),
-        })?;
-        self.membership_event(&room, &who, MembershipChange::Left, &[me])?;
-        self.system(&room, me, format!("{who} left"), now_ms)?;
-        if let Some(heir) = heir {
-            let heir_name = self.username(heir)?;
-            self.membership_event(&room, &heir_name, MembershipChange::Owner, &[])?;
-            self.system(&room, heir, format!("{heir_name} is now the owner"), now_ms)?;
-        }
-        Ok(Reply::Ok)
-    }
-
-    fn set_topic(
-        &mut self,
-        me: UserId,
-        name: &str,
-        topic: String,
-        now_ms: i64,
-    ) -> Result<Reply, Refusal> {
-        rules::check_topic(&topic)?;
-        let room = self.room(name)?;
-        let mine = self
-            .store
-            .membership(room.id, me)?
-            .ok_or_else(|| not_member(&room.name))?;
-        let is_general = room.id == self.store.general()?.id;
-        if !is_general && mine.role < store::Role::Admin {
-            return Err(err(
-                ErrorCode::PermissionDenied,
-                format!(
-                    "only the owner and admins of #{} can set its topic",
-                    room.name
-                ),
-            ));
-        }
-        self.store.set_topic(room.id, &topic)?;
-        let who = self.username(me)?;
-        let event = ServerFrame::Event(Event::Topic {
-            room: room.name.clone(),
-            topic: topic.clone(),
-            by: who.clone(),
-        });
-        if let Some(event) = encode(&event) {
-            for member in self.store.member_ids(room.id)? {
-                self.push_encoded(member, &event, Urgency::Bulk);
-            }
-        }
-        self.acted(&room, me, format!("{who} set the topic: {topic}"), now_ms)?;
-        Ok(Reply::Ok)
-    }
-
-    /// Checks that `me` may moderate `target` in `room`, returning the target's id.
-    fn moderation(
-        &mut self,
-        me: UserId,
-        room: &Conversation,
-        target: &str,
-        verb: &str,
-    ) -> Result<(UserId, store::Role), Refusal> {
-        let mine = self
-            .store
-            .membership(room.id, me)?
-            .ok_or_else(|| not_member(&room.name))?;
-        if mine.role < store::Role::Admin {
-            return Err(err(
-                ErrorCode::PermissionDenied,
-                format!("only the owner and admins of #{} can {verb}", room.name),
-            ));
-        }
-        let (user, _) = self
-            .store
-            .user_by_name(target.trim_start_matches('@'))?
-            .ok_or_else(|| no_such_user(target))?;
-        let theirs = self.store.membership(room.id, user.id)?.ok_or_else(|| {
-            err(
-                ErrorCode::NotMember,
-                format!("{} is not a member of #{}", user.username, room.name),
-            )
-        })?;
-        Ok((user.id, theirs.role))
-    }
-
-    fn kick(
-        &mut self,
-        me: UserId,
-        name: &str,
-        target: &str,
-        now_ms: i64,
-    ) -> Result<Reply, Refusal> {
-        let room = self.room(name)?;
-        if room.id == self.store.general()?.id {
-            return Err(err(
-                ErrorCode::PermissionDenied,
-                "nobody can be removed from #general",
-            ));
-        }
-        let (user, role) = self.moderation(me, &room, target, "kick members")?;
-        let my_role = self
-            .store
-            .membership(room.id, me)?
-            .map(|m| m.role)
-            .unwrap_or(store::Role::Member);
-        if user == me {
-            return Err(err(
-                ErrorCode::BadRequest,
-                "use /leave to leave a room yourself",
-            ));
-        }
-        if role >= my_role {
-            return Err(err(
-                ErrorCode::PermissionDenied,
-                format!("you cannot kick {target}: their role is not below yours"),
-            ));
-        }
-        let who = self.username(me)?;
-        let whom = self.username(user)?;
-        // No heir can be needed: the target is never the owner (their role is below ours).
-        self.store.leave(room.id, user)?;
-        self.membership_event(
-            &room,
-            &whom,
-            MembershipChange::Kicked { by: who.clone() },
-            &[user],
-        )?;
-        self.acted(&room, me, format!("{whom} was removed by {who}"), now_ms)?;
-        Ok(Reply::Ok)
-    }
-
-    fn promote(
-        &mut self,
-        me: UserId,
-        name: &str,
-        target: &str,
-        now_ms: i64,
-    ) -> Result<Reply, Refusal> {
-        let room = self.room(name)?;
-        let (user, role) = self.moderation(me, &room, target, "promote members")?;
-        if role >= store::Role::Admin {
-            return Err(err(
-                ErrorCode::BadRequest,
-                format!("{target} is already an admin of #{}", room.name),
-            ));
-        }
-        self.store.set_role(room.id, user, store::Role::Admin)?;
-        let who = self.username(me)?;
-        let whom = self.username(user)?;
-        self.membership_event(
-            &room,
-            &whom,
-            MembershipChange::Promoted { by: who.clone() },
-            &[],
-        )?;
-        self.acted(
-            &room,
-            me,
-            format!("{whom} was made an admin by {who}"),
-            now_ms,
-        )?;
-        Ok(Reply::Ok)
-    }
-
-    /// A room by name, or a clear "no such room".
-    fn room(&self, name: &str) -> Result<Conversation, Refusal> {
-        let name = rules::normalize_room(name)?;
-        self.store
-            .room_by_name(&name)?
-            .ok_or_else(|| err(ErrorCode::NoSuchRoom, format!("there is no room #{name}")))
-    }
-
     /// The conversation `conv` names for user `me`, checking that `me` may use it (a DM's
     /// conversation is made on first use, at `now_ms`).
     fn resolve(
@@ -664,119 +354,10 @@ impl Hub {
         Ok((c, membership))
     }
 
-    /// How user `viewer` names conversation `id`.
-    fn conv_ref(&self, id: store::ConvId, viewer: UserId) -> Result<ConvRef, Refusal> {
-        let c = self
-            .store
-            .conversation(id)?
-            .ok_or_else(|| err(ErrorCode::Internal, "conversation vanished"))?;
-        self.conv_ref_of(&c, viewer)
-    }
-
-    fn conv_ref_of(&self, c: &Conversation, viewer: UserId) -> Result<ConvRef, Refusal> {
-        Ok(match c.kind {
-            ConvKind::Room => ConvRef::Room(c.name.clone()),
-            ConvKind::Dm => {
-                let ids = self.store.member_ids(c.id)?;
-                let peer = ids.iter().copied().find(|u| *u != viewer).unwrap_or(viewer);
-                ConvRef::Dm(self.username(peer)?)
-            }
-        })
-    }
-
-    fn username(&self, user: UserId) -> Result<String, Refusal> {
-        Ok(self
-            .store
-            .user_by_id(user)?
-            .map(|u| u.username)
-            .unwrap_or_else(|| format!("user{user}")))
-    }
-
-    fn user_info(&self, user: UserId) -> Result<UserInfo, Refusal> {
-        let u = self
-            .store
-            .user_by_id(user)?
-            .ok_or_else(|| err(ErrorCode::NoSuchUser, "account no longer exists"))?;
-        Ok(UserInfo {
-            username: u.username,
-            display: u.display,
-            status: self.status_of(user),
-        })
-    }
-
-    fn summaries(&self, user: UserId) -> Result<Vec<ConvSummary>, Refusal> {
-        let mut out = Vec::new();
-        for s in self.store.conversations_of(user)? {
-            let conv = match (&s.conv.kind, &s.peer) {
-                (ConvKind::Dm, Some(peer)) => ConvRef::Dm(peer.clone()),
-                _ => ConvRef::Room(s.conv.name.clone()),
-            };
-            out.push(ConvSummary {
-                conv,
-                topic: s.conv.topic,
-                last_seq: s.conv.last_seq,
-                read_seq: s.read_seq,
-                muted: s.muted,
-                role: role_out(s.role),
-            });
-        }
-        Ok(out)
-    }
-
-    fn summary(&self, user: UserId, c: &Conversation) -> Result<ConvSummary, Refusal> {
-        let conv = self.conv_ref_of(c, user)?;
-        self.summaries(user)?
-            .into_iter()
-            .find(|s| s.conv == conv)
-            .ok_or_else(|| not_member(&c.name))
-    }
-
     fn push_conv_state(&mut self, user: UserId, c: &Conversation) -> Result<(), Refusal> {
         let summary = self.summary(user, c)?;
         self.push(user, ServerFrame::Event(Event::ConvState(summary)));
         Ok(())
-    }
-
-    fn page_reply(&self, conv: ConvRef, messages: Vec<store::StoredMessage>) -> Reply {
-        Reply::Messages {
-            messages: messages
-                .into_iter()
-                .map(|m| chat(conv.clone(), m))
-                .collect(),
-            conv,
-        }
-    }
-
-    /// Stores a system line in `room` and delivers it; returns its seq.
-    fn system(
-        &mut self,
-        room: &Conversation,
-        actor: UserId,
-        text: String,
-        now_ms: i64,
-    ) -> Result<u64, Refusal> {
-        let appended = self.store.append_message(
-            room.id,
-            actor,
-            &MsgId::random().0,
-            store::MessageKind::System,
-            &text,
-            now_ms,
-        )?;
-        self.fan_out(room, appended.seq)?;
-        Ok(appended.seq)
-    }
-
-    /// A system line about what `actor` (a member) just did: like their own messages, the
-    /// actor has seen it (the store moves the sender's cursor), so it is not unread for them.
-    fn acted(
-        &mut self,
-        room: &Conversation,
-        actor: UserId,
-        text: String,
-        now_ms: i64,
-    ) -> Result<(), Refusal> {
-        self.system(room, actor, text, now_ms).map(|_| ())
     }
 }
 
@@ -793,44 +374,6 @@ fn seq_arg(seq: u64) -> u64 {
 /// A message the batch has no outcome for (a bug, answered rather than left without a reply).
 fn unhandled() -> Refusal {
     err(ErrorCode::Internal, "message was not handled")
-}
-
-fn not_member(room: &str) -> Refusal {
-    err(
-        ErrorCode::NotMember,
-        format!("you are not a member of #{room}; /join #{room} first"),
-    )
-}
-
-pub(super) fn no_such_user(name: &str) -> Refusal {
-    err(
-        ErrorCode::NoSuchUser,
-        format!("there is no user @{}", name.trim_start_matches('@')),
-    )
-}
-
-fn chat(conv: ConvRef, m: store::StoredMessage) -> ChatMessage {
-    ChatMessage {
-        conv,
-        seq: m.seq,
-        id: MsgId(m.client_id),
-        sender: m.sender,
-        sender_display: m.sender_display,
-        ts_ms: m.ts_ms,
-        kind: match m.kind {
-            store::MessageKind::Text => MessageKind::Text,
-            store::MessageKind::System => MessageKind::System,
-            store::MessageKind::File => MessageKind::File,
-        },
-        text: m.text,
-        file: m.file.map(|f| lanchat_net::protocol::SharedFile {
-            id: f.id as u64,
-            name: f.name,
-            size: f.size,
-            hash: f.hash,
-            uploader: f.uploader_name,
-        }),
-    }
 }
 
 #[cfg(test)]

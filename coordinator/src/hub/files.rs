@@ -1,10 +1,11 @@
 //! Files in the hub: person-to-person offers (consent, tokens, relay permission) and files
 //! shared into conversations (size limit, deduplication, upload tickets, download rights).
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use lanchat_net::protocol::{
-    ConvRef, ErrorCode, Event, FileOffer, MsgId, Reply, ServerFrame, UploadTicket,
+    ConvRef, ErrorCode, Event, FileOffer, MsgId, PeerEndpoint, Reply, ServerFrame, UploadTicket,
 };
 use lanchat_net::transfer::wire::FileMeta;
 use lanchat_store::{ConvId, UserId};
@@ -113,6 +114,23 @@ impl Hub {
     /// Where shared content lives, if sharing is enabled.
     pub fn blobs(&self) -> Option<Blobs> {
         self.files.blobs.clone()
+    }
+
+    /// Where a session takes direct file connections: its client's address with `port`, and
+    /// the certificate it will show.
+    pub(super) fn set_peer_endpoint(
+        &mut self,
+        sid: SessionId,
+        port: u16,
+        fingerprint: [u8; 32],
+    ) -> Result<Reply, Refusal> {
+        if let Some(s) = self.sessions.get_mut(&sid) {
+            s.peer = Some(PeerEndpoint {
+                addr: SocketAddr::new(s.link.remote.ip(), port),
+                fingerprint,
+            });
+        }
+        Ok(Reply::Ok)
     }
 
     fn next_file_id(&mut self) -> u64 {

@@ -1,6 +1,9 @@
 use super::*;
 use crate::clock::now_ms;
-use lanchat_net::protocol::MAX_TEXT_BYTES;
+use lanchat_net::protocol::{
+    ChatMessage, ConvSummary, ErrorInfo, MembershipChange, MessageKind, MsgId, Role, RoomInfo,
+    MAX_TEXT_BYTES,
+};
 
 use tokio::sync::oneshot::error::TryRecvError;
 
