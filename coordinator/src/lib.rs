@@ -14,6 +14,7 @@
 //! - [`auth`]: Argon2id hashing and login throttling.
 //! - [`throttle`]: the token bucket that caps a session's message rate.
 //! - [`hub`]: the rules of conversation over the store and the online sessions (no sockets).
+//! - [`gate`]: one connection's hello, login and request routing, without I/O.
 //! - [`shared`]: what every connection shares; the blocking pool for the hub's work.
 //! - [`server`]: one task per QUIC connection (the chat stream).
 //! - [`outbox`]: the bounded queue of frames between the hub and a connection's writer.
@@ -32,6 +33,7 @@ pub mod commit;
 pub mod config;
 pub mod coordinator;
 pub mod error;
+pub mod gate;
 pub mod hub;
 pub mod lock;
 pub mod outbox;

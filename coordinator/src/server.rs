@@ -1,36 +1,29 @@
-//! One task per QUIC connection: reads request frames, runs them against the hub, writes
-//! replies and pushed events. Authentication (which needs slow Argon2 work) happens here, off
-//! the hub's lock.
+//! One task per QUIC connection: reads request frames, routes them through the connection's
+//! [`Gate`] (hello, accounts, the hub) or to the group commit (messages), writes replies and
+//! pushed events. The gate's work blocks (Argon2, the hub's lock), so it runs on the blocking
+//! pool.
 use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lanchat_net::framed::{write_encoded, FrameError, FrameReader};
-use lanchat_net::protocol::{
-    ClientFrame, ErrorCode, ErrorInfo, Reply, Request, ServerFrame, PROTOCOL_VERSION,
-};
+use lanchat_net::protocol::{ClientFrame, ErrorCode, ErrorInfo, Reply, Request, ServerFrame};
 use tokio::sync::oneshot;
 
-use crate::auth;
 use crate::clock::now_ms;
 use crate::commit;
-use crate::hub::{self, PendingSend, Refusal, SessionId, SessionLink, OUTBOX_CAPACITY};
+use crate::gate::{Close, Gate, Route};
+use crate::hub::{self, PendingSend, OUTBOX_CAPACITY};
 use crate::outbox::{outbox, Outbox, OutboxReader, Urgency};
-use crate::rules;
 use crate::shared::{blocking, Shared};
 use crate::streams;
 
-/// A session token unused for this long must be replaced by a password login.
-const SESSION_MAX_IDLE_MS: i64 = 30 * 24 * 3600 * 1000;
 /// A connection must open its chat stream and say hello within this time.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
-/// Application close code for a protocol violation.
-const CLOSE_PROTOCOL: u32 = 1;
-/// Application close code for a normal end (logout, shutdown).
-const CLOSE_NORMAL: u32 = 0;
 
 struct Conn {
     shared: Arc<Shared>,
@@ -39,15 +32,10 @@ struct Conn {
     outbox: Outbox,
     /// This connection's messages waiting for their commit, oldest first.
     in_flight: VecDeque<oneshot::Receiver<()>>,
-    greeted: bool,
     /// Until the client has said hello: when it must have.
     hello_deadline: Option<Pin<Box<tokio::time::Sleep>>>,
-    session: Option<SessionId>,
-    /// Who is logged in on this connection, for its file streams.
-    user: Option<lanchat_store::UserId>,
-    /// Set after the session is opened: fires when the hub drops the session.
-    evicted: Option<oneshot::Receiver<()>>,
-    closing: Option<(u32, &'static str)>,
+    /// Hello, login, session: what the connection's requests have established.
+    gate: Gate,
 }
 
 /// What an idle connection task wakes up for.
@@ -89,7 +77,8 @@ async fn establish(
     match tokio::time::timeout(HELLO_TIMEOUT, connection.accept_bi()).await {
         Ok(Ok((send, recv))) => Some((connection, send, recv)),
         _ => {
-            connection.close(CLOSE_PROTOCOL.into(), b"no chat stream opened");
+            let close = Close::NO_CHAT_STREAM;
+            connection.close(close.code.into(), close.reason.as_bytes());
             None
         }
     }
@@ -109,32 +98,28 @@ async fn run(
         connection,
         outbox,
         in_flight: VecDeque::new(),
-        greeted: false,
         hello_deadline: Some(Box::pin(tokio::time::sleep(HELLO_TIMEOUT))),
-        session: None,
-        user: None,
-        evicted: None,
-        closing: None,
+        gate: Gate::new(),
     };
     conn.read_loop(&mut recv).await;
     conn.settle().await;
-    if let Some(sid) = conn.session.take() {
-        let shared = conn.shared.clone();
+    let Conn {
+        shared,
+        connection,
+        mut gate,
+        ..
+    } = conn;
+    let close = gate.closing().unwrap_or(Close::BYE);
+    if gate.login().is_some() {
         let _ = blocking(move || {
-            shared.hub().close_session(sid);
+            gate.disconnected(shared.context());
             Ok(())
         })
         .await;
     }
-    let Conn {
-        connection,
-        closing,
-        ..
-    } = conn;
-    let (code, reason) = closing.unwrap_or((CLOSE_NORMAL, "bye"));
     // Let queued replies (such as the error that explains a close) reach the client.
     let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
-    connection.close(code.into(), reason.as_bytes());
+    connection.close(close.code.into(), close.reason.as_bytes());
 }
 
 /// What `future` gives, or never, if there is no future.
@@ -191,16 +176,16 @@ impl Conn {
             let next = match self.wait(&mut reader, recv).await {
                 Wake::Frame(next) => next,
                 Wake::FileStream(send, recv) => {
-                    streams::spawn(self.shared.clone(), self.user, send, recv);
+                    let user = self.gate.login().map(|login| login.user);
+                    streams::spawn(self.shared.clone(), user, send, recv);
                     continue;
                 }
                 Wake::Evicted => {
-                    self.session = None;
-                    self.closing = Some((CLOSE_PROTOCOL, "not reading fast enough"));
+                    self.gate.evicted();
                     return;
                 }
                 Wake::HelloTimeout => {
-                    self.closing = Some((CLOSE_PROTOCOL, "no hello in time"));
+                    self.gate.close(Close::NO_HELLO_IN_TIME);
                     return;
                 }
                 Wake::Closed => return,
@@ -222,7 +207,7 @@ impl Conn {
                 Ok((send, recv)) => Wake::FileStream(send, recv),
                 Err(_) => Wake::Closed,
             },
-            _ = or_never(self.evicted.as_mut()) => Wake::Evicted,
+            _ = or_never(self.gate.eviction()) => Wake::Evicted,
             () = or_never(self.hello_deadline.as_mut()) => Wake::HelloTimeout,
         }
     }
@@ -239,7 +224,7 @@ impl Conn {
                     format!("{e}; closing the connection"),
                 );
                 let _ = self.reply(0, Err(error)).await;
-                self.closing = Some((CLOSE_PROTOCOL, "malformed frame"));
+                self.gate.close(Close::MALFORMED);
                 return false;
             }
             Err(e) => {
@@ -247,27 +232,20 @@ impl Conn {
                 return false;
             }
         };
-        let request = match (frame.request, self.session) {
-            (Request::Send { conv, id, text }, Some(sid)) => {
-                self.submit(
-                    frame.id,
-                    PendingSend {
-                        sid,
-                        conv,
-                        id,
-                        text,
-                    },
-                )
-                .await;
+        let request = match self.gate.route(frame.request) {
+            Route::Commit(send) => {
+                self.submit(frame.id, send).await;
                 return true;
             }
-            (request, _) => request,
+            Route::Handle(request) => request,
         };
         // Anything else is answered after this connection's messages, in request order.
         self.settle().await;
-        // Boxed: the login and registration paths hold big futures, needed only for them.
-        let result = Box::pin(self.handle(request)).await;
-        self.reply(frame.id, result).await && self.closing.is_none()
+        let result = self.handle(request).await;
+        if self.gate.greeted() {
+            self.hello_deadline = None;
+        }
+        self.reply(frame.id, result).await && self.gate.closing().is_none()
     }
 
     /// Queues a message for the next group commit; the committer answers it.
@@ -306,210 +284,34 @@ impl Conn {
         self.outbox.push(frame).await.is_ok()
     }
 
+    /// Runs the gate on the blocking pool. The gate travels there and back (it is small); a
+    /// panic in it is answered as an internal error and leaves the gate as the panic found it,
+    /// as a request's failure would.
     async fn handle(&mut self, request: Request) -> Result<Reply, ErrorInfo> {
-        if !self.greeted {
-            return self.hello(request);
-        }
-        match (request, self.session) {
-            (Request::Register { username, password }, None) => {
-                self.register(username, password).await
-            }
-            (Request::Login { username, password }, None) => self.login(username, password).await,
-            (Request::Resume { token }, None) => self.resume(token).await,
-            (_, None) => Err(ErrorInfo::new(
-                ErrorCode::NotAuthenticated,
-                "log in or register first",
-            )),
-            (Request::Logout, Some(sid)) => {
-                let shared = self.shared.clone();
-                blocking(move || {
-                    let mut hub = shared.hub();
-                    if let Some((user, _)) = hub.session_user(sid) {
-                        hub.withdraw_offers_of(user);
-                    }
-                    hub.forget_token(sid)?;
-                    hub.close_session(sid);
-                    Ok(())
+        let mut gate = std::mem::take(&mut self.gate);
+        let (shared, outbox, remote) = (self.shared.clone(), self.outbox.clone(), self.remote);
+        let ran = tokio::task::spawn_blocking(move || {
+            let handled = catch_unwind(AssertUnwindSafe(|| {
+                gate.handle(shared.context(), remote, &outbox, request, now_ms())
+            }));
+            (gate, handled)
+        })
+        .await;
+        let internal = || ErrorInfo::new(ErrorCode::Internal, "internal error");
+        match ran {
+            Ok((gate, handled)) => {
+                self.gate = gate;
+                handled.unwrap_or_else(|_| {
+                    tracing::error!(remote = %self.remote, "a request panicked");
+                    Err(internal())
                 })
-                .await?;
-                self.user = None;
-                self.session = None;
-                self.evicted = None;
-                self.closing = Some((CLOSE_NORMAL, "logged out"));
-                Ok(Reply::Ok)
             }
-            (Request::ChangePassword { old, new }, Some(sid)) => {
-                self.change_password(sid, old, new).await
-            }
-            (request, Some(sid)) => {
-                let shared = self.shared.clone();
-                blocking(move || shared.hub().handle(sid, request, now_ms())).await
+            Err(e) => {
+                // Only when the runtime is going away; the gate went with the task.
+                tracing::error!("request task failed: {e}");
+                self.gate.close(Close::SHUTDOWN);
+                Err(internal())
             }
         }
-    }
-
-    fn hello(&mut self, request: Request) -> Result<Reply, ErrorInfo> {
-        let Request::Hello { version, client } = request else {
-            self.closing = Some((CLOSE_PROTOCOL, "no hello"));
-            return Err(ErrorInfo::new(
-                ErrorCode::BadRequest,
-                "the first request must be Hello",
-            ));
-        };
-        if version != PROTOCOL_VERSION {
-            self.closing = Some((CLOSE_PROTOCOL, "protocol version mismatch"));
-            return Err(ErrorInfo::new(
-                ErrorCode::VersionMismatch,
-                format!(
-                    "this coordinator speaks lanchat protocol {PROTOCOL_VERSION}, the client \
-                     speaks {version}; update the older one"
-                ),
-            ));
-        }
-        tracing::debug!(remote = %self.remote, client, "hello");
-        self.greeted = true;
-        self.hello_deadline = None;
-        Ok(Reply::Welcome {
-            version: PROTOCOL_VERSION,
-            name: self.shared.name.clone(),
-        })
-    }
-
-    async fn register(&mut self, username: String, password: String) -> Result<Reply, ErrorInfo> {
-        rules::check_username(&username)?;
-        rules::check_password(&username, &password)?;
-        let shared = self.shared.clone();
-        let user = blocking(move || {
-            let hash = auth::hash_password(&password)
-                .map_err(|e| Refusal(ErrorInfo::new(ErrorCode::Internal, e)))?;
-            shared
-                .hub()
-                .store()
-                .create_user(&username, &username, &hash, now_ms())
-                .map_err(|e| match e {
-                    lanchat_store::StoreError::UsernameTaken => ErrorInfo::new(
-                        ErrorCode::UsernameTaken,
-                        format!("the username {username} is already taken"),
-                    )
-                    .into(),
-                    other => Refusal::from(other),
-                })
-        })
-        .await?;
-        tracing::info!(user = %user.username, "registered");
-        self.open(user.id).await
-    }
-
-    async fn login(&mut self, username: String, password: String) -> Result<Reply, ErrorInfo> {
-        let shared = self.shared.clone();
-        let ip = self.remote.ip();
-        let name = username.clone();
-        let found = blocking(move || {
-            let allowed = shared.throttle().allowed(&name, ip, Instant::now());
-            let record = shared.hub().store().user_by_name(&name)?;
-            // Always run Argon2, so neither an unknown name nor throttling answers faster.
-            let (hash, user) = match &record {
-                Some((user, hash)) => (hash.as_str(), Some(user.id)),
-                None => (auth::dummy_hash(), None),
-            };
-            let good = auth::verify_password(&password, hash) && allowed;
-            if !good && allowed {
-                shared.throttle().failed(&name, ip, Instant::now());
-            }
-            Ok(user.filter(|_| good))
-        })
-        .await?;
-        match found {
-            Some(user) => self.open(user).await,
-            None => {
-                tracing::info!(remote = %self.remote, user = %username, "login refused");
-                Err(ErrorInfo::new(
-                    ErrorCode::AuthFailed,
-                    "invalid username or password (or too many attempts; wait a minute)",
-                ))
-            }
-        }
-    }
-
-    async fn resume(&mut self, token: [u8; 32]) -> Result<Reply, ErrorInfo> {
-        let shared = self.shared.clone();
-        let hash = *blake3::hash(&token).as_bytes();
-        let user = blocking(move || {
-            Ok(shared
-                .hub()
-                .store()
-                .session_user(&hash, now_ms(), SESSION_MAX_IDLE_MS)?)
-        })
-        .await?
-        .ok_or_else(|| {
-            ErrorInfo::new(
-                ErrorCode::SessionExpired,
-                "the session has expired; log in with your password",
-            )
-        })?;
-        self.attach(user, token).await
-    }
-
-    /// A new session token for `user`, then the session.
-    async fn open(&mut self, user: lanchat_store::UserId) -> Result<Reply, ErrorInfo> {
-        let mut token = [0u8; 32];
-        rand::fill(&mut token);
-        let shared = self.shared.clone();
-        let hash = *blake3::hash(&token).as_bytes();
-        blocking(move || Ok(shared.hub().store().create_session(user, &hash, now_ms())?)).await?;
-        self.attach(user, token).await
-    }
-
-    async fn attach(
-        &mut self,
-        user: lanchat_store::UserId,
-        token: [u8; 32],
-    ) -> Result<Reply, ErrorInfo> {
-        let (alive, evicted) = oneshot::channel();
-        let link = SessionLink {
-            outbox: self.outbox.clone(),
-            alive,
-            remote: self.remote,
-        };
-        let shared = self.shared.clone();
-        let (sid, reply) = blocking(move || shared.hub().open_session(user, token, link)).await?;
-        self.session = Some(sid);
-        self.evicted = Some(evicted);
-        self.user = Some(user);
-        Ok(reply)
-    }
-
-    async fn change_password(
-        &mut self,
-        sid: SessionId,
-        old: String,
-        new: String,
-    ) -> Result<Reply, ErrorInfo> {
-        let shared = self.shared.clone();
-        blocking(move || {
-            let (_, username) = shared.hub().session_user(sid).ok_or_else(|| {
-                Refusal(ErrorInfo::new(
-                    ErrorCode::NotAuthenticated,
-                    "session has ended",
-                ))
-            })?;
-            rules::check_password(&username, &new)?;
-            let stored = shared.hub().store().user_by_name(&username)?;
-            let Some((_, hash)) = stored else {
-                return Err(
-                    ErrorInfo::new(ErrorCode::NoSuchUser, "account no longer exists").into(),
-                );
-            };
-            if !auth::verify_password(&old, &hash) {
-                return Err(
-                    ErrorInfo::new(ErrorCode::AuthFailed, "the current password is wrong").into(),
-                );
-            }
-            let hash = auth::hash_password(&new)
-                .map_err(|e| Refusal(ErrorInfo::new(ErrorCode::Internal, e)))?;
-            shared.hub().reset_tokens(sid, &hash, now_ms())?;
-            Ok(Reply::Ok)
-        })
-        .await
     }
 }

@@ -6,6 +6,7 @@ use lanchat_net::protocol::{ErrorCode, ErrorInfo};
 
 use crate::auth::LoginThrottle;
 use crate::commit::Committer;
+use crate::gate::Context;
 use crate::hub::{Hub, Refusal};
 use crate::lock::lock;
 use crate::relay::RelayBoard;
@@ -32,9 +33,13 @@ impl Shared {
         lock(&self.hub)
     }
 
-    /// The failed-login counters.
-    pub fn throttle(&self) -> MutexGuard<'_, LoginThrottle> {
-        lock(&self.throttle)
+    /// What a connection's gate works on.
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            hub: &self.hub,
+            throttle: &self.throttle,
+            name: &self.name,
+        }
     }
 }
 
