@@ -69,7 +69,8 @@ impl Committer {
 
 impl Queue {
     /// Starts the committing thread. It holds the hub only weakly, and ends once every
-    /// [`Committer`] is gone (the coordinator shut down) or the hub is.
+    /// [`Committer`] is gone (the coordinator shut down) or the hub is; joining it then is
+    /// how a shutdown knows the last batch is stored.
     pub fn start(self, hub: Weak<Mutex<Hub>>) -> std::io::Result<std::thread::JoinHandle<()>> {
         std::thread::Builder::new()
             .name("lanchat-commit".into())

@@ -1,7 +1,14 @@
 //! A running coordinator: opens the database and the identity, listens, announces itself, and
 //! shuts down cleanly.
+//!
+//! Shutdown, in order: stop accepting; tell every session (`Event::Shutdown`); cancel the
+//! connections' shared token, so each connection stops reading, answers what it has in flight,
+//! lets its writer drain its outbox (the notice above all) and closes itself; wait for the
+//! tracked connection tasks (bounded); close the endpoint on whatever is left; then close the
+//! database, once the commit thread has ended.
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use lanchat_net::beacon::Announce;
@@ -11,14 +18,23 @@ use lanchat_net::protocol::PROTOCOL_VERSION;
 use lanchat_net::tls::{self, Identity};
 use lanchat_store::Store;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::clock::now_ms;
 use crate::config::{CoordinatorConfig, DB_FILE};
 use crate::error::CoordinatorError;
+use crate::gate::Close;
 use crate::hub::Hub;
 use crate::relay::RelayBoard;
 use crate::shared::Shared;
 use crate::{announce, blobs, commit, server};
+
+/// How long the connections get, all together, to deliver what is queued (the shutdown
+/// notice above all) and close by themselves; each writer also has its own bound.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long the endpoint then gets to see the last connections closed.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A running coordinator.
 #[derive(Debug)]
@@ -28,6 +44,8 @@ pub struct Coordinator {
     fingerprint: Fingerprint,
     accept: tokio::task::JoinHandle<()>,
     announcer: Option<tokio::task::JoinHandle<()>>,
+    /// The group-commit thread; it ends after the last connection.
+    commits: JoinHandle<()>,
 }
 
 impl Coordinator {
@@ -82,9 +100,9 @@ impl Coordinator {
             blobs::Blobs::new(config.data_dir.join("blobs")),
             config.max_share_bytes,
         );
-        let (committer, commits) = commit::channel();
+        let (committer, queue) = commit::channel();
         let hub = Arc::new(Mutex::new(hub));
-        commits
+        let commits = queue
             .start(Arc::downgrade(&hub))
             .map_err(CoordinatorError::Thread)?;
         let shared = Arc::new(Shared {
@@ -93,6 +111,8 @@ impl Coordinator {
             name: config.name,
             relays: RelayBoard::default(),
             committer,
+            tasks: TaskTracker::new(),
+            shutdown: CancellationToken::new(),
         });
         let accept = tokio::spawn(accept_loop(endpoint.clone(), shared.clone()));
         Ok(Coordinator {
@@ -101,6 +121,7 @@ impl Coordinator {
             fingerprint,
             accept,
             announcer,
+            commits,
         })
     }
 
@@ -114,24 +135,69 @@ impl Coordinator {
         self.fingerprint
     }
 
-    /// Tells every session, stops accepting, closes connections and the database.
+    /// Stops accepting, tells every session (`reason` is what their clients hear), lets the
+    /// connections deliver what is queued and close, then closes the database. Returns when
+    /// the database is closed, or when the bounded waits are over (a straggler that still
+    /// holds the hub then closes it when it ends; a warning says so).
     pub async fn shutdown(self, reason: &str) {
-        if let Some(a) = &self.announcer {
-            a.abort();
+        let Coordinator {
+            endpoint,
+            shared,
+            accept,
+            announcer,
+            commits,
+            ..
+        } = self;
+        if let Some(announcer) = announcer {
+            announcer.abort();
         }
-        self.accept.abort();
-        self.shared.hub().announce_shutdown(reason);
-        // Give the writers a moment to deliver the notice before the connections go.
-        let _ = tokio::time::timeout(Duration::from_millis(300), tokio::task::yield_now()).await;
-        self.endpoint.close(0u32.into(), reason.as_bytes());
-        let _ = tokio::time::timeout(Duration::from_secs(2), self.endpoint.wait_idle()).await;
-        // The store (and its SQLite connection) closes when the last reference goes.
-        drop(self.shared);
+        accept.abort();
+        // Its future, and its share of the state, are gone once it has ended.
+        let _ = accept.await;
+        shared.hub().announce_shutdown(reason);
+        shared.shutdown.cancel();
+        shared.tasks.close();
+        if tokio::time::timeout(DRAIN_TIMEOUT, shared.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                left = shared.tasks.len(),
+                "connections did not close in time; closing them"
+            );
+        }
+        endpoint.close(Close::NORMAL.into(), reason.as_bytes());
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, endpoint.wait_idle()).await;
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, shared.tasks.wait()).await;
+        close_database(shared, commits).await;
+    }
+}
+
+/// Lets go of the coordinator's state; the hub, and with it the store's SQLite connection,
+/// closes once the commit thread (which ends with the last [`commit::Committer`], in the
+/// state) has finished its last batch.
+async fn close_database(shared: Arc<Shared>, commits: JoinHandle<()>) {
+    let hub: Weak<Mutex<Hub>> = Arc::downgrade(&shared.hub);
+    let Some(shared) = Arc::into_inner(shared) else {
+        tracing::warn!("a connection still holds the database; it closes when that one ends");
+        return;
+    };
+    drop(shared);
+    if tokio::task::spawn_blocking(move || commits.join())
+        .await
+        .is_err()
+    {
+        tracing::error!("the commit thread failed");
+    }
+    if hub.strong_count() == 0 {
+        tracing::info!("database closed");
+    } else {
+        tracing::warn!("the database is still in use; it closes when its last user ends");
     }
 }
 
 async fn accept_loop(endpoint: quinn::Endpoint, shared: Arc<Shared>) {
     while let Some(incoming) = endpoint.accept().await {
-        tokio::spawn(server::serve(shared.clone(), incoming));
+        shared.tasks.spawn(server::serve(shared.clone(), incoming));
     }
 }

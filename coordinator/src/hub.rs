@@ -96,6 +96,8 @@ pub struct Hub {
     message_rate: u32,
     /// Set while a group commit is fanned out (see [`Batch`]).
     batch: Option<Batch>,
+    /// Set once the coordinator is shutting down (see [`Hub::announce_shutdown`]).
+    shutting_down: bool,
 }
 
 impl Hub {
@@ -111,6 +113,7 @@ impl Hub {
             files: files::Files::default(),
             message_rate: TokenBucket::MESSAGES_PER_SECOND,
             batch: None,
+            shutting_down: false,
         }
     }
 
@@ -190,8 +193,11 @@ impl Hub {
         self.presence_changed(session.user, before);
     }
 
-    /// Tells every session the coordinator is going away.
+    /// Tells every session the coordinator is going away. From then on the sessions that end
+    /// (as their connections close) are not announced as presence changes: nobody is going
+    /// offline, the coordinator is, and its shutdown notice is the last thing clients hear.
     pub fn announce_shutdown(&mut self, reason: &str) {
+        self.shutting_down = true;
         let Some(frame) = encode(&ServerFrame::Event(Event::Shutdown {
             reason: reason.to_string(),
         })) else {

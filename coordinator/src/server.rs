@@ -24,6 +24,8 @@ use crate::streams;
 
 /// A connection must open its chat stream and say hello within this time.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a closing connection's writer may take to deliver what is queued.
+const WRITER_DRAIN: Duration = Duration::from_secs(2);
 
 struct Conn {
     shared: Arc<Shared>,
@@ -44,6 +46,8 @@ enum Wake {
     FileStream(quinn::SendStream, quinn::RecvStream),
     /// The hub dropped the session.
     Evicted,
+    /// The coordinator is shutting down.
+    Shutdown,
     HelloTimeout,
     Closed,
 }
@@ -57,7 +61,11 @@ pub fn serve(shared: Arc<Shared>, incoming: quinn::Incoming) -> impl Future<Outp
     // Boxed for the same reason: the handshake's state is big and over in milliseconds.
     let handshake = Box::pin(establish(incoming));
     async move {
-        if let Some((connection, send, recv)) = handshake.await {
+        let established = tokio::select! {
+            established = handshake => established,
+            () = shared.shutdown.cancelled() => None,
+        };
+        if let Some((connection, send, recv)) = established {
             run(shared, connection, send, recv).await;
         }
     }
@@ -106,6 +114,7 @@ async fn run(
     let Conn {
         shared,
         connection,
+        outbox,
         mut gate,
         ..
     } = conn;
@@ -117,8 +126,12 @@ async fn run(
         })
         .await;
     }
-    // Let queued replies (such as the error that explains a close) reach the client.
-    let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
+    // The writer ends once every handle on the outbox is gone: the session's (the hub let
+    // go of it above) and this one. It then writes what is still queued (the reply or
+    // notice that explains the close), finishes the stream and waits for the client to have
+    // it all: let it, for a while.
+    drop(outbox);
+    let _ = tokio::time::timeout(WRITER_DRAIN, writer).await;
     connection.close(close.code.into(), close.reason.as_bytes());
 }
 
@@ -188,6 +201,10 @@ impl Conn {
                     self.gate.close(Close::NO_HELLO_IN_TIME);
                     return;
                 }
+                Wake::Shutdown => {
+                    self.gate.close(Close::SHUTDOWN);
+                    return;
+                }
                 Wake::Closed => return,
             };
             // Boxed: what a request needs while it is handled (its frame, the commit, the
@@ -209,6 +226,7 @@ impl Conn {
             },
             _ = or_never(self.gate.eviction()) => Wake::Evicted,
             () = or_never(self.hello_deadline.as_mut()) => Wake::HelloTimeout,
+            () = self.shared.shutdown.cancelled() => Wake::Shutdown,
         }
     }
 

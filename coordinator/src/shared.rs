@@ -3,6 +3,8 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use lanchat_net::protocol::{ErrorCode, ErrorInfo};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::auth::LoginThrottle;
 use crate::commit::Committer;
@@ -25,6 +27,11 @@ pub struct Shared {
     pub relays: RelayBoard,
     /// The group-commit queue every connection's messages go through.
     pub committer: Committer,
+    /// Every connection's task and every file stream's, so a shutdown can wait for them.
+    pub tasks: TaskTracker,
+    /// Cancelled when the coordinator shuts down: connections stop reading, let their
+    /// writers drain and close; file streams stop.
+    pub shutdown: CancellationToken,
 }
 
 impl Shared {

@@ -19,16 +19,22 @@ const RELAY_WAIT: Duration = Duration::from_secs(30);
 const RELAY_CHUNK: usize = 256 * 1024;
 
 /// Serves a file stream the client opened on its connection, in a task of its own; `user` is
-/// who was logged in on that connection when it was opened.
+/// who was logged in on that connection when it was opened. A shutdown stops it (an upload
+/// keeps its partial file, for the client to resume).
 pub fn spawn(
     shared: Arc<Shared>,
     user: Option<UserId>,
     send: quinn::SendStream,
     recv: quinn::RecvStream,
 ) {
-    tokio::spawn(async move {
-        if let Err(e) = serve(shared, user, send, recv).await {
-            tracing::debug!("file stream ended: {e}");
+    let tasks = shared.tasks.clone();
+    let stop = shared.shutdown.clone();
+    tasks.spawn(async move {
+        tokio::select! {
+            result = serve(shared, user, send, recv) => if let Err(e) = result {
+                tracing::debug!("file stream ended: {e}");
+            },
+            () = stop.cancelled() => tracing::debug!("file stream stopped: shutting down"),
         }
     });
 }

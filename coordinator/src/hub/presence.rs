@@ -66,7 +66,7 @@ impl Hub {
     }
 
     pub(super) fn presence_changed(&mut self, user: UserId, before: PresenceStatus) {
-        if self.status_of(user) == before {
+        if self.shutting_down || self.status_of(user) == before {
             return;
         }
         let Ok(info) = self.user_info(user) else {
