@@ -34,9 +34,9 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("lanchat dummy password").unwrap_or_default())
 }
 
-/// Failed attempts allowed per account within [`WINDOW`].
+/// Failed attempts allowed per account within [`WINDOW_MS`].
 pub const ACCOUNT_FAILURES: usize = 5;
-/// Failed attempts allowed per client address within [`WINDOW`].
+/// Failed attempts allowed per client address within [`WINDOW_MS`].
 pub const ADDRESS_FAILURES: usize = 20;
 /// How far back failures count, in milliseconds.
 pub const WINDOW_MS: i64 = 60_000;
