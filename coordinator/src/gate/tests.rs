@@ -75,6 +75,13 @@ impl Conn {
     }
 }
 
+fn register(username: &str) -> Request {
+    Request::Register {
+        username: username.into(),
+        password: PASSWORD.into(),
+    }
+}
+
 fn login(username: &str, password: &str) -> Request {
     Request::Login {
         username: username.into(),
@@ -141,11 +148,7 @@ fn register_log_out_log_in_and_resume() {
     let office = Office::new();
     let mut first = Conn::new();
     first.hello(&office);
-    let register = Request::Register {
-        username: "alice".into(),
-        password: PASSWORD.into(),
-    };
-    let Ok(Reply::LoggedIn { token, .. }) = first.ask(&office, register) else {
+    let Ok(Reply::LoggedIn { token, .. }) = first.ask(&office, register("alice")) else {
         panic!("registration failed");
     };
     let login_one = first.gate.login().expect("logged in");
@@ -204,11 +207,7 @@ fn a_session_the_hub_drops_closes_its_connection() {
     let office = Office::new();
     let mut c = Conn::new();
     c.hello(&office);
-    let register = Request::Register {
-        username: "bob".into(),
-        password: PASSWORD.into(),
-    };
-    assert!(c.ask(&office, register).is_ok());
+    assert!(c.ask(&office, register("bob")).is_ok());
     let login = c.gate.login().expect("logged in");
     let eviction = c
         .gate
