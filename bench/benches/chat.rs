@@ -14,8 +14,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::RecvTimeoutError;
-use lanchat::coordinator::{Coordinator, CoordinatorConfig};
 use lanchat_client::{Command, Engine, EngineConfig, Event};
+use lanchat_coordinator::{Coordinator, CoordinatorConfig};
 use lanchat_net::beacon::RealmKey;
 use lanchat_net::discovery::DiscoveryConfig;
 use lanchat_net::protocol::{ConvRef, MsgId};
@@ -52,12 +52,10 @@ fn main() {
     let coordinator = {
         let _inside = runtime.enter();
         Coordinator::start(CoordinatorConfig {
-            data_dir: coord_dir.path().join("coord"),
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             name: "bench-office".into(),
             discovery: Some(lan.discovery()),
-            max_share_bytes: lanchat::coordinator::hub::DEFAULT_MAX_SHARE_BYTES,
-            message_rate: lanchat::coordinator::throttle::TokenBucket::MESSAGES_PER_SECOND,
+            ..CoordinatorConfig::new(coord_dir.path().join("coord"))
         })
         .expect("coordinator starts")
     };
@@ -448,5 +446,9 @@ fn print_report(
         "- {WARMUP_ROUNDS} warm-up + {MEASURED_ROUNDS} measured rounds, one per {} ms, for both",
         ROUND_INTERVAL.as_millis()
     );
-    println!("  lanchat and TCP (the coordinator allows 20 messages/s per session, burst 60).");
+    println!(
+        "  lanchat and TCP (the coordinator allows {} messages/s per session, burst {}).",
+        CoordinatorConfig::DEFAULT_MESSAGE_RATE,
+        lanchat_coordinator::throttle::TokenBucket::MESSAGE_BURST
+    );
 }

@@ -33,8 +33,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::RecvTimeoutError;
-use lanchat::coordinator::{Coordinator, CoordinatorConfig};
 use lanchat_client::{Command, Engine, EngineConfig, Event, Target, TransferKey};
+use lanchat_coordinator::{Coordinator, CoordinatorConfig};
 use lanchat_net::fingerprint::Pin;
 use lanchat_net::tls::{self, Identity};
 
@@ -459,12 +459,9 @@ impl Office {
         let coordinator = {
             let _inside = runtime.enter();
             Coordinator::start(CoordinatorConfig {
-                data_dir: dir.path().join("coord"),
                 listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
                 name: "bench-office".into(),
-                discovery: None,
-                max_share_bytes: lanchat::coordinator::hub::DEFAULT_MAX_SHARE_BYTES,
-                message_rate: lanchat::coordinator::throttle::TokenBucket::MESSAGES_PER_SECOND,
+                ..CoordinatorConfig::new(dir.path().join("coord"))
             })
             .expect("coordinator starts")
         };

@@ -3,6 +3,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use lanchat_coordinator::CoordinatorConfig;
 use lanchat_net::beacon::{RealmKey, DEFAULT_REALM};
 use lanchat_net::discovery::{DiscoveryConfig, DEFAULT_GROUP, DEFAULT_PORT, DEFAULT_TTL};
 use lanchat_net::fingerprint::Pin;
@@ -67,7 +68,7 @@ pub struct CoordinatorArgs {
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// QUIC address to listen on.
-    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:7117")]
+    #[arg(long, value_name = "ADDR:PORT", default_value_t = CoordinatorConfig::DEFAULT_LISTEN)]
     pub listen: SocketAddr,
     /// Name announced to clients (clients pin fingerprints by this name). Default: host name.
     #[arg(long)]
@@ -76,10 +77,10 @@ pub struct CoordinatorArgs {
     #[arg(long)]
     pub no_discovery: bool,
     /// Messages per second one session may post (bursts of three seconds' worth).
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = CoordinatorConfig::DEFAULT_MESSAGE_RATE)]
     pub max_messages_per_second: u32,
     /// Largest file members may share into a conversation, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 4096)]
+    #[arg(long, value_name = "MIB", default_value_t = CoordinatorConfig::DEFAULT_MAX_SHARE_MIB)]
     pub max_share_mib: u64,
     #[command(flatten)]
     pub net: NetArgs,

@@ -1,11 +1,21 @@
-//! The `lanchat` binary: parses flags and hands over to the library.
+//! The `lanchat` binary: an office LAN messenger. It parses flags and hands over to the
+//! libraries: the coordinator (`lanchat coordinator`), the terminal and bot client
+//! (`lanchat cli`), and the desktop GUI (`lanchat`, `lanchat gui`).
+//!
+//! # Layout
+//! - `args`: command-line flags.
+//! - `cli`: the terminal and bot client over the client engine.
+mod args;
+mod cli;
+
 use std::process::ExitCode;
 
 use anyhow::Context;
+use args::{default_data_dir, Cli, CoordinatorArgs, GuiArgs, Mode, NetArgs};
 use clap::Parser;
-use lanchat::args::{default_data_dir, Cli, CoordinatorArgs, GuiArgs, Mode, NetArgs};
-use lanchat::cli::{self, Outcome};
-use lanchat::coordinator::{Coordinator, CoordinatorConfig};
+use cli::Outcome;
+use lanchat_coordinator::config::host_name;
+use lanchat_coordinator::{Coordinator, CoordinatorConfig};
 
 fn main() -> ExitCode {
     let args = Cli::parse();
@@ -33,14 +43,6 @@ fn main() -> ExitCode {
         eprintln!("lanchat: {e:#}");
         ExitCode::FAILURE
     })
-}
-
-fn host_name() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "lanchat".into())
 }
 
 fn gui(args: GuiArgs) -> anyhow::Result<()> {
@@ -80,14 +82,11 @@ fn host_hook(net: NetArgs) -> lanchat_ui::HostHook {
             let ip = if local_only { "127.0.0.1" } else { "0.0.0.0" };
             let mut last_error = String::new();
             // The usual port if it is free, else any.
-            for port in [7117, 0] {
+            for port in [CoordinatorConfig::DEFAULT_PORT, 0] {
                 let config = CoordinatorConfig {
-                    data_dir: default_data_dir("coordinator"),
                     listen: format!("{ip}:{port}").parse().expect("valid address"),
-                    name: host_name(),
                     discovery: Some(net.discovery()),
-                    max_share_bytes: lanchat::coordinator::hub::DEFAULT_MAX_SHARE_BYTES,
-                    message_rate: lanchat::coordinator::throttle::TokenBucket::MESSAGES_PER_SECOND,
+                    ..CoordinatorConfig::new(default_data_dir("coordinator"))
                 };
                 let started = {
                     let _inside = runtime.enter();
@@ -118,14 +117,12 @@ fn host_hook(net: NetArgs) -> lanchat_ui::HostHook {
 fn coordinator(args: CoordinatorArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let config = CoordinatorConfig {
-            data_dir: args.data.unwrap_or_else(|| default_data_dir("coordinator")),
-            listen: args.listen,
-            name: args.name.unwrap_or_else(host_name),
-            discovery: (!args.no_discovery).then(|| args.net.discovery()),
-            max_share_bytes: args.max_share_mib.saturating_mul(1024 * 1024),
-            message_rate: args.max_messages_per_second,
-        };
+        let data_dir = args.data.unwrap_or_else(|| default_data_dir("coordinator"));
+        let mut config = CoordinatorConfig::new(data_dir).with_max_share_mib(args.max_share_mib);
+        config.listen = args.listen;
+        config.name = args.name.unwrap_or(config.name);
+        config.discovery = (!args.no_discovery).then(|| args.net.discovery());
+        config.message_rate = args.max_messages_per_second;
         let name = config.name.clone();
         let data = config.data_dir.clone();
         let coordinator = Coordinator::start(config)?;

@@ -4,8 +4,8 @@
 //! field; the README documents every type. Conversations are strings: `#room` or `@user`.
 use lanchat_client::{Event, TransferKey};
 use lanchat_net::protocol::{
-    ChatMessage, ConvRef, ConvSummary, MemberInfo, MembershipChange, MessageKind, PresenceStatus,
-    Role, RoomInfo, UserInfo,
+    ChatMessage, ConvSummary, MemberInfo, MembershipChange, MessageKind, PresenceStatus, Role,
+    RoomInfo, UserInfo,
 };
 use serde_json::{json, Value};
 
@@ -468,15 +468,10 @@ pub fn event_lines(event: &Event) -> Vec<String> {
     }
 }
 
-/// The conversation string form used in JSON (`#room` / `@user`).
-pub fn conv_name(conv: &ConvRef) -> String {
-    conv.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lanchat_net::protocol::MsgId;
+    use lanchat_net::protocol::{ConvRef, MsgId};
 
     fn msg() -> ChatMessage {
         ChatMessage {
@@ -523,6 +518,7 @@ mod tests {
         };
         assert_eq!(event_lines(&err), ["! join: there is no room #x"]);
         let dm = ConvRef::Dm("bob".into());
-        assert_eq!(conv_name(&dm), "@bob");
+        // The conversation's string form used in JSON (`#room` / `@user`).
+        assert_eq!(dm.to_string(), "@bob");
     }
 }

@@ -1,20 +1,23 @@
 //! Files in the hub: person-to-person offers (consent, tokens, relay permission) and files
 //! shared into conversations (size limit, deduplication, upload tickets, download rights).
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use lanchat_net::protocol::{
-    ConvRef, ErrorCode, Event, FileOffer, MsgId, Reply, ServerFrame, UploadTicket,
+    ConvRef, ErrorCode, Event, FileOffer, MsgId, PeerEndpoint, Reply, ServerFrame, UploadTicket,
 };
 use lanchat_net::transfer::wire::FileMeta;
 use lanchat_store::{ConvId, UserId};
 
-use super::{err, no_such_user, now_ms, Hub, Refusal, SessionId};
-use crate::coordinator::blobs::Blobs;
-use crate::coordinator::outbox::Urgency;
+use super::{err, no_such_user, Hub, Refusal, SessionId};
+use crate::blobs::Blobs;
+use crate::outbox::Urgency;
 
-/// Default limit for files shared into conversations.
-pub const DEFAULT_MAX_SHARE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// Default limit for files shared into conversations, in MiB.
+pub const DEFAULT_MAX_SHARE_MIB: u64 = 4096;
+/// The same in bytes.
+pub const DEFAULT_MAX_SHARE_BYTES: u64 = DEFAULT_MAX_SHARE_MIB * 1024 * 1024;
 /// Longest file name accepted, in bytes.
 const MAX_NAME_BYTES: usize = 255;
 
@@ -111,6 +114,23 @@ impl Hub {
     /// Where shared content lives, if sharing is enabled.
     pub fn blobs(&self) -> Option<Blobs> {
         self.files.blobs.clone()
+    }
+
+    /// Where a session takes direct file connections: its client's address with `port`, and
+    /// the certificate it will show.
+    pub(super) fn set_peer_endpoint(
+        &mut self,
+        sid: SessionId,
+        port: u16,
+        fingerprint: [u8; 32],
+    ) -> Result<Reply, Refusal> {
+        if let Some(s) = self.sessions.get_mut(&sid) {
+            s.peer = Some(PeerEndpoint {
+                addr: SocketAddr::new(s.link.remote.ip(), port),
+                fingerprint,
+            });
+        }
+        Ok(Reply::Ok)
     }
 
     fn next_file_id(&mut self) -> u64 {
@@ -315,15 +335,17 @@ impl Hub {
         Ok(Reply::Ok)
     }
 
+    /// `file` is what the member says they share (name, size, hash) as message `msg` of
+    /// `conv`.
     pub(super) fn share_file(
         &mut self,
         me: UserId,
         conv: ConvRef,
         msg: MsgId,
-        name: String,
-        size: u64,
-        hash: [u8; 32],
+        file: FileMeta,
+        now_ms: i64,
     ) -> Result<Reply, Refusal> {
+        let FileMeta { name, size, hash } = file;
         check_name(&name)?;
         let Some(blobs) = self.files.blobs.clone() else {
             return Err(err(
@@ -340,7 +362,7 @@ impl Hub {
                 ),
             ));
         }
-        let (c, _) = self.resolve(me, &conv)?;
+        let (c, _) = self.resolve(me, &conv, now_ms)?;
         let upload = Upload {
             user: me,
             conv: c.id,
@@ -352,7 +374,7 @@ impl Hub {
         };
         if blobs.contains(&hash) {
             // The same content is stored once: post the message without an upload.
-            self.post_share(&upload)?;
+            self.post_share(&upload, now_ms)?;
             return Ok(Reply::ShareReady { ticket: None });
         }
         let id = self.next_file_id();
@@ -381,18 +403,19 @@ impl Hub {
             })
     }
 
-    /// After the content arrived and verified: the file message goes into the conversation.
-    pub fn finish_upload(&mut self, ticket: u64) -> Result<(), Refusal> {
+    /// After the content arrived and verified: the file message goes into the conversation,
+    /// posted at `now_ms`.
+    pub fn finish_upload(&mut self, ticket: u64, now_ms: i64) -> Result<(), Refusal> {
         let Some(upload) = self.files.uploads.remove(&ticket) else {
             return Ok(());
         };
-        self.post_share(&upload)
+        self.post_share(&upload, now_ms)
     }
 
-    fn post_share(&mut self, u: &Upload) -> Result<(), Refusal> {
-        let (_, appended) =
-            self.store
-                .share_file(u.conv, u.user, &u.msg.0, &u.name, u.size, &u.hash, now_ms())?;
+    fn post_share(&mut self, u: &Upload, now_ms: i64) -> Result<(), Refusal> {
+        let (_, appended) = self
+            .store
+            .share_file(u.conv, u.user, &u.msg.0, &u.name, u.size, &u.hash, now_ms)?;
         if !appended.duplicate {
             if let Some(c) = self.store.conversation(u.conv)? {
                 self.fan_out(&c, appended.seq)?;

@@ -11,8 +11,8 @@ use lanchat_net::protocol::{
 use lanchat_store as store;
 use lanchat_store::{ConvId, ConvKind, Conversation, UserId};
 
-use super::{chat, err, now_ms, unhandled, Hub, Outbox, PendingSend, Refusal, SessionId};
-use crate::coordinator::outbox::{PushError, Urgency};
+use super::{chat, err, unhandled, Hub, Outbox, PendingSend, Refusal, SessionId};
+use crate::outbox::{PushError, Urgency};
 
 /// What a group commit's fan-out gathers before queueing it.
 ///
@@ -35,24 +35,31 @@ impl Hub {
         conv: ConvRef,
         id: MsgId,
         text: String,
+        now_ms: i64,
     ) -> Result<Reply, Refusal> {
-        let mut results = self.send_batch(vec![PendingSend {
-            sid,
-            conv,
-            id,
-            text,
-        }]);
+        let mut results = self.send_batch(
+            vec![PendingSend {
+                sid,
+                conv,
+                id,
+                text,
+            }],
+            now_ms,
+        );
         results.pop().unwrap_or_else(|| Err(unhandled()))
     }
 
-    /// Stores several sessions' messages with one commit (group commit), then delivers them
-    /// and answers each in order. Nothing is delivered or acknowledged before the commit; if
+    /// Stores several sessions' messages with one commit (group commit) at time `now_ms`,
+    /// then delivers them and answers each in order. Nothing is delivered or acknowledged before the commit; if
     /// the commit fails, every message of the batch is refused with the reason and nothing of
     /// it was stored.
-    pub fn send_batch(&mut self, batch: Vec<PendingSend>) -> Vec<Result<Reply, Refusal>> {
+    pub fn send_batch(
+        &mut self,
+        batch: Vec<PendingSend>,
+        now_ms: i64,
+    ) -> Vec<Result<Reply, Refusal>> {
         // Checks first (size, rate, membership), as a lone message would get them.
-        let checked: Vec<_> = batch.iter().map(|p| self.check_send(p)).collect();
-        let now = now_ms();
+        let checked: Vec<_> = batch.iter().map(|p| self.check_send(p, now_ms)).collect();
         let new: Vec<store::NewMessage<'_>> = batch
             .iter()
             .zip(&checked)
@@ -64,7 +71,7 @@ impl Hub {
                     client_id: &p.id.0,
                     kind: store::MessageKind::Text,
                     text: &p.text,
-                    now_ms: now,
+                    now_ms,
                 })
             })
             .collect();
@@ -135,6 +142,7 @@ impl Hub {
     pub(super) fn check_send(
         &mut self,
         p: &PendingSend,
+        now_ms: i64,
     ) -> Result<(Conversation, UserId, ConvRef), Refusal> {
         let Some(session) = self.sessions.get_mut(&p.sid) else {
             return Err(err(ErrorCode::NotAuthenticated, "session has ended"));
@@ -152,7 +160,7 @@ impl Hub {
         if p.text.trim().is_empty() {
             return Err(err(ErrorCode::BadRequest, "message is empty"));
         }
-        if !session.sends.take() {
+        if !session.sends.take(now_ms) {
             return Err(err(
                 ErrorCode::RateLimited,
                 format!(
@@ -161,7 +169,7 @@ impl Hub {
                 ),
             ));
         }
-        let (c, _) = self.resolve(me, &p.conv)?;
+        let (c, _) = self.resolve(me, &p.conv, now_ms)?;
         let conv = self.conv_ref_of(&c, me)?;
         Ok((c, me, conv))
     }
@@ -294,7 +302,7 @@ impl Hub {
 
 /// A frame as the outboxes carry it. The hub builds frames within the codec's limits; one
 /// that is refused anyway is logged and not sent rather than taking the hub down.
-pub(in crate::coordinator) fn encode(frame: &ServerFrame) -> Option<Bytes> {
+pub(crate) fn encode(frame: &ServerFrame) -> Option<Bytes> {
     match lanchat_net::framed::encode_shared(frame) {
         Ok(bytes) => Some(bytes),
         Err(e) => {

@@ -12,14 +12,15 @@
 //! A connection does not wait for one message's commit before reading its next request, so a
 //! client can have several messages in flight (up to [`MAX_IN_FLIGHT`]); its other requests
 //! wait until its messages are answered, so every reply keeps the order of the requests.
-use std::sync::Weak;
+use std::sync::{Mutex, Weak};
 
 use crossbeam_channel::{Receiver, Sender};
 use lanchat_net::protocol::ServerFrame;
 use tokio::sync::oneshot;
 
-use super::hub::{self, Outbox, PendingSend};
-use super::server::Shared;
+use crate::clock::now_ms;
+use crate::hub::{self, Hub, Outbox, PendingSend};
+use crate::lock::lock;
 
 /// Messages one connection may have waiting for their commit. It bounds what a flooding
 /// client can queue (with the 16 KiB text limit, 512 KiB per connection).
@@ -52,7 +53,8 @@ pub struct Queue {
     jobs: Receiver<Job>,
 }
 
-/// A committer and its queue (the queue needs the `Shared` that holds the committer).
+/// A committer and its queue (the queue needs the hub, which is made after the committer's
+/// first holders).
 pub fn channel() -> (Committer, Queue) {
     let (jobs, rx) = crossbeam_channel::unbounded();
     (Committer { jobs }, Queue { jobs: rx })
@@ -66,29 +68,29 @@ impl Committer {
 }
 
 impl Queue {
-    /// Starts the committing thread. It holds only a weak reference, so it ends with the
-    /// coordinator (when the last `Shared` goes, so does the committer's sender).
-    pub fn start(self, shared: Weak<Shared>) -> std::io::Result<()> {
+    /// Starts the committing thread. It holds the hub only weakly, and ends once every
+    /// [`Committer`] is gone (the coordinator shut down) or the hub is; joining it then is
+    /// how a shutdown knows the last batch is stored.
+    pub fn start(self, hub: Weak<Mutex<Hub>>) -> std::io::Result<std::thread::JoinHandle<()>> {
         std::thread::Builder::new()
             .name("lanchat-commit".into())
-            .spawn(move || run(shared, self.jobs))?;
-        Ok(())
+            .spawn(move || run(hub, self.jobs))
     }
 }
 
-fn run(shared: Weak<Shared>, jobs: Receiver<Job>) {
+fn run(hub: Weak<Mutex<Hub>>, jobs: Receiver<Job>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         batch.extend(jobs.try_iter().take(MAX_BATCH - 1));
-        let Some(shared) = shared.upgrade() else {
+        let Some(hub) = hub.upgrade() else {
             return;
         };
-        let mut hub = shared.hub();
+        let mut hub = lock(&hub);
         let (answer_to, sends): (Vec<_>, Vec<_>) = batch
             .into_iter()
             .map(|j| ((j.send.sid, j.frame_id, j.outbox, j.done), j.send))
             .unzip();
-        let results = hub.send_batch(sends);
+        let results = hub.send_batch(sends, now_ms());
         for ((sid, frame_id, outbox, done), result) in answer_to.into_iter().zip(results) {
             let reply = ServerFrame::Reply {
                 id: frame_id,

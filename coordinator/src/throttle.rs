@@ -1,5 +1,8 @@
 //! A token bucket: how a session's message rate is capped without punishing short bursts.
-use std::time::Instant;
+//!
+//! The time comes from the caller (milliseconds since the Unix epoch, as the hub gets it), so
+//! a test decides how much time passes. A clock that steps back refills nothing until it
+//! moves forward again; one that jumps ahead refills at most one burst.
 
 /// Refills continuously at `rate` tokens per second up to `burst`.
 #[derive(Debug)]
@@ -7,7 +10,8 @@ pub struct TokenBucket {
     tokens: f64,
     burst: f64,
     rate: f64,
-    last: Instant,
+    /// When tokens were last taken (none yet: the bucket is full).
+    last_ms: Option<i64>,
 }
 
 impl TokenBucket {
@@ -22,7 +26,7 @@ impl TokenBucket {
             tokens: burst,
             burst,
             rate,
-            last: Instant::now(),
+            last_ms: None,
         }
     }
 
@@ -34,15 +38,13 @@ impl TokenBucket {
         )
     }
 
-    /// Takes a token if there is one.
-    pub fn take(&mut self) -> bool {
-        self.take_at(Instant::now())
-    }
-
-    fn take_at(&mut self, now: Instant) -> bool {
-        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
-        self.last = now;
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+    /// Takes a token at time `now_ms` if there is one.
+    pub fn take(&mut self, now_ms: i64) -> bool {
+        let elapsed_ms = self
+            .last_ms
+            .map_or(0, |last| now_ms.saturating_sub(last).max(0));
+        self.last_ms = Some(now_ms);
+        self.tokens = (self.tokens + elapsed_ms as f64 / 1000.0 * self.rate).min(self.burst);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             true
@@ -55,16 +57,14 @@ impl TokenBucket {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn burst_then_refill() {
-        let start = Instant::now();
+        let start = 1_700_000_000_000;
         let mut b = TokenBucket::new(10.0, 3.0);
-        b.last = start;
-        assert!(b.take_at(start) && b.take_at(start) && b.take_at(start));
-        assert!(!b.take_at(start));
-        assert!(b.take_at(start + Duration::from_millis(100)));
-        assert!(!b.take_at(start + Duration::from_millis(100)));
+        assert!(b.take(start) && b.take(start) && b.take(start));
+        assert!(!b.take(start));
+        assert!(b.take(start + 100));
+        assert!(!b.take(start + 100));
     }
 }

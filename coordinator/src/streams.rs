@@ -1,8 +1,7 @@
 //! File streams on a client's connection (every stream after the chat stream): relaying an
 //! offer between two clients, receiving an upload for a shared file, serving a download.
 //! Files never share the chat stream, so chat stays responsive while they move.
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use lanchat_net::framed::{read_frame, write_frame};
@@ -10,53 +9,32 @@ use lanchat_net::protocol::{ErrorCode, ErrorInfo};
 use lanchat_net::transfer::stream::{receive_file, send_file, Expected};
 use lanchat_net::transfer::wire::{FileMeta, Ready, StreamOpen};
 use lanchat_store::UserId;
-use tokio::sync::oneshot;
 
-use super::hub::Refusal;
-use super::server::Shared;
+use crate::clock::now_ms;
+use crate::shared::{blocking, Shared};
 
 /// How long the sender's end of a relay waits for the recipient's end.
 const RELAY_WAIT: Duration = Duration::from_secs(30);
 /// Relay copy buffer.
 const RELAY_CHUNK: usize = 256 * 1024;
 
-type Streams = (quinn::SendStream, quinn::RecvStream);
-
-/// Senders waiting at the relay, by offer id.
-#[derive(Debug, Default)]
-pub struct RelayBoard {
-    waiting: Mutex<HashMap<u64, oneshot::Sender<Streams>>>,
-}
-
-impl RelayBoard {
-    fn waiting(&self) -> std::sync::MutexGuard<'_, HashMap<u64, oneshot::Sender<Streams>>> {
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The sender's end waits for the recipient's end of `offer`.
-    fn wait(&self, offer: u64) -> oneshot::Receiver<Streams> {
-        let (tx, rx) = oneshot::channel();
-        self.waiting().insert(offer, tx);
-        rx
-    }
-
-    /// The sender's end waiting for `offer`, if any (taken).
-    fn take(&self, offer: u64) -> Option<oneshot::Sender<Streams>> {
-        self.waiting().remove(&offer)
-    }
-}
-
 /// Serves a file stream the client opened on its connection, in a task of its own; `user` is
-/// who was logged in on that connection when it was opened.
+/// who was logged in on that connection when it was opened. A shutdown stops it (an upload
+/// keeps its partial file, for the client to resume).
 pub fn spawn(
     shared: Arc<Shared>,
     user: Option<UserId>,
     send: quinn::SendStream,
     recv: quinn::RecvStream,
 ) {
-    tokio::spawn(async move {
-        if let Err(e) = serve(shared, user, send, recv).await {
-            tracing::debug!("file stream ended: {e}");
+    let tasks = shared.tasks.clone();
+    let stop = shared.shutdown.clone();
+    tasks.spawn(async move {
+        tokio::select! {
+            result = serve(shared, user, send, recv) => if let Err(e) = result {
+                tracing::debug!("file stream ended: {e}");
+            },
+            () = stop.cancelled() => tracing::debug!("file stream stopped: shutting down"),
         }
     });
 }
@@ -64,15 +42,6 @@ pub fn spawn(
 async fn refuse(send: &mut quinn::SendStream, error: ErrorInfo) {
     let _ = write_frame(send, &Ready::Err(error)).await;
     let _ = send.finish();
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
-) -> Result<T, ErrorInfo> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(r) => r.map_err(ErrorInfo::from),
-        Err(_) => Err(ErrorInfo::new(ErrorCode::Internal, "internal error")),
-    }
 }
 
 async fn serve(
@@ -234,7 +203,7 @@ async fn upload(
     receive_file(&mut send, &mut recv, &partial, expected, |_| {}, place)
         .await
         .map_err(|e| e.to_string())?;
-    blocking(move || shared.hub().finish_upload(ticket))
+    blocking(move || shared.hub().finish_upload(ticket, now_ms()))
         .await
         .map_err(|e| e.message)
 }

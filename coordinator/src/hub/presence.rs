@@ -1,11 +1,39 @@
 //! Presence: a user is online while any of their sessions is not away, and everyone hears
 //! when that changes (over QUIC, and over multicast through `presence_out`).
-use lanchat_net::protocol::{Event, PresenceStatus, ServerFrame};
+use lanchat_net::protocol::{Event, PresenceStatus, Reply, ServerFrame};
 use lanchat_store::UserId;
 
-use super::{Hub, Session, SessionId};
+use super::{Hub, Refusal, Session, SessionId};
+use crate::rules;
 
 impl Hub {
+    /// A user's new display name: everyone hears it as a presence update.
+    pub(super) fn set_display(&mut self, me: UserId, display: &str) -> Result<Reply, Refusal> {
+        rules::check_display(display)?;
+        self.store.set_display(me, display)?;
+        let info = self.user_info(me)?;
+        self.broadcast(ServerFrame::Event(Event::Presence(info.clone())));
+        if let Some(out) = &self.presence_out {
+            let _ = out.send(info);
+        }
+        Ok(Reply::Ok)
+    }
+
+    /// One session going away or coming back; the user is away once all their sessions are.
+    pub(super) fn set_away(
+        &mut self,
+        sid: SessionId,
+        me: UserId,
+        away: bool,
+    ) -> Result<Reply, Refusal> {
+        let before = self.status_of(me);
+        if let Some(s) = self.sessions.get_mut(&sid) {
+            s.away = away;
+        }
+        self.presence_changed(me, before);
+        Ok(Reply::Ok)
+    }
+
     pub(super) fn status_of(&self, user: UserId) -> PresenceStatus {
         self.status_with(user, None)
     }
@@ -38,7 +66,7 @@ impl Hub {
     }
 
     pub(super) fn presence_changed(&mut self, user: UserId, before: PresenceStatus) {
-        if self.status_of(user) == before {
+        if self.shutting_down || self.status_of(user) == before {
             return;
         }
         let Ok(info) = self.user_info(user) else {

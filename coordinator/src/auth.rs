@@ -1,7 +1,6 @@
 //! Password hashing (Argon2id) and login throttling.
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
 
 use argon2::password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
@@ -35,24 +34,27 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("lanchat dummy password").unwrap_or_default())
 }
 
-/// Failed attempts allowed per account within [`WINDOW`].
+/// Failed attempts allowed per account within [`WINDOW_MS`].
 pub const ACCOUNT_FAILURES: usize = 5;
-/// Failed attempts allowed per client address within [`WINDOW`].
+/// Failed attempts allowed per client address within [`WINDOW_MS`].
 pub const ADDRESS_FAILURES: usize = 20;
-/// How far back failures count.
-pub const WINDOW: Duration = Duration::from_secs(60);
+/// How far back failures count, in milliseconds.
+pub const WINDOW_MS: i64 = 60_000;
 
 /// Counts recent failed logins per account and per address. While over a limit, attempts are
 /// refused without checking the password, with the same answer as a wrong password.
+///
+/// Times are the caller's (milliseconds since the Unix epoch, as the connection gate gets
+/// them). A failure stamped later than `now` (the clock stepped back) still counts.
 #[derive(Debug, Default)]
 pub struct LoginThrottle {
-    accounts: HashMap<String, Vec<Instant>>,
-    addresses: HashMap<IpAddr, Vec<Instant>>,
+    accounts: HashMap<String, Vec<i64>>,
+    addresses: HashMap<IpAddr, Vec<i64>>,
 }
 
 impl LoginThrottle {
-    /// Whether an attempt for `username` from `addr` may be checked now.
-    pub fn allowed(&mut self, username: &str, addr: IpAddr, now: Instant) -> bool {
+    /// Whether an attempt for `username` from `addr` may be checked at `now`.
+    pub fn allowed(&mut self, username: &str, addr: IpAddr, now: i64) -> bool {
         let account = recent(
             self.accounts.entry(username.to_lowercase()).or_default(),
             now,
@@ -61,8 +63,8 @@ impl LoginThrottle {
         account < ACCOUNT_FAILURES && address < ADDRESS_FAILURES
     }
 
-    /// Records a failed attempt.
-    pub fn failed(&mut self, username: &str, addr: IpAddr, now: Instant) {
+    /// Records a failed attempt at `now`.
+    pub fn failed(&mut self, username: &str, addr: IpAddr, now: i64) {
         self.accounts
             .entry(username.to_lowercase())
             .or_default()
@@ -71,17 +73,22 @@ impl LoginThrottle {
         // Bound memory under a flood of distinct usernames.
         if self.accounts.len() > 10_000 {
             self.accounts
-                .retain(|_, v| v.last().is_some_and(|t| now.duration_since(*t) < WINDOW));
+                .retain(|_, v| v.last().is_some_and(|t| within_window(*t, now)));
         }
         if self.addresses.len() > 10_000 {
             self.addresses
-                .retain(|_, v| v.last().is_some_and(|t| now.duration_since(*t) < WINDOW));
+                .retain(|_, v| v.last().is_some_and(|t| within_window(*t, now)));
         }
     }
 }
 
-fn recent(times: &mut Vec<Instant>, now: Instant) -> usize {
-    times.retain(|t| now.duration_since(*t) < WINDOW);
+/// Whether a failure at `t` still counts at `now`.
+fn within_window(t: i64, now: i64) -> bool {
+    now.saturating_sub(t) < WINDOW_MS
+}
+
+fn recent(times: &mut Vec<i64>, now: i64) -> usize {
+    times.retain(|t| within_window(*t, now));
     times.len()
 }
 
@@ -102,7 +109,7 @@ mod tests {
     #[test]
     fn throttle_per_account_and_address() {
         let mut t = LoginThrottle::default();
-        let now = Instant::now();
+        let now = 1_700_000_000_000;
         let a: IpAddr = "127.0.0.1".parse().unwrap();
         let b: IpAddr = "127.0.0.2".parse().unwrap();
         for _ in 0..ACCOUNT_FAILURES {
@@ -114,7 +121,7 @@ mod tests {
             "account limit applies from any address"
         );
         assert!(t.allowed("bob", a, now));
-        assert!(t.allowed("alice", a, now + WINDOW), "failures expire");
+        assert!(t.allowed("alice", a, now + WINDOW_MS), "failures expire");
         for i in 0..ADDRESS_FAILURES {
             t.failed(&format!("u{i}"), b, now);
         }

@@ -1,0 +1,203 @@
+//! A running coordinator: opens the database and the identity, listens, announces itself, and
+//! shuts down cleanly.
+//!
+//! Shutdown, in order: stop accepting; tell every session (`Event::Shutdown`); cancel the
+//! connections' shared token, so each connection stops reading, answers what it has in flight,
+//! lets its writer drain its outbox (the notice above all) and closes itself; wait for the
+//! tracked connection tasks (bounded); close the endpoint on whatever is left; then close the
+//! database, once the commit thread has ended.
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, Weak};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use lanchat_net::beacon::Announce;
+use lanchat_net::discovery::Discovery;
+use lanchat_net::fingerprint::Fingerprint;
+use lanchat_net::protocol::PROTOCOL_VERSION;
+use lanchat_net::tls::{self, Identity};
+use lanchat_store::Store;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::clock::now_ms;
+use crate::config::{CoordinatorConfig, DB_FILE};
+use crate::error::CoordinatorError;
+use crate::gate::Close;
+use crate::hub::Hub;
+use crate::relay::RelayBoard;
+use crate::shared::Shared;
+use crate::{announce, blobs, commit, server};
+
+/// How long the connections get, all together, to deliver what is queued (the shutdown
+/// notice above all) and close by themselves; each writer also has its own bound.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long the endpoint then gets to see the last connections closed.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A running coordinator.
+#[derive(Debug)]
+pub struct Coordinator {
+    endpoint: quinn::Endpoint,
+    shared: Arc<Shared>,
+    fingerprint: Fingerprint,
+    accept: tokio::task::JoinHandle<()>,
+    announcer: Option<tokio::task::JoinHandle<()>>,
+    /// The group-commit thread; it ends after the last connection.
+    commits: JoinHandle<()>,
+}
+
+impl Coordinator {
+    /// Opens the database, loads or makes the identity, listens and starts announcing.
+    /// Must be called inside a multi-threaded tokio runtime.
+    pub fn start(config: CoordinatorConfig) -> Result<Coordinator, CoordinatorError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| CoordinatorError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        let store = Store::open(&config.data_dir.join(DB_FILE))?;
+        store.integrity_check()?;
+        let identity = Identity::load_or_create(&config.data_dir)?;
+        let fingerprint = identity.fingerprint();
+        let server = tls::coordinator_server_config(&identity)?;
+        let endpoint = tls::endpoint(config.listen, Some(server)).map_err(|source| {
+            CoordinatorError::Listen {
+                addr: config.listen,
+                source,
+            }
+        })?;
+        let local = endpoint
+            .local_addr()
+            .map_err(|source| CoordinatorError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let (presence_tx, presence_rx) = mpsc::unbounded_channel();
+        let announcer = match config.discovery {
+            Some(cfg) => {
+                let discovery = Arc::new(Discovery::bind(cfg)?);
+                let announce = Announce {
+                    coordinator_id: rand::random(),
+                    name: config.name.clone(),
+                    quic_port: local.port(),
+                    quic_ip: (!local.ip().is_unspecified()).then_some(local.ip()),
+                    fingerprint: fingerprint.0,
+                    started_ms: now_ms() as u64,
+                    protocol_version: PROTOCOL_VERSION,
+                };
+                Some(tokio::spawn(announce::run(
+                    discovery,
+                    announce,
+                    presence_rx,
+                )))
+            }
+            None => None,
+        };
+        let mut hub = Hub::new(store, announcer.is_some().then_some(presence_tx));
+        hub.set_message_rate(config.message_rate);
+        hub.enable_sharing(
+            blobs::Blobs::new(config.data_dir.join("blobs")),
+            config.max_share_bytes,
+        );
+        let (committer, queue) = commit::channel();
+        let hub = Arc::new(Mutex::new(hub));
+        let commits = queue
+            .start(Arc::downgrade(&hub))
+            .map_err(CoordinatorError::Thread)?;
+        let shared = Arc::new(Shared {
+            hub,
+            throttle: Mutex::default(),
+            name: config.name,
+            relays: RelayBoard::default(),
+            committer,
+            tasks: TaskTracker::new(),
+            shutdown: CancellationToken::new(),
+        });
+        let accept = tokio::spawn(accept_loop(endpoint.clone(), shared.clone()));
+        Ok(Coordinator {
+            endpoint,
+            shared,
+            fingerprint,
+            accept,
+            announcer,
+            commits,
+        })
+    }
+
+    /// Where clients reach it.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.endpoint.local_addr()
+    }
+
+    /// Its certificate fingerprint.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+
+    /// Stops accepting, tells every session (`reason` is what their clients hear), lets the
+    /// connections deliver what is queued and close, then closes the database. Returns when
+    /// the database is closed, or when the bounded waits are over (a straggler that still
+    /// holds the hub then closes it when it ends; a warning says so).
+    pub async fn shutdown(self, reason: &str) {
+        let Coordinator {
+            endpoint,
+            shared,
+            accept,
+            announcer,
+            commits,
+            ..
+        } = self;
+        if let Some(announcer) = announcer {
+            announcer.abort();
+        }
+        accept.abort();
+        // Its future, and its share of the state, are gone once it has ended.
+        let _ = accept.await;
+        shared.hub().announce_shutdown(reason);
+        shared.shutdown.cancel();
+        shared.tasks.close();
+        if tokio::time::timeout(DRAIN_TIMEOUT, shared.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                left = shared.tasks.len(),
+                "connections did not close in time; closing them"
+            );
+        }
+        endpoint.close(Close::NORMAL.into(), reason.as_bytes());
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, endpoint.wait_idle()).await;
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, shared.tasks.wait()).await;
+        close_database(shared, commits).await;
+    }
+}
+
+/// Lets go of the coordinator's state; the hub, and with it the store's SQLite connection,
+/// closes once the commit thread (which ends with the last [`commit::Committer`], in the
+/// state) has finished its last batch.
+async fn close_database(shared: Arc<Shared>, commits: JoinHandle<()>) {
+    let hub: Weak<Mutex<Hub>> = Arc::downgrade(&shared.hub);
+    let Some(shared) = Arc::into_inner(shared) else {
+        tracing::warn!("a connection still holds the database; it closes when that one ends");
+        return;
+    };
+    drop(shared);
+    if tokio::task::spawn_blocking(move || commits.join())
+        .await
+        .is_err()
+    {
+        tracing::error!("the commit thread failed");
+    }
+    if hub.strong_count() == 0 {
+        tracing::info!("database closed");
+    } else {
+        tracing::warn!("the database is still in use; it closes when its last user ends");
+    }
+}
+
+async fn accept_loop(endpoint: quinn::Endpoint, shared: Arc<Shared>) {
+    while let Some(incoming) = endpoint.accept().await {
+        shared.tasks.spawn(server::serve(shared.clone(), incoming));
+    }
+}

@@ -1,0 +1,37 @@
+//! Why a coordinator could not start.
+use std::net::SocketAddr;
+
+use lanchat_net::tls;
+
+/// Why the coordinator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum CoordinatorError {
+    /// The data directory could not be created.
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The database could not be opened.
+    #[error("cannot open the database: {0}")]
+    Store(#[from] lanchat_store::StoreError),
+    /// The identity could not be loaded or made.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// The QUIC socket could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The committing thread could not be started.
+    #[error("cannot start the commit thread: {0}")]
+    Thread(std::io::Error),
+    /// The multicast socket could not be set up.
+    #[error("cannot join the multicast group: {0}")]
+    Discovery(#[from] lanchat_net::discovery::DiscoveryError),
+}

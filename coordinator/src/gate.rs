@@ -1,0 +1,304 @@
+//! The connection gate: what one connection's requests may do, decided without I/O.
+//!
+//! A connection must say Hello first, then register, log in or resume a session; after that
+//! its requests go to the hub, its messages through the group commit. The [`Gate`] holds that
+//! per-connection state (greeted? which session? must the connection close?) and makes every
+//! decision about it — the hello check, registration, password login with throttling, resuming
+//! a session, logout, password change — as plain synchronous calls on the hub and the login
+//! throttle, with the time passed in. `server` runs it for each QUIC connection (on the
+//! blocking pool: Argon2 takes tens of milliseconds); a test runs it directly, against a real
+//! [`Hub`] in memory, through exactly the routing the server uses.
+//!
+//! # Driving a hub without a network
+//!
+//! ```
+//! use std::sync::Mutex;
+//!
+//! use lanchat_coordinator::auth::LoginThrottle;
+//! use lanchat_coordinator::gate::{Context, Gate, Route};
+//! use lanchat_coordinator::hub::{Hub, OUTBOX_CAPACITY};
+//! use lanchat_coordinator::outbox::outbox;
+//! use lanchat_net::protocol::{ConvRef, MsgId, Reply, Request, PROTOCOL_VERSION};
+//! use lanchat_store::Store;
+//!
+//! let hub = Mutex::new(Hub::new(Store::open_in_memory().unwrap(), None));
+//! let throttle = Mutex::new(LoginThrottle::default());
+//! let cx = Context { hub: &hub, throttle: &throttle, name: "office" };
+//! // What the hub pushes to this connection (events, other sessions' messages) lands in
+//! // `frames`, as encoded frames.
+//! let (to_client, frames) = outbox(OUTBOX_CAPACITY);
+//! let remote = "127.0.0.1:50000".parse().unwrap();
+//! let now = 1_700_000_000_000; // the time, in ms since the epoch: the test decides
+//!
+//! let mut gate = Gate::new();
+//! let hello = Request::Hello { version: PROTOCOL_VERSION, client: "harness".into() };
+//! let welcome = gate.handle(cx, remote, &to_client, hello, now);
+//! assert!(matches!(welcome, Ok(Reply::Welcome { .. })));
+//! let register = Request::Register {
+//!     username: "alice".into(),
+//!     password: "correct horse battery".into(),
+//! };
+//! let login = gate.handle(cx, remote, &to_client, register, now);
+//! assert!(matches!(login, Ok(Reply::LoggedIn { .. })));
+//!
+//! // A message goes to the group commit, as in the server; a harness commits it alone.
+//! let send = Request::Send {
+//!     conv: ConvRef::Room("general".into()),
+//!     id: MsgId::random(),
+//!     text: "hello".into(),
+//! };
+//! let Route::Commit(pending) = gate.route(send) else {
+//!     unreachable!("a logged-in session's message goes to the group commit");
+//! };
+//! let mut replies = hub.lock().unwrap().send_batch(vec![pending], now);
+//! assert!(matches!(replies.pop(), Some(Ok(Reply::Sent { .. }))));
+//!
+//! // Any other request is handled like Hello was; when the client goes away:
+//! gate.disconnected(cx);
+//! # drop(frames);
+//! ```
+//!
+//! The account steps (register, login, resume, logout, password change) are in `accounts`.
+//!
+//! Whatever a request decides about the connection itself is read back from the gate:
+//! [`Gate::closing`] (close it after this reply, with this code and reason), [`Gate::login`]
+//! (who is logged in, for file streams), [`Gate::eviction`] (fires when the hub drops the
+//! session because the client stopped reading).
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+use lanchat_net::protocol::{ErrorCode, ErrorInfo, Reply, Request, PROTOCOL_VERSION};
+use lanchat_store::UserId;
+use tokio::sync::oneshot;
+
+use crate::auth::LoginThrottle;
+use crate::hub::{err, Hub, Outbox, PendingSend, SessionId};
+use crate::lock::lock;
+
+mod accounts;
+use accounts::{change_password, Line};
+
+/// A session token unused for this long must be replaced by a password login.
+pub const SESSION_MAX_IDLE_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// What the gate works on: the coordinator's hub, its failed-login counters and its name (for
+/// Welcome). Borrowed, so the server lends its shared state and a test its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The coordinator's state.
+    pub hub: &'a Mutex<Hub>,
+    /// Failed-login counters.
+    pub throttle: &'a Mutex<LoginThrottle>,
+    /// The coordinator's name, as Welcome tells it.
+    pub name: &'a str,
+}
+
+/// Who is logged in on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Login {
+    /// The hub's session.
+    pub session: SessionId,
+    /// Its user.
+    pub user: UserId,
+}
+
+/// How a connection is to be closed: the QUIC application close code and reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Close {
+    /// [`Close::NORMAL`] or [`Close::PROTOCOL`].
+    pub code: u32,
+    /// Said to the client with the close.
+    pub reason: &'static str,
+}
+
+impl Close {
+    /// Application close code for a normal end (logout, shutdown).
+    pub const NORMAL: u32 = 0;
+    /// Application close code for a protocol violation.
+    pub const PROTOCOL: u32 = 1;
+
+    /// The client ended the connection, or simply left.
+    pub const BYE: Close = Close::normal("bye");
+    /// The session was logged out.
+    pub const LOGGED_OUT: Close = Close::normal("logged out");
+    /// The coordinator is shutting down.
+    pub const SHUTDOWN: Close = Close::normal("the coordinator is shutting down");
+    /// The first request was not Hello.
+    pub const NO_HELLO: Close = Close::protocol("no hello");
+    /// The client did not say Hello within the deadline.
+    pub const NO_HELLO_IN_TIME: Close = Close::protocol("no hello in time");
+    /// The client did not open its chat stream within the deadline.
+    pub const NO_CHAT_STREAM: Close = Close::protocol("no chat stream opened");
+    /// The client speaks another protocol version.
+    pub const VERSION_MISMATCH: Close = Close::protocol("protocol version mismatch");
+    /// A frame could not be decoded.
+    pub const MALFORMED: Close = Close::protocol("malformed frame");
+    /// The hub dropped the session: its outbox was full.
+    pub const NOT_READING: Close = Close::protocol("not reading fast enough");
+
+    const fn normal(reason: &'static str) -> Close {
+        Close {
+            code: Close::NORMAL,
+            reason,
+        }
+    }
+
+    const fn protocol(reason: &'static str) -> Close {
+        Close {
+            code: Close::PROTOCOL,
+            reason,
+        }
+    }
+}
+
+/// Where a request goes.
+#[derive(Debug)]
+pub enum Route {
+    /// A logged-in session's message: to the group commit, which stores it with other
+    /// connections' messages and answers it ([`Hub::send_batch`]).
+    Commit(PendingSend),
+    /// Anything else: to [`Gate::handle`], after this connection's messages are answered.
+    Handle(Request),
+}
+
+/// One connection's state, from Hello to logout.
+#[derive(Debug, Default)]
+pub struct Gate {
+    greeted: bool,
+    login: Option<Login>,
+    /// Fires when the hub drops the session (set while logged in).
+    evicted: Option<oneshot::Receiver<()>>,
+    closing: Option<Close>,
+}
+
+impl Gate {
+    /// A connection that has said nothing yet.
+    pub fn new() -> Gate {
+        Gate::default()
+    }
+
+    /// Whether the client has said Hello.
+    pub fn greeted(&self) -> bool {
+        self.greeted
+    }
+
+    /// Who is logged in, if anyone.
+    pub fn login(&self) -> Option<Login> {
+        self.login
+    }
+
+    /// Set once the connection must close (after the reply to the request that decided it).
+    pub fn closing(&self) -> Option<Close> {
+        self.closing
+    }
+
+    /// The connection is to close for a reason of its own (a deadline, a broken frame).
+    pub fn close(&mut self, close: Close) {
+        self.closing = Some(close);
+    }
+
+    /// Fires when the hub drops the session (its client stopped reading); see
+    /// [`Gate::evicted`].
+    pub fn eviction(&mut self) -> Option<&mut oneshot::Receiver<()>> {
+        self.evicted.as_mut()
+    }
+
+    /// The hub dropped the session: it is gone (nothing to close), and so is the connection.
+    pub fn evicted(&mut self) {
+        self.login = None;
+        self.evicted = None;
+        self.closing = Some(Close::NOT_READING);
+    }
+
+    /// Where `request` goes: a logged-in session's message to the group commit, anything
+    /// else to [`Gate::handle`].
+    pub fn route(&self, request: Request) -> Route {
+        match (request, self.login) {
+            (Request::Send { conv, id, text }, Some(login)) => Route::Commit(PendingSend {
+                sid: login.session,
+                conv,
+                id,
+                text,
+            }),
+            (request, _) => Route::Handle(request),
+        }
+    }
+
+    /// Answers one request (other than a logged-in session's message, see [`Gate::route`])
+    /// from the client at `remote` at time `now_ms`. `outbox` is the connection's: a session
+    /// opened here sends its pushed events there.
+    ///
+    /// Blocks: registering, logging in and changing the password run Argon2 (without holding
+    /// the hub's lock), and everything else takes the hub's lock.
+    pub fn handle(
+        &mut self,
+        cx: Context<'_>,
+        remote: SocketAddr,
+        outbox: &Outbox,
+        request: Request,
+        now_ms: i64,
+    ) -> Result<Reply, ErrorInfo> {
+        if !self.greeted {
+            return self.hello(cx, remote, request);
+        }
+        let at = Line { remote, outbox };
+        let result = match (request, self.login) {
+            (Request::Register { username, password }, None) => {
+                self.register(cx, at, username, password, now_ms)
+            }
+            (Request::Login { username, password }, None) => {
+                self.log_in(cx, at, username, password, now_ms)
+            }
+            (Request::Resume { token }, None) => self.resume(cx, at, token, now_ms),
+            (_, None) => Err(err(ErrorCode::NotAuthenticated, "log in or register first")),
+            (Request::Logout, Some(login)) => self.log_out(cx, login),
+            (Request::ChangePassword { old, new }, Some(login)) => {
+                change_password(cx, login.session, &old, &new, now_ms)
+            }
+            (request, Some(login)) => lock(cx.hub).handle(login.session, request, now_ms),
+        };
+        result.map_err(ErrorInfo::from)
+    }
+
+    /// The connection is gone: its session (if any) ends.
+    pub fn disconnected(&mut self, cx: Context<'_>) {
+        self.evicted = None;
+        if let Some(login) = self.login.take() {
+            lock(cx.hub).close_session(login.session);
+        }
+    }
+
+    fn hello(
+        &mut self,
+        cx: Context<'_>,
+        remote: SocketAddr,
+        request: Request,
+    ) -> Result<Reply, ErrorInfo> {
+        let Request::Hello { version, client } = request else {
+            self.closing = Some(Close::NO_HELLO);
+            return Err(ErrorInfo::new(
+                ErrorCode::BadRequest,
+                "the first request must be Hello",
+            ));
+        };
+        if version != PROTOCOL_VERSION {
+            self.closing = Some(Close::VERSION_MISMATCH);
+            return Err(ErrorInfo::new(
+                ErrorCode::VersionMismatch,
+                format!(
+                    "this coordinator speaks lanchat protocol {PROTOCOL_VERSION}, the client \
+                     speaks {version}; update the older one"
+                ),
+            ));
+        }
+        tracing::debug!(%remote, client, "hello");
+        self.greeted = true;
+        Ok(Reply::Welcome {
+            version: PROTOCOL_VERSION,
+            name: cx.name.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

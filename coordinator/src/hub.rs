@@ -1,0 +1,386 @@
+//! The coordinator's rules: who may do what, what gets stored, and who hears about it.
+//!
+//! The hub owns the store and the table of online sessions. It never touches a socket: each
+//! session is a bounded outbox of frames that the connection task drains. That keeps every rule
+//! testable with plain channels, and a client that stops reading costs at most one full outbox
+//! before it is dropped. Like the store, it never reads the clock: whoever calls it passes the
+//! time (`now_ms`, milliseconds since the Unix epoch).
+//!
+//! Layout:
+//! - this file: sessions (open, close, tokens) and the dispatch of a session's requests;
+//! - `rooms`: rooms and moderation (create, join, leave, topic, kick, promote, succession);
+//! - `delivery`: the group commit of messages and the fan-out of frames to outboxes;
+//! - `presence`: who is online or away, and display names;
+//! - `files`: person-to-person offers and files shared into conversations;
+//! - `convert`: store rows in the protocol's terms, and refusals.
+use std::collections::HashMap;
+
+use lanchat_net::protocol::{
+    ConvRef, ErrorCode, Event, MsgId, PresenceStatus, Reply, Request, ServerFrame, UserInfo,
+    MAX_HISTORY_PAGE,
+};
+use lanchat_net::transfer::wire::FileMeta;
+use lanchat_store as store;
+use lanchat_store::{Conversation, Store, UserId};
+use tokio::sync::{mpsc, oneshot};
+
+pub use crate::outbox::Outbox;
+use crate::outbox::Urgency;
+use crate::throttle::TokenBucket;
+
+mod convert;
+mod delivery;
+mod files;
+mod presence;
+mod rooms;
+pub use convert::Refusal;
+use convert::{chat, not_member};
+pub(crate) use convert::{err, no_such_user};
+pub(crate) use delivery::encode;
+use delivery::Batch;
+pub use files::{Download, Upload, DEFAULT_MAX_SHARE_BYTES, DEFAULT_MAX_SHARE_MIB};
+
+/// Identifies one connection's login.
+pub type SessionId = u64;
+/// Frames one session may have queued before it counts as not reading and is dropped. With
+/// the 16 KiB message limit this bounds a stalled session at about 16 MiB of queue (plus its
+/// QUIC send window), while a burst of 1024 messages still reaches a slow but live client.
+pub const OUTBOX_CAPACITY: usize = 1024;
+
+/// A message a session asked to post, waiting for the next group commit.
+#[derive(Debug)]
+pub struct PendingSend {
+    /// The posting session (the sender is its user, never a field of the request).
+    pub sid: SessionId,
+    /// Where to.
+    pub conv: ConvRef,
+    /// The client's id for it.
+    pub id: MsgId,
+    /// The text.
+    pub text: String,
+}
+
+/// What the hub holds of one connection.
+#[derive(Debug)]
+pub struct SessionLink {
+    /// Frames for the connection to write.
+    pub outbox: Outbox,
+    /// Dropped when the hub ends the session, which tells the connection task to close.
+    pub alive: oneshot::Sender<()>,
+    /// Where the client connects from (the IP part of its direct file endpoint).
+    pub remote: std::net::SocketAddr,
+}
+
+#[derive(Debug)]
+struct Session {
+    user: UserId,
+    username: String,
+    token_hash: [u8; 32],
+    away: bool,
+    link: SessionLink,
+    sends: TokenBucket,
+    /// The client's direct file endpoint, if it has one.
+    peer: Option<lanchat_net::protocol::PeerEndpoint>,
+}
+
+/// Coordinator state shared by all connections (behind one mutex).
+#[derive(Debug)]
+pub struct Hub {
+    store: Store,
+    sessions: HashMap<SessionId, Session>,
+    by_user: HashMap<UserId, Vec<SessionId>>,
+    next_session: SessionId,
+    presence_out: Option<mpsc::UnboundedSender<UserInfo>>,
+    files: files::Files,
+    /// Messages per second one session may post.
+    message_rate: u32,
+    /// Set while a group commit is fanned out (see [`Batch`]).
+    batch: Option<Batch>,
+    /// Set once the coordinator is shutting down (see [`Hub::announce_shutdown`]).
+    shutting_down: bool,
+}
+
+impl Hub {
+    /// A hub over `store`. Presence changes are also sent to `presence_out` (the multicast
+    /// announcer) when given.
+    pub fn new(store: Store, presence_out: Option<mpsc::UnboundedSender<UserInfo>>) -> Self {
+        Hub {
+            store,
+            sessions: HashMap::new(),
+            by_user: HashMap::new(),
+            next_session: 1,
+            presence_out,
+            files: files::Files::default(),
+            message_rate: TokenBucket::MESSAGES_PER_SECOND,
+            batch: None,
+            shutting_down: false,
+        }
+    }
+
+    /// Caps each session at `per_second` messages (bursts of three seconds' worth).
+    pub fn set_message_rate(&mut self, per_second: u32) {
+        self.message_rate = per_second.max(1);
+    }
+
+    /// The store, for the login steps that run outside the hub (password checks).
+    pub fn store(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Number of online sessions.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Opens a session for `user` whose token (hash) is already stored, and answers the login.
+    pub fn open_session(
+        &mut self,
+        user: UserId,
+        token: [u8; 32],
+        link: SessionLink,
+    ) -> Result<(SessionId, Reply), Refusal> {
+        let record = self
+            .store
+            .user_by_id(user)?
+            .ok_or_else(|| err(ErrorCode::NoSuchUser, "account no longer exists"))?;
+        let before = self.status_of(user);
+        let id = self.next_session;
+        self.next_session += 1;
+        self.sessions.insert(
+            id,
+            Session {
+                user,
+                username: record.username.clone(),
+                token_hash: *blake3::hash(&token).as_bytes(),
+                away: false,
+                link,
+                sends: TokenBucket::for_messages(self.message_rate),
+                peer: None,
+            },
+        );
+        self.by_user.entry(user).or_default().push(id);
+        self.presence_changed(user, before);
+        self.push_pending_offers(user);
+        let reply = Reply::LoggedIn {
+            user: self.user_info(user)?,
+            token,
+            conversations: self.summaries(user)?,
+        };
+        Ok((id, reply))
+    }
+
+    /// Ends a session (connection closed or logout).
+    pub fn close_session(&mut self, id: SessionId) {
+        let Some(session) = self.sessions.remove(&id) else {
+            return;
+        };
+        let before = if self.by_user.get(&session.user).map(Vec::len) == Some(1) {
+            if session.away {
+                PresenceStatus::Away
+            } else {
+                PresenceStatus::Online
+            }
+        } else {
+            // Other sessions remain; recompute with this one still counted.
+            self.status_with(session.user, Some((&id, &session)))
+        };
+        if let Some(list) = self.by_user.get_mut(&session.user) {
+            list.retain(|s| *s != id);
+            if list.is_empty() {
+                self.by_user.remove(&session.user);
+            }
+        }
+        self.presence_changed(session.user, before);
+    }
+
+    /// Tells every session the coordinator is going away. From then on the sessions that end
+    /// (as their connections close) are not announced as presence changes: nobody is going
+    /// offline, the coordinator is, and its shutdown notice is the last thing clients hear.
+    pub fn announce_shutdown(&mut self, reason: &str) {
+        self.shutting_down = true;
+        let Some(frame) = encode(&ServerFrame::Event(Event::Shutdown {
+            reason: reason.to_string(),
+        })) else {
+            return;
+        };
+        for session in self.sessions.values() {
+            let _ = session.link.outbox.try_push(frame.clone(), Urgency::Urgent);
+        }
+    }
+
+    /// Runs one request of a logged-in session at time `now_ms`.
+    pub fn handle(
+        &mut self,
+        sid: SessionId,
+        request: Request,
+        now_ms: i64,
+    ) -> Result<Reply, Refusal> {
+        let Some(session) = self.sessions.get(&sid) else {
+            return Err(err(ErrorCode::NotAuthenticated, "session has ended"));
+        };
+        let me = session.user;
+        match request {
+            Request::Send { conv, id, text } => self.send(sid, conv, id, text, now_ms),
+            Request::After { conv, after, limit } => {
+                let (c, _) = self.resolve(me, &conv, now_ms)?;
+                let conv = self.conv_ref_of(&c, me)?;
+                let messages = self
+                    .store
+                    .messages_after(c.id, seq_arg(after), page(limit))?;
+                Ok(self.page_reply(conv, messages))
+            }
+            Request::Before {
+                conv,
+                before,
+                limit,
+            } => {
+                let (c, _) = self.resolve(me, &conv, now_ms)?;
+                let conv = self.conv_ref_of(&c, me)?;
+                let messages = self
+                    .store
+                    .messages_before(c.id, seq_arg(before), page(limit))?;
+                Ok(self.page_reply(conv, messages))
+            }
+            Request::MarkRead { conv, seq } => {
+                let (c, _) = self.resolve(me, &conv, now_ms)?;
+                self.store.mark_read(c.id, me, seq_arg(seq))?;
+                self.push_conv_state(me, &c)?;
+                Ok(Reply::Ok)
+            }
+            Request::SetMuted { conv, muted } => {
+                let (c, _) = self.resolve(me, &conv, now_ms)?;
+                self.store.set_muted(c.id, me, muted)?;
+                self.push_conv_state(me, &c)?;
+                Ok(Reply::Ok)
+            }
+            Request::CreateRoom { name } => self.create_room(me, &name, now_ms),
+            Request::JoinRoom { name } => self.join_room(me, &name, now_ms),
+            Request::LeaveRoom { name } => self.leave_room(me, &name, now_ms),
+            Request::ListRooms => self.list_rooms(),
+            Request::Members { name } => self.members(&name),
+            Request::SetTopic { name, topic } => self.set_topic(me, &name, topic, now_ms),
+            Request::Kick { name, user } => self.kick(me, &name, &user, now_ms),
+            Request::Promote { name, user } => self.promote(me, &name, &user, now_ms),
+            Request::Users => Ok(Reply::Users(self.users()?)),
+            Request::Search { query, limit } => {
+                let found = self.store.search(me, &query, limit.min(200))?;
+                let mut out = Vec::with_capacity(found.len());
+                for m in found {
+                    let conv = self.conv_ref(m.conv_id, me)?;
+                    out.push(chat(conv, m));
+                }
+                Ok(Reply::SearchResults(out))
+            }
+            Request::SetDisplay { display } => self.set_display(me, &display),
+            Request::SetAway { away } => self.set_away(sid, me, away),
+            Request::Summaries => Ok(Reply::Summaries(self.summaries(me)?)),
+            Request::SetPeerEndpoint { port, fingerprint } => {
+                self.set_peer_endpoint(sid, port, fingerprint)
+            }
+            Request::OfferFile {
+                to,
+                name,
+                size,
+                hash,
+            } => self.offer_file(me, &to, name, size, hash),
+            Request::AnswerOffer { id, accept } => self.answer_offer(sid, me, id, accept),
+            Request::CancelOffer { id } => self.cancel_offer(me, id),
+            Request::OfferDone { id } => self.offer_done(me, id),
+            Request::ShareFile {
+                conv,
+                id,
+                name,
+                size,
+                hash,
+            } => self.share_file(me, conv, id, FileMeta { name, size, hash }, now_ms),
+            Request::Hello { .. }
+            | Request::Register { .. }
+            | Request::Login { .. }
+            | Request::Resume { .. } => Err(err(
+                ErrorCode::BadRequest,
+                "already logged in on this connection",
+            )),
+            Request::Logout | Request::ChangePassword { .. } => Err(err(
+                ErrorCode::BadRequest,
+                "handled by the connection, not the hub",
+            )),
+        }
+    }
+
+    /// Forgets a session's token (logout).
+    pub fn forget_token(&mut self, sid: SessionId) -> Result<(), Refusal> {
+        if let Some(s) = self.sessions.get(&sid) {
+            let hash = s.token_hash;
+            self.store.delete_session(&hash)?;
+        }
+        Ok(())
+    }
+
+    /// After a password change: every other session's token stops working; this one's stays.
+    pub fn reset_tokens(&mut self, sid: SessionId, hash: &str, now_ms: i64) -> Result<(), Refusal> {
+        let Some(s) = self.sessions.get(&sid) else {
+            return Err(err(ErrorCode::NotAuthenticated, "session has ended"));
+        };
+        let (user, token_hash) = (s.user, s.token_hash);
+        self.store.set_password_hash(user, hash)?;
+        self.store.delete_sessions_of(user)?;
+        self.store.create_session(user, &token_hash, now_ms)?;
+        Ok(())
+    }
+
+    /// The user of a session.
+    pub fn session_user(&self, sid: SessionId) -> Option<(UserId, String)> {
+        self.sessions
+            .get(&sid)
+            .map(|s| (s.user, s.username.clone()))
+    }
+
+    /// The conversation `conv` names for user `me`, checking that `me` may use it (a DM's
+    /// conversation is made on first use, at `now_ms`).
+    fn resolve(
+        &mut self,
+        me: UserId,
+        conv: &ConvRef,
+        now_ms: i64,
+    ) -> Result<(Conversation, store::Membership), Refusal> {
+        let c = match conv {
+            ConvRef::Room(name) => self.room(name)?,
+            ConvRef::Dm(user) => {
+                let (peer, _) = self
+                    .store
+                    .user_by_name(user)?
+                    .ok_or_else(|| no_such_user(user))?;
+                self.store.dm_conversation(me, peer.id, now_ms)?
+            }
+        };
+        let membership = self
+            .store
+            .membership(c.id, me)?
+            .ok_or_else(|| not_member(&c.name))?;
+        Ok((c, membership))
+    }
+
+    fn push_conv_state(&mut self, user: UserId, c: &Conversation) -> Result<(), Refusal> {
+        let summary = self.summary(user, c)?;
+        self.push(user, ServerFrame::Event(Event::ConvState(summary)));
+        Ok(())
+    }
+}
+
+fn page(limit: u32) -> u32 {
+    limit.clamp(1, MAX_HISTORY_PAGE)
+}
+
+/// A seq bound from the client as the store can take it: SQLite integers are i64, and
+/// `u64::MAX` ("the newest") would otherwise fail as a storage error.
+fn seq_arg(seq: u64) -> u64 {
+    seq.min(i64::MAX as u64)
+}
+
+/// A message the batch has no outcome for (a bug, answered rather than left without a reply).
+fn unhandled() -> Refusal {
+    err(ErrorCode::Internal, "message was not handled")
+}
+
+#[cfg(test)]
+mod tests;

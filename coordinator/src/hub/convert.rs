@@ -1,0 +1,213 @@
+//! The hub's words in the protocol's terms: store rows become the protocol's `ChatMessage`,
+//! `ConvSummary`, `MemberInfo`, `RoomInfo` and `UserInfo` (as one user sees them: a DM is named
+//! by its other member), and store failures become refusals with a reason the user can read.
+use lanchat_net::protocol::{
+    ChatMessage, ConvRef, ConvSummary, ErrorCode, ErrorInfo, MemberInfo, MessageKind, MsgId,
+    PresenceStatus, Reply, Role, RoomInfo, SharedFile, UserInfo,
+};
+use lanchat_store as store;
+use lanchat_store::{ConvKind, Conversation, StoreError, UserId};
+
+use super::Hub;
+
+/// A refusal on its way to the user. Store failures become an internal error naming what
+/// failed; the hub keeps going.
+#[derive(Debug, Clone)]
+pub struct Refusal(pub ErrorInfo);
+
+impl From<ErrorInfo> for Refusal {
+    fn from(e: ErrorInfo) -> Self {
+        Refusal(e)
+    }
+}
+
+impl From<Refusal> for ErrorInfo {
+    fn from(r: Refusal) -> Self {
+        r.0
+    }
+}
+
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Self {
+        Refusal(match e {
+            StoreError::UsernameTaken => {
+                ErrorInfo::new(ErrorCode::UsernameTaken, "that username is already taken")
+            }
+            StoreError::RoomExists => ErrorInfo::new(
+                ErrorCode::RoomExists,
+                "a room with that name already exists",
+            ),
+            StoreError::NotMember => ErrorInfo::new(ErrorCode::NotMember, "not a member"),
+            other => {
+                tracing::error!("storage error: {other}");
+                ErrorInfo::new(ErrorCode::Internal, format!("storage error: {other}"))
+            }
+        })
+    }
+}
+
+/// A refusal with `code` and the reason shown to the user.
+pub(crate) fn err(code: ErrorCode, message: impl Into<String>) -> Refusal {
+    Refusal(ErrorInfo::new(code, message))
+}
+
+/// "Not a member", with how to become one.
+pub(super) fn not_member(room: &str) -> Refusal {
+    err(
+        ErrorCode::NotMember,
+        format!("you are not a member of #{room}; /join #{room} first"),
+    )
+}
+
+/// "No such user", naming who was asked for.
+pub(crate) fn no_such_user(name: &str) -> Refusal {
+    err(
+        ErrorCode::NoSuchUser,
+        format!("there is no user @{}", name.trim_start_matches('@')),
+    )
+}
+
+fn role_out(role: store::Role) -> Role {
+    match role {
+        store::Role::Member => Role::Member,
+        store::Role::Admin => Role::Admin,
+        store::Role::Owner => Role::Owner,
+    }
+}
+
+/// A stored message as `conv` (named as its reader sees it) carries it.
+pub(super) fn chat(conv: ConvRef, m: store::StoredMessage) -> ChatMessage {
+    ChatMessage {
+        conv,
+        seq: m.seq,
+        id: MsgId(m.client_id),
+        sender: m.sender,
+        sender_display: m.sender_display,
+        ts_ms: m.ts_ms,
+        kind: match m.kind {
+            store::MessageKind::Text => MessageKind::Text,
+            store::MessageKind::System => MessageKind::System,
+            store::MessageKind::File => MessageKind::File,
+        },
+        text: m.text,
+        file: m.file.map(|f| SharedFile {
+            id: f.id as u64,
+            name: f.name,
+            size: f.size,
+            hash: f.hash,
+            uploader: f.uploader_name,
+        }),
+    }
+}
+
+/// A room in the room list.
+pub(super) fn room_info(r: store::RoomListing) -> RoomInfo {
+    RoomInfo {
+        name: r.name,
+        topic: r.topic,
+        members: r.members,
+    }
+}
+
+/// A room member as the member list shows them, `status` being their presence.
+pub(super) fn member_info(m: store::MemberInfo, status: PresenceStatus) -> MemberInfo {
+    MemberInfo {
+        status,
+        username: m.username,
+        display: m.display,
+        role: role_out(m.role),
+    }
+}
+
+impl Hub {
+    /// How user `viewer` names conversation `id`.
+    pub(super) fn conv_ref(&self, id: store::ConvId, viewer: UserId) -> Result<ConvRef, Refusal> {
+        let c = self
+            .store
+            .conversation(id)?
+            .ok_or_else(|| err(ErrorCode::Internal, "conversation vanished"))?;
+        self.conv_ref_of(&c, viewer)
+    }
+
+    pub(super) fn conv_ref_of(&self, c: &Conversation, viewer: UserId) -> Result<ConvRef, Refusal> {
+        Ok(match c.kind {
+            ConvKind::Room => ConvRef::Room(c.name.clone()),
+            ConvKind::Dm => {
+                let ids = self.store.member_ids(c.id)?;
+                let peer = ids.iter().copied().find(|u| *u != viewer).unwrap_or(viewer);
+                ConvRef::Dm(self.username(peer)?)
+            }
+        })
+    }
+
+    pub(super) fn username(&self, user: UserId) -> Result<String, Refusal> {
+        Ok(self
+            .store
+            .user_by_id(user)?
+            .map(|u| u.username)
+            .unwrap_or_else(|| format!("user{user}")))
+    }
+
+    pub(super) fn user_info(&self, user: UserId) -> Result<UserInfo, Refusal> {
+        let u = self
+            .store
+            .user_by_id(user)?
+            .ok_or_else(|| err(ErrorCode::NoSuchUser, "account no longer exists"))?;
+        Ok(UserInfo {
+            username: u.username,
+            display: u.display,
+            status: self.status_of(user),
+        })
+    }
+
+    /// Every registered user, with their presence.
+    pub(super) fn users(&self) -> Result<Vec<UserInfo>, Refusal> {
+        Ok(self
+            .store
+            .list_users()?
+            .into_iter()
+            .map(|u| UserInfo {
+                status: self.status_of(u.id),
+                username: u.username,
+                display: u.display,
+            })
+            .collect())
+    }
+
+    pub(super) fn summaries(&self, user: UserId) -> Result<Vec<ConvSummary>, Refusal> {
+        let mut out = Vec::new();
+        for s in self.store.conversations_of(user)? {
+            let conv = match (&s.conv.kind, &s.peer) {
+                (ConvKind::Dm, Some(peer)) => ConvRef::Dm(peer.clone()),
+                _ => ConvRef::Room(s.conv.name.clone()),
+            };
+            out.push(ConvSummary {
+                conv,
+                topic: s.conv.topic,
+                last_seq: s.conv.last_seq,
+                read_seq: s.read_seq,
+                muted: s.muted,
+                role: role_out(s.role),
+            });
+        }
+        Ok(out)
+    }
+
+    pub(super) fn summary(&self, user: UserId, c: &Conversation) -> Result<ConvSummary, Refusal> {
+        let conv = self.conv_ref_of(c, user)?;
+        self.summaries(user)?
+            .into_iter()
+            .find(|s| s.conv == conv)
+            .ok_or_else(|| not_member(&c.name))
+    }
+
+    pub(super) fn page_reply(&self, conv: ConvRef, messages: Vec<store::StoredMessage>) -> Reply {
+        Reply::Messages {
+            messages: messages
+                .into_iter()
+                .map(|m| chat(conv.clone(), m))
+                .collect(),
+            conv,
+        }
+    }
+}

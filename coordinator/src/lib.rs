@@ -1,0 +1,55 @@
+//! lanchat's coordinator: accounts, sessions, rooms, history, presence and shared files for one
+//! office, served over QUIC.
+//!
+//! [`Coordinator::start`] runs one from a [`CoordinatorConfig`] inside a tokio runtime;
+//! [`Coordinator::shutdown`] tells every session and closes the connections and the database.
+//! The rules live in the [`hub`] and the connection [`gate`], which never touch a socket or
+//! read the clock: a test drives a real hub in memory through the gate, exactly as a QUIC
+//! connection does (see [`gate`]).
+//!
+//! # Layout
+//! The rules (no I/O; public, for tests and harnesses):
+//! - [`hub`]: the rules of conversation over the store and the online sessions.
+//! - [`gate`]: one connection's hello, login and request routing.
+//! - [`outbox`]: the bounded queue of frames between the hub and a connection's writer.
+//! - [`rules`]: which names and passwords are accepted, and why not.
+//! - [`auth`]: Argon2id hashing and login throttling.
+//! - [`throttle`]: the token bucket that caps a session's message rate.
+//! - [`blobs`]: content-addressed storage of shared files.
+//! - [`config`]: how to run a coordinator, and every default ([`CoordinatorConfig::new`]).
+//!
+//! The drivers (sockets, tasks, threads, the clock):
+//! - `coordinator`: start, accept connections, shut down ([`Coordinator`]).
+//! - `server`: one task per QUIC connection (the chat stream), running its gate.
+//! - `commit`: group commit: messages from every connection stored with one fsync.
+//! - `streams`: file streams: relay, uploads of shared files, downloads.
+//! - `relay`: where a relayed offer's sender waits for its recipient.
+//! - `announce`: multicast announcements and probe answers.
+//! - `shared`: what every connection shares; the blocking pool for the hub's work.
+//! - `error`: why a coordinator could not start ([`CoordinatorError`]).
+//! - `clock`: the time ([`now_ms`]), read only here.
+//! - `lock`: locks that outlive a panic.
+pub mod auth;
+pub mod blobs;
+pub mod config;
+pub mod gate;
+pub mod hub;
+pub mod outbox;
+pub mod rules;
+pub mod throttle;
+
+mod announce;
+mod clock;
+mod commit;
+mod coordinator;
+mod error;
+mod lock;
+mod relay;
+mod server;
+mod shared;
+mod streams;
+
+pub use clock::now_ms;
+pub use config::CoordinatorConfig;
+pub use coordinator::Coordinator;
+pub use error::CoordinatorError;

@@ -1,0 +1,65 @@
+//! What every connection task and file stream of a running coordinator shares, and how they
+//! run the hub's blocking work.
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use lanchat_net::protocol::{ErrorCode, ErrorInfo};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::auth::LoginThrottle;
+use crate::commit::Committer;
+use crate::gate::Context;
+use crate::hub::{Hub, Refusal};
+use crate::lock::lock;
+use crate::relay::RelayBoard;
+
+/// What every connection task shares.
+#[derive(Debug)]
+pub struct Shared {
+    /// The coordinator's state. Behind its own `Arc` so the committing thread can hold it
+    /// (weakly) without the rest.
+    pub hub: Arc<Mutex<Hub>>,
+    /// Failed-login counters.
+    pub throttle: Mutex<LoginThrottle>,
+    /// The coordinator's name (for Welcome).
+    pub name: String,
+    /// Relayed offers waiting for their recipient.
+    pub relays: RelayBoard,
+    /// The group-commit queue every connection's messages go through.
+    pub committer: Committer,
+    /// Every connection's task and every file stream's, so a shutdown can wait for them.
+    pub tasks: TaskTracker,
+    /// Cancelled when the coordinator shuts down: connections stop reading, let their
+    /// writers drain and close; file streams stop.
+    pub shutdown: CancellationToken,
+}
+
+impl Shared {
+    /// The hub.
+    pub fn hub(&self) -> MutexGuard<'_, Hub> {
+        lock(&self.hub)
+    }
+
+    /// What a connection's gate works on.
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            hub: &self.hub,
+            throttle: &self.throttle,
+            name: &self.name,
+        }
+    }
+}
+
+/// Runs `f` on the blocking pool (SQLite commits and Argon2 block); a panic in it is answered
+/// as an internal error.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
+) -> Result<T, ErrorInfo> {
+    let result = tokio::task::spawn_blocking(f).await;
+    result
+        .map(|r| r.map_err(ErrorInfo::from))
+        .unwrap_or_else(|e| {
+            tracing::error!("request task failed: {e}");
+            Err(ErrorInfo::new(ErrorCode::Internal, "internal error"))
+        })
+}
