@@ -114,6 +114,8 @@ fn start_client(lan: &Lan, name: &str) -> Client {
         discovery: Some(lan.discovery()),
         coordinator: None,
         accept_new_fingerprint: false,
+        trust_first_contact: true,
+        trusted: Vec::new(),
         client_name: format!("bench-{name}"),
         peer_listen: None,
     })

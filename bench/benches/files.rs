@@ -522,6 +522,8 @@ fn register(target: &Target, name: &str, direct: bool) -> Client {
         discovery: None,
         coordinator: Some(target.clone()),
         accept_new_fingerprint: false,
+        trust_first_contact: true,
+        trusted: Vec::new(),
         client_name: format!("bench-{name}"),
         peer_listen: direct.then(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
     })

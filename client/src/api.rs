@@ -49,8 +49,17 @@ pub struct EngineConfig {
     pub discovery: Option<DiscoveryConfig>,
     /// Skip discovery and use this coordinator.
     pub coordinator: Option<Target>,
-    /// Accept a coordinator whose fingerprint differs from the pinned one (and re-pin it).
+    /// Use any coordinator that answers, pinned or not, and pin it: an explicit choice to
+    /// trust the network (for a coordinator reinstalled without its old key). Off: only pinned
+    /// coordinators are used, and others wait for [`Command::AcceptFingerprint`].
     pub accept_new_fingerprint: bool,
+    /// When nothing is pinned yet, use the first coordinator found without asking, and pin it
+    /// (like SSH's `accept-new`). Off: a first contact waits for
+    /// [`Command::AcceptFingerprint`] after [`Event::CoordinatorUnknown`].
+    pub trust_first_contact: bool,
+    /// Coordinators the user vouches for in advance (a fingerprint from a flag or an invite):
+    /// used like pinned ones.
+    pub trusted: Vec<Pin>,
     /// Shown in the coordinator's logs.
     pub client_name: String,
     /// Where to accept direct file connections from other clients (port 0: any free port).
@@ -155,12 +164,12 @@ pub enum Command {
     },
     /// Unread counts of every conversation.
     Summaries,
-    /// Trust this fingerprint for this coordinator name from now on (after
-    /// [`Event::FingerprintChanged`]).
+    /// Trust the coordinator with this certificate (after [`Event::CoordinatorUnknown`] or
+    /// [`Event::FingerprintChanged`]): it is used, and pinned once its handshake proves it.
     AcceptFingerprint {
-        /// Coordinator name.
+        /// Coordinator name (as shown to the person).
         name: String,
-        /// The new fingerprint.
+        /// Its fingerprint.
         fingerprint: Fingerprint,
     },
     /// Offer a file to a user (hashed first; the recipient accepts or denies).
@@ -219,7 +228,28 @@ pub enum Event {
         /// True when it was not pinned before (it will be after the handshake).
         first_use: bool,
     },
-    /// The coordinator presents a different fingerprint from the pinned one; not connecting.
+    /// A coordinator this client has never used answered: it is not used until the person
+    /// checks its fingerprint and sends [`Command::AcceptFingerprint`].
+    CoordinatorUnknown {
+        /// The name it announces (anyone can announce any name).
+        name: String,
+        /// Where it says it is.
+        addr: SocketAddr,
+        /// Its certificate fingerprint.
+        fingerprint: Fingerprint,
+    },
+    /// The pinned coordinator moved to a new key, handed over by a statement signed with the
+    /// pinned one; the new key is pinned instead.
+    CoordinatorRolledOver {
+        /// Its name.
+        name: String,
+        /// The key pinned before.
+        old: Fingerprint,
+        /// The key pinned now.
+        new: Fingerprint,
+    },
+    /// A coordinator announces the name of a pinned one with another key and no statement
+    /// from the pinned key handing over to it; not connecting.
     FingerprintChanged {
         /// Coordinator name.
         name: String,

@@ -41,7 +41,7 @@ mod tests {
         let a = Fingerprint::of_cert(b"a");
         assert_eq!(load(dir.path()).unwrap(), Pins::default());
         let mut pins = load(dir.path()).unwrap();
-        pins.insert("office hub", &a);
+        pins.pin(a, "office hub", None);
         save(dir.path(), &pins).unwrap();
         assert_eq!(
             load(dir.path()).unwrap().check("office hub", &a),

@@ -291,11 +291,12 @@ impl Gate {
                 ),
             ));
         }
-        tracing::debug!(%remote, client, "hello");
+        tracing::info!(%remote, client, "client said hello");
         self.greeted = true;
         Ok(Reply::Welcome {
             version: PROTOCOL_VERSION,
             name: cx.name.to_string(),
+            rollover: Vec::new(),
         })
     }
 }

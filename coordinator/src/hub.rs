@@ -274,6 +274,7 @@ impl Hub {
             Request::SetDisplay { display } => self.set_display(me, &display),
             Request::SetAway { away } => self.set_away(sid, me, away),
             Request::Summaries => Ok(Reply::Summaries(self.summaries(me)?)),
+            Request::Ping => Ok(Reply::Ok),
             Request::SetPeerEndpoint { port, fingerprint } => {
                 self.set_peer_endpoint(sid, port, fingerprint)
             }

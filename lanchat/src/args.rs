@@ -104,10 +104,16 @@ pub struct CliArgs {
     /// Coordinator address, instead of discovery (needs --fingerprint).
     #[arg(long, value_name = "ADDR:PORT", requires = "fingerprint")]
     pub coordinator: Option<SocketAddr>,
-    /// The coordinator's fingerprint (as it prints at start).
-    #[arg(long, value_name = "FINGERPRINT", requires = "coordinator")]
+    /// The coordinator's fingerprint (as it prints at start): with --coordinator, the one at
+    /// that address; alone, trust the coordinator discovery finds with this fingerprint.
+    #[arg(long, value_name = "FINGERPRINT")]
     pub fingerprint: Option<Pin>,
-    /// Accept a coordinator whose fingerprint changed since it was pinned.
+    /// When no coordinator is pinned yet, use the first one found without asking (check its
+    /// fingerprint afterwards).
+    #[arg(long)]
+    pub trust_first_contact: bool,
+    /// Use any coordinator that answers, pinned or not (a coordinator reinstalled without its
+    /// old key); dangerous on a LAN you do not control.
     #[arg(long)]
     pub accept_new_fingerprint: bool,
     /// Folder for received files. Default: the platform's download folder.

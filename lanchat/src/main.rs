@@ -54,6 +54,9 @@ fn gui(args: GuiArgs) -> anyhow::Result<()> {
             .zip(args.fingerprint)
             .map(|(addr, pin)| lanchat_client::Target { addr, pin }),
         accept_new_fingerprint: false,
+        // The login window shows the first contact; it asks before trusting (see ui).
+        trust_first_contact: true,
+        trusted: Vec::new(),
         client_name: format!("lanchat-gui/{}", env!("CARGO_PKG_VERSION")),
         peer_listen: Some(args.peer_listen),
     };

@@ -8,6 +8,7 @@
 //! - [`beacon`]: encrypted, authenticated multicast datagrams (sans-I/O) and replay filtering.
 //! - [`discovery`]: the multicast socket that sends and receives beacons.
 //! - [`fingerprint`]: certificate fingerprints and pins in a human-checkable form.
+//! - [`rollover`]: a coordinator's new key vouched for by its old one (signed statements).
 //! - [`tls`]: identities, TLS 1.3 configs, the fingerprint-pinning verifier.
 //! - [`transfer`]: moving files over QUIC streams (resume, BLAKE3 verification, safe names).
 pub mod beacon;
@@ -16,5 +17,6 @@ pub mod discovery;
 pub mod fingerprint;
 pub mod framed;
 pub mod protocol;
+pub mod rollover;
 pub mod tls;
 pub mod transfer;

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Protocol version carried in [`Request::Hello`]; bump on any incompatible change.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 /// ALPN identifier; a peer speaking another major version fails the TLS handshake.
 pub const ALPN: &[u8] = b"lanchat/1";
 /// Longest message text in bytes (UTF-8).
@@ -417,6 +417,10 @@ pub enum Request {
         /// BLAKE3 of the content.
         hash: [u8; 32],
     },
+    /// Is this connection still alive? Answered with `Ok` (a client checks this when an
+    /// announcement claims its coordinator restarted: beacons can be forged, the connection
+    /// cannot).
+    Ping,
 }
 
 /// A frame from coordinator to client.
@@ -444,6 +448,9 @@ pub enum Reply {
         version: u16,
         /// The coordinator's name.
         name: String,
+        /// Its key rollovers, oldest first (at most [`crate::rollover::MAX_CHAIN`]): how a
+        /// client that pinned an earlier key of this coordinator learns to trust this one.
+        rollover: Vec<crate::rollover::Rollover>,
     },
     /// Answer to Register, Login and Resume.
     LoggedIn {

@@ -86,6 +86,16 @@ impl Identity {
     pub fn fingerprint(&self) -> Fingerprint {
         Fingerprint::of_cert(&self.cert)
     }
+
+    /// The certificate (DER).
+    pub fn cert_der(&self) -> &[u8] {
+        self.cert.as_ref()
+    }
+
+    /// The private key (PKCS#8 DER); for signing a key rollover.
+    pub fn key_der(&self) -> &[u8] {
+        self.key.secret_pkcs8_der()
+    }
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

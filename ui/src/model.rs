@@ -234,6 +234,8 @@ fn same_user(a: &str, b: &str) -> bool {
 /// Updates the model with one engine event.
 pub fn apply(model: &mut Model, event: Event) {
     match event {
+        // Shown by the login window once it asks before trusting a coordinator.
+        Event::CoordinatorUnknown { .. } | Event::CoordinatorRolledOver { .. } => {}
         Event::Discovering => {
             if model.phase != Phase::NotFound {
                 model.phase = Phase::Discovering;

@@ -28,6 +28,8 @@ pub fn describe(event: &Event) -> String {
         Event::Discovering => "discovering".into(),
         Event::CoordinatorFound { name, addr, .. } => format!("coordinator {name} {addr}"),
         Event::FingerprintChanged { name, .. } => format!("fingerprint-changed {name}"),
+        Event::CoordinatorUnknown { name, .. } => format!("coordinator-unknown {name}"),
+        Event::CoordinatorRolledOver { name, .. } => format!("coordinator-rolled-over {name}"),
         Event::Connected { name, .. } => format!("connected {name}"),
         Event::LoggedIn { user, .. } => format!("logged-in {}", user.username),
         Event::Message { message: m, .. } => format!("message {} {}: {}", m.conv, m.sender, m.text),

@@ -16,15 +16,17 @@
 //! position, so the front end sees every message once and in order.
 //!
 //! # Layout
-//! - this file: the phases, the request table, and the chat side (login, messages, replies).
-//! - [`locate`]: choosing a coordinator from multicast announcements.
-//! - [`pins`]: pinned fingerprints (trust on first use).
+//! - this file: the API (`handle_*`, `poll_*`), the phases and the request table.
+//! - [`locate`]: choosing the coordinator: pinned first, announcements as hints.
+//! - [`pins`]: pinned coordinators (fingerprint, name, last address that worked).
+//! - `session`: logging in, commands, replies and pushed events.
 //! - [`sequencer`]: exactly-once, in-order delivery per conversation.
 //! - `files`: offers, shares and downloads: which transfer tasks run, and their bookkeeping.
 mod files;
 pub mod locate;
 mod pins;
 pub mod sequencer;
+mod session;
 
 #[cfg(test)]
 mod tests;
@@ -37,18 +39,16 @@ use std::time::{Duration, Instant};
 use lanchat_net::beacon::{Announce, Beacon, BeaconKind};
 use lanchat_net::fingerprint::{Fingerprint, Pin};
 use lanchat_net::protocol::{
-    ClientFrame, ConvRef, ErrorCode, ErrorInfo, Event as Push, MsgId, PresenceStatus, Reply,
-    Request, ServerFrame, UserInfo, MAX_HISTORY_PAGE, PROTOCOL_VERSION,
+    ClientFrame, ConvRef, ErrorCode, MsgId, PresenceStatus, Request, ServerFrame, UserInfo,
 };
 
 use crate::api::{Command, Event, Target, TransferKey};
 pub use files::{Finished, HashJob, Plan, TransferJob};
-use locate::Candidate;
-pub use pins::{Pinned, Pins};
-use sequencer::{Sequencer, Step};
+use locate::{Attempt, Candidate, Locating};
+pub use locate::{COLLECT, COLLECT_PINNED};
+pub use pins::{PinEntry, Pinned, Pins};
+use sequencer::Sequencer;
 
-/// How long to collect announcements after the first one before choosing.
-pub const COLLECT: Duration = Duration::from_millis(150);
 /// How often to probe again while nobody answers.
 pub const REPROBE: Duration = Duration::from_secs(1);
 /// Handshake plus hello must finish within this.
@@ -59,6 +59,8 @@ pub const MIN_BACKOFF: Duration = Duration::from_millis(250);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// Commands kept while disconnected, beyond unacknowledged messages.
 pub const MAX_QUEUED: usize = 1000;
+/// How long a coordinator said to have restarted has to answer a ping on the old connection.
+pub const PING_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// What the core is configured with (the parts of [`crate::EngineConfig`] that decide
 /// something).
@@ -66,8 +68,14 @@ pub const MAX_QUEUED: usize = 1000;
 pub struct CoreConfig {
     /// Skip discovery and use this coordinator.
     pub coordinator: Option<Target>,
-    /// Accept a coordinator whose fingerprint differs from the pinned one (and re-pin it).
+    /// Use any coordinator that answers, pinned or not (and pin it): an explicit choice to
+    /// trust the network, for a changed key without a rollover statement.
     pub accept_new_fingerprint: bool,
+    /// When nothing is pinned yet, use the first coordinator found without asking (and pin
+    /// it), like SSH's `accept-new`.
+    pub trust_first_contact: bool,
+    /// Coordinators the user vouched for (fingerprints from a flag or an invite).
+    pub trusted: Vec<Pin>,
     /// Shown in the coordinator's logs.
     pub client_name: String,
     /// This client's direct file endpoint, told to the coordinator at every login so senders
@@ -89,9 +97,12 @@ pub struct DirectEndpoint {
 pub enum Action {
     /// Send a probe to the multicast group.
     Probe,
-    /// Open a QUIC connection and its chat stream to this coordinator, then call
-    /// [`Core::handle_connected`] or [`Core::handle_connect_failed`].
-    Connect(Target),
+    /// Open a QUIC connection and its chat stream to one of these addresses (each with the
+    /// certificate it must present): start with the first, start the next every
+    /// [`locate::STAGGER`] while none has answered, keep the first that opens and drop the
+    /// others; then call [`Core::handle_connected`], or [`Core::handle_connect_failed`] once
+    /// all failed.
+    Connect(Vec<Target>),
     /// Write this frame on the chat stream.
     Transmit(ClientFrame),
     /// Close the current connection (or give up the attempt under way). Its frames are no
@@ -132,6 +143,7 @@ pub enum Action {
 #[derive(Debug)]
 enum Pending {
     Hello,
+    Ping,
     Auth {
         register: bool,
     },
@@ -158,6 +170,7 @@ impl Pending {
     fn command(&self) -> String {
         match self {
             Pending::Hello => "hello".into(),
+            Pending::Ping => "ping".into(),
             Pending::Auth { register: true } => "register".into(),
             Pending::Auth { register: false } | Pending::Resume => "login".into(),
             Pending::Send(_) => "send".into(),
@@ -190,26 +203,28 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// Announcements heard while locating.
-#[derive(Debug)]
-struct Locating {
-    heard: HashMap<u64, Candidate>,
-    /// When to choose (a moment after the first answer).
-    choose_at: Option<Instant>,
-    /// When to probe again if nobody answered.
-    reprobe_at: Instant,
-    warned_version: bool,
+/// A session token, and the coordinator that issued it (the only one it is presented to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Token {
+    issuer: Fingerprint,
+    token: [u8; 32],
 }
 
-/// The coordinator being connected to or talked with.
+/// The coordinator of the current connection.
 #[derive(Debug)]
 struct Link {
-    target: Target,
-    /// Its announced name ("coordinator" when given explicitly).
+    addr: SocketAddr,
+    /// The certificate it presented.
+    fingerprint: Fingerprint,
+    /// The name it was chosen under ("coordinator" when given explicitly).
     name: String,
+    /// Connected only to read its rollover statements: nothing else is sent.
+    verify_only: bool,
     /// Requests sent and not answered yet, by frame id.
     pending: HashMap<u64, Pending>,
     logged_in: bool,
+    /// Set while a ping must be answered (see `check_alive`).
+    ping_deadline: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -219,7 +234,11 @@ enum Phase {
     /// Nobody acceptable answered: probe again at `until`.
     LocateWait { until: Instant },
     /// The driver is connecting; the attempt is given up at `deadline`.
-    Connecting { link: Link, deadline: Instant },
+    Connecting {
+        attempts: Vec<Attempt>,
+        verify_only: bool,
+        deadline: Instant,
+    },
     /// The chat stream is open.
     Connected(Link),
     /// Disconnected: locate again at `until`.
@@ -236,8 +255,16 @@ pub struct Core {
     actions: VecDeque<Action>,
     events: VecDeque<Event>,
     pins: Pins,
+    /// Fingerprints the front end approved during this run.
+    trusted: HashSet<Fingerprint>,
+    /// Fingerprints the front end was told about (unknown or changed), so it hears once.
+    notified: HashSet<Fingerprint>,
+    /// Unpinned keys under a pinned name whose rollover statements were asked for.
+    rollover_checked: HashSet<Fingerprint>,
+    /// Unpinned keys whose rollover statements did not check out.
+    refused: HashSet<Fingerprint>,
     credentials: Option<Credentials>,
-    token: Option<[u8; 32]>,
+    token: Option<Token>,
     logged_in_before: bool,
     backoff: Duration,
     /// Sent but not yet acknowledged, in order; resent after a reconnect.
@@ -246,14 +273,11 @@ pub struct Core {
     queued: VecDeque<Command>,
     sequencer: Sequencer,
     presence: HashMap<String, (PresenceStatus, String)>,
-    accepted: HashSet<(String, Fingerprint)>,
-    warned: HashSet<(String, Fingerprint)>,
     /// Coordinators (by announced id) that said they were shutting down: their last
     /// announcements may still be in flight and must not lure us back.
     retired: HashSet<u64>,
-    /// The coordinator of the current connection: announced id and start time.
-    current_id: Option<u64>,
-    current_started: u64,
+    /// The announcement of the current connection's coordinator: its id and start time.
+    current: Option<(u64, u64)>,
     next_id: u64,
     files: files::Files,
 }
@@ -267,6 +291,10 @@ impl Core {
             actions: VecDeque::new(),
             events: VecDeque::new(),
             pins,
+            trusted: HashSet::new(),
+            notified: HashSet::new(),
+            rollover_checked: HashSet::new(),
+            refused: HashSet::new(),
             credentials: None,
             token: None,
             logged_in_before: false,
@@ -275,11 +303,8 @@ impl Core {
             queued: VecDeque::new(),
             sequencer: Sequencer::default(),
             presence: HashMap::new(),
-            accepted: HashSet::new(),
-            warned: HashSet::new(),
             retired: HashSet::new(),
-            current_id: None,
-            current_started: 0,
+            current: None,
             next_id: 1,
             files: files::Files::default(),
         };
@@ -303,7 +328,8 @@ impl Core {
             Phase::Locating(l) => Some(l.choose_at.map_or(l.reprobe_at, |c| c.min(l.reprobe_at))),
             Phase::LocateWait { until } | Phase::Backoff { until } => Some(*until),
             Phase::Connecting { deadline, .. } => Some(*deadline),
-            Phase::Connected(_) | Phase::Stopped => None,
+            Phase::Connected(link) => link.ping_deadline,
+            Phase::Stopped => None,
         }
     }
 
@@ -317,26 +343,38 @@ impl Core {
         matches!(&self.phase, Phase::Connected(link) if link.logged_in)
     }
 
-    /// Time passed: choose a coordinator, probe again, give up a connection attempt, or end
-    /// a backoff.
+    /// The pinned coordinators as they stand.
+    pub fn pins(&self) -> &Pins {
+        &self.pins
+    }
+
+    /// Time passed: choose a coordinator, probe again, give up a connection attempt, end a
+    /// backoff, or give up on a coordinator that did not answer a ping.
     pub fn handle_timeout(&mut self, now: Instant) {
         match &mut self.phase {
             Phase::Locating(l) => {
                 if l.choose_at.is_some_and(|t| t <= now) {
                     self.choose(now);
                 } else if l.reprobe_at <= now {
-                    l.reprobe_at = now + REPROBE;
-                    self.actions.push_back(Action::Probe);
+                    self.nobody_answered(now);
                 }
             }
             Phase::LocateWait { until } if *until <= now => self.listen(now),
             Phase::Backoff { until } if *until <= now => self.locate(now),
-            Phase::Connecting { link, deadline } if *deadline <= now => {
+            Phase::Connecting {
+                attempts, deadline, ..
+            } if *deadline <= now => {
+                let addrs: Vec<String> =
+                    attempts.iter().map(|a| a.target.addr.to_string()).collect();
                 let reason = format!(
                     "coordinator at {} did not answer within {} s",
-                    link.target.addr,
+                    addrs.join(", "),
                     CONNECT_TIMEOUT.as_secs()
                 );
+                self.retry(reason, now);
+            }
+            Phase::Connected(link) if link.ping_deadline.is_some_and(|t| t <= now) => {
+                let reason = format!("coordinator '{}' restarted", link.name);
                 self.retry(reason, now);
             }
             _ => {}
@@ -345,11 +383,18 @@ impl Core {
     }
 
     /// A command from the front end.
-    pub fn handle_command(&mut self, command: Command, _now: Instant) {
-        match &self.phase {
-            Phase::Stopped => {}
-            Phase::Connected(link) if link.logged_in => self.online_command(command),
-            _ => {
+    pub fn handle_command(&mut self, command: Command, now: Instant) {
+        match (&self.phase, command) {
+            (Phase::Stopped, _) => {}
+            (_, Command::AcceptFingerprint { fingerprint, .. }) => {
+                self.trusted.insert(fingerprint);
+                self.refused.remove(&fingerprint);
+                if matches!(self.phase, Phase::LocateWait { .. }) {
+                    self.listen(now);
+                }
+            }
+            (Phase::Connected(link), command) if link.logged_in => self.online_command(command),
+            (_, command) => {
                 if !self.offline_command(command) {
                     self.stop();
                 }
@@ -360,28 +405,12 @@ impl Core {
 
     /// A beacon heard on the multicast group, from `from`.
     pub fn handle_beacon(&mut self, beacon: Beacon, from: SocketAddr, now: Instant) {
-        match (&mut self.phase, beacon.kind) {
-            (Phase::Locating(l), BeaconKind::Announce(a)) => {
-                if a.protocol_version != PROTOCOL_VERSION {
-                    if !l.warned_version {
-                        l.warned_version = true;
-                        let message = format!(
-                            "coordinator '{}' speaks lanchat protocol {}, this client speaks \
-                             {PROTOCOL_VERSION}; one of them needs updating",
-                            a.name, a.protocol_version
-                        );
-                        self.error(None, message, None);
-                    }
-                } else if !self.retired.contains(&a.coordinator_id) {
-                    l.heard.insert(a.coordinator_id, Candidate::new(a, from));
-                    l.choose_at.get_or_insert(now + COLLECT);
-                }
-            }
+        match (&self.phase, beacon.kind) {
+            (Phase::Locating(_), BeaconKind::Announce(a)) => self.on_announce(a, from, now),
             (Phase::Connected(link), BeaconKind::Announce(a))
-                if restarted(&a, from, link, self.current_id, self.current_started) =>
+                if restarted(&a, from, link, self.current) =>
             {
-                let reason = format!("coordinator '{}' restarted", link.name);
-                self.retry(reason, now);
+                self.check_alive(now)
             }
             (
                 _,
@@ -396,16 +425,21 @@ impl Core {
         self.after();
     }
 
-    /// The connection the core asked for is open (QUIC handshake done, chat stream open).
-    pub fn handle_connected(&mut self, _now: Instant) {
+    /// The connection to `addr` opened (QUIC handshake done, chat stream open); its
+    /// certificate has the fingerprint `fingerprint`.
+    pub fn handle_connected(&mut self, addr: SocketAddr, fingerprint: Fingerprint, _now: Instant) {
         let phase = std::mem::replace(&mut self.phase, Phase::Stopped);
         self.phase = match phase {
-            Phase::Connecting { link, .. } => Phase::Connected(link),
+            Phase::Connecting {
+                attempts,
+                verify_only,
+                ..
+            } => Phase::Connected(self.connected(addr, fingerprint, attempts, verify_only)),
             other => other,
         };
         if matches!(self.phase, Phase::Connected(_)) {
             let hello = Request::Hello {
-                version: PROTOCOL_VERSION,
+                version: lanchat_net::protocol::PROTOCOL_VERSION,
                 client: self.config.client_name.clone(),
             };
             self.request(hello, Pending::Hello);
@@ -446,111 +480,6 @@ impl Core {
         self.error(None, message, command);
     }
 
-    // ---- phases ------------------------------------------------------------------------
-
-    /// Starts looking for the coordinator (or connects to the one given).
-    fn locate(&mut self, now: Instant) {
-        self.current_id = None;
-        if let Some(target) = self.config.coordinator.clone() {
-            self.connect(target, "coordinator".into(), now);
-            return;
-        }
-        self.emit(Event::Discovering);
-        self.listen(now);
-    }
-
-    /// Probes and starts collecting announcements.
-    fn listen(&mut self, now: Instant) {
-        self.phase = Phase::Locating(Locating {
-            heard: HashMap::new(),
-            choose_at: None,
-            reprobe_at: now + REPROBE,
-            warned_version: false,
-        });
-        self.actions.push_back(Action::Probe);
-    }
-
-    /// Takes the first acceptable coordinator heard, in the order every client uses.
-    ///
-    /// One whose fingerprint differs from the pinned one is refused (with a warning naming
-    /// both) and the next one is taken: otherwise anyone announcing the coordinator's name
-    /// with an earlier start would keep every client that pinned the real one from ever
-    /// reaching it.
-    fn choose(&mut self, now: Instant) {
-        let Phase::Locating(l) = &self.phase else {
-            return;
-        };
-        let ranked = locate::ranked(&l.heard);
-        let chosen = ranked
-            .into_iter()
-            .find_map(|c| self.admit(&c.announce).map(|first_use| (c, first_use)));
-        let Some((candidate, first_use)) = chosen else {
-            self.phase = Phase::LocateWait {
-                until: now + REPROBE,
-            };
-            return;
-        };
-        let a = candidate.announce;
-        let fp = Fingerprint(a.fingerprint);
-        self.emit(Event::CoordinatorFound {
-            name: a.name.clone(),
-            addr: candidate.addr,
-            fingerprint: fp,
-            first_use,
-        });
-        self.current_id = Some(a.coordinator_id);
-        self.current_started = a.started_ms;
-        let target = Target {
-            addr: candidate.addr,
-            pin: Pin::exact(fp),
-        };
-        self.connect(target, a.name, now);
-    }
-
-    /// Whether the announced coordinator may be used: `Some(first_use)`, or `None` when its
-    /// fingerprint differs from the one pinned for its name (warned about once).
-    fn admit(&mut self, a: &Announce) -> Option<bool> {
-        let fp = Fingerprint(a.fingerprint);
-        match self.pins.check(&a.name, &fp) {
-            Pinned::Same => Some(false),
-            Pinned::New => Some(true),
-            Pinned::Changed { pinned } => {
-                let key = (a.name.clone(), fp);
-                if self.config.accept_new_fingerprint || self.accepted.contains(&key) {
-                    return Some(true);
-                }
-                if self.warned.insert(key) {
-                    self.emit(Event::FingerprintChanged {
-                        name: a.name.clone(),
-                        pinned: pinned.clone(),
-                        offered: fp,
-                    });
-                    let message = format!(
-                        "refusing coordinator '{}': it presents fingerprint {fp} but {pinned} is \
-                         pinned. If it was reinstalled, accept the new fingerprint \
-                         (--accept-new-fingerprint); otherwise someone may be impersonating it",
-                        a.name
-                    );
-                    self.error(None, message, None);
-                }
-                None
-            }
-        }
-    }
-
-    fn connect(&mut self, target: Target, name: String, now: Instant) {
-        self.actions.push_back(Action::Connect(target.clone()));
-        self.phase = Phase::Connecting {
-            link: Link {
-                target,
-                name,
-                pending: HashMap::new(),
-                logged_in: false,
-            },
-            deadline: now + CONNECT_TIMEOUT,
-        };
-    }
-
     /// Ends the connection (or the attempt) and waits before locating again.
     fn retry(&mut self, reason: String, now: Instant) {
         self.actions.push_back(Action::Close);
@@ -574,43 +503,6 @@ impl Core {
         }
         self.phase = Phase::Stopped;
     }
-
-    /// Runs after every `handle_*`: once greeted and not logged in, log in with what we have.
-    fn after(&mut self) {
-        let Phase::Connected(link) = &self.phase else {
-            return;
-        };
-        let busy = link
-            .pending
-            .values()
-            .any(|p| matches!(p, Pending::Hello | Pending::Auth { .. } | Pending::Resume));
-        if link.logged_in || busy {
-            return;
-        }
-        if let Some(token) = self.token {
-            self.request(Request::Resume { token }, Pending::Resume);
-        } else if let Some(c) = self.credentials.clone() {
-            let request = if c.register {
-                Request::Register {
-                    username: c.username,
-                    password: c.password,
-                }
-            } else {
-                Request::Login {
-                    username: c.username,
-                    password: c.password,
-                }
-            };
-            self.request(
-                request,
-                Pending::Auth {
-                    register: c.register,
-                },
-            );
-        }
-    }
-
-    // ---- helpers -----------------------------------------------------------------------
 
     fn emit(&mut self, event: Event) {
         self.events.push_back(event);
@@ -664,409 +556,19 @@ impl Core {
             status,
         }));
     }
-
-    // ---- commands ----------------------------------------------------------------------
-
-    /// A command while there is no session. False when told to stop.
-    fn offline_command(&mut self, command: Command) -> bool {
-        match command {
-            Command::Shutdown => false,
-            // A login is under way (or will resume): do what was asked before, then log out.
-            Command::Logout if self.credentials.is_some() || self.token.is_some() => {
-                self.queued.push_back(Command::Logout);
-                true
-            }
-            Command::Logout => {
-                if !self.unacked.is_empty() {
-                    let message = format!(
-                        "{} message(s) were not delivered: not connected to the coordinator",
-                        self.unacked.len()
-                    );
-                    self.error(None, message, Some("logout"));
-                }
-                self.emit(Event::LoggedOut);
-                false
-            }
-            Command::Login { username, password } => {
-                self.credentials = Some(Credentials {
-                    username,
-                    password,
-                    register: false,
-                });
-                true
-            }
-            Command::Register { username, password } => {
-                self.credentials = Some(Credentials {
-                    username,
-                    password,
-                    register: true,
-                });
-                true
-            }
-            Command::AcceptFingerprint { name, fingerprint } => {
-                self.accepted.insert((name, fingerprint));
-                true
-            }
-            Command::Send { conv, text, id } => {
-                self.unacked.push((conv, id, text));
-                true
-            }
-            other => {
-                if self.queued.len() < MAX_QUEUED {
-                    self.queued.push_back(other);
-                } else {
-                    self.error(
-                        None,
-                        "not connected, and too many commands are waiting",
-                        None,
-                    );
-                }
-                true
-            }
-        }
-    }
-
-    /// A command with a session.
-    fn online_command(&mut self, command: Command) {
-        let command = match self.file_command(command) {
-            Some(command) => command,
-            None => return,
-        };
-        let (request, pending) = match command {
-            Command::Shutdown => {
-                self.stop();
-                return;
-            }
-            Command::Logout => (Request::Logout, Pending::Logout),
-            Command::Login { .. } | Command::Register { .. } => {
-                self.error(None, "already logged in", Some("login"));
-                return;
-            }
-            Command::AcceptFingerprint { name, fingerprint } => {
-                self.accepted.insert((name, fingerprint));
-                return;
-            }
-            Command::Send { conv, text, id } => {
-                self.unacked.push((conv.clone(), id, text.clone()));
-                (Request::Send { conv, id, text }, Pending::Send(id))
-            }
-            Command::History {
-                conv,
-                before,
-                limit,
-            } => (
-                Request::Before {
-                    conv,
-                    before: before.unwrap_or(u64::MAX),
-                    limit,
-                },
-                Pending::History,
-            ),
-            Command::MarkRead { conv, seq } => {
-                (Request::MarkRead { conv, seq }, Pending::Command("read"))
-            }
-            Command::CreateRoom(name) => (Request::CreateRoom { name }, Pending::Join),
-            Command::JoinRoom(name) => (Request::JoinRoom { name }, Pending::Join),
-            Command::LeaveRoom(name) => (Request::LeaveRoom { name }, Pending::Command("leave")),
-            Command::ListRooms => (Request::ListRooms, Pending::Command("rooms")),
-            Command::Members(name) => (Request::Members { name }, Pending::Command("members")),
-            Command::SetTopic { room, topic } => (
-                Request::SetTopic { name: room, topic },
-                Pending::Command("topic"),
-            ),
-            Command::Kick { room, user } => {
-                (Request::Kick { name: room, user }, Pending::Command("kick"))
-            }
-            Command::Promote { room, user } => (
-                Request::Promote { name: room, user },
-                Pending::Command("promote"),
-            ),
-            Command::Users => (Request::Users, Pending::Command("who")),
-            Command::Search(query) => (
-                Request::Search {
-                    query: query.clone(),
-                    limit: 50,
-                },
-                Pending::Search(query),
-            ),
-            Command::SetDisplay(display) => {
-                (Request::SetDisplay { display }, Pending::Command("nick"))
-            }
-            Command::ChangePassword { old, new } => (
-                Request::ChangePassword { old, new },
-                Pending::Command("passwd"),
-            ),
-            Command::SetAway(away) => (
-                Request::SetAway { away },
-                Pending::Command(if away { "away" } else { "back" }),
-            ),
-            Command::SetMuted { conv, muted } => (
-                Request::SetMuted { conv, muted },
-                Pending::Command(if muted { "mute" } else { "unmute" }),
-            ),
-            Command::Summaries => (Request::Summaries, Pending::Command("unread")),
-            // File commands were taken above.
-            Command::SendFile { .. }
-            | Command::ShareFile { .. }
-            | Command::AcceptOffer { .. }
-            | Command::DenyOffer(_)
-            | Command::CancelOffer(_)
-            | Command::Download { .. } => return,
-        };
-        self.request(request, pending);
-    }
-
-    // ---- frames ------------------------------------------------------------------------
-
-    fn on_reply(&mut self, id: u64, result: Result<Reply, ErrorInfo>, now: Instant) {
-        let Phase::Connected(link) = &mut self.phase else {
-            return;
-        };
-        let Some(pending) = link.pending.remove(&id) else {
-            if let Err(e) = result {
-                // Id 0: the coordinator refused the connection itself (malformed frame).
-                self.error(Some(e.code), e.message, None);
-            }
-            return;
-        };
-        let (pending, result) = match self.file_reply(pending, result) {
-            Some(unhandled) => unhandled,
-            None => return,
-        };
-        match (pending, result) {
-            (Pending::Hello, Ok(Reply::Welcome { name, .. })) => self.on_welcome(name),
-            (Pending::Hello, Err(e)) => {
-                self.error(Some(e.code), e.message.clone(), None);
-                self.retry(e.message, now);
-            }
-            (
-                Pending::Auth { .. } | Pending::Resume,
-                Ok(Reply::LoggedIn {
-                    user,
-                    token,
-                    conversations,
-                }),
-            ) => self.on_logged_in(user, token, conversations),
-            (Pending::Resume, Err(e)) => {
-                // The token is gone (expired, or the coordinator lost it): use the password.
-                tracing::debug!("resume refused: {}", e.message);
-                self.token = None;
-                if self.credentials.is_none() {
-                    self.error(Some(e.code), e.message, Some("login"));
-                }
-            }
-            (Pending::Auth { register }, Err(e)) => {
-                self.credentials = None;
-                let command = if register { "register" } else { "login" };
-                self.error(Some(e.code), e.message, Some(command));
-            }
-            (Pending::Send(id), result) => {
-                self.unacked.retain(|(_, unacked, _)| *unacked != id);
-                match result {
-                    Ok(Reply::Sent { conv, id, seq, .. }) => {
-                        self.emit(Event::Sent { conv, id, seq })
-                    }
-                    Ok(other) => unexpected("send", &other),
-                    Err(e) => self.error(Some(e.code), e.message, Some("send")),
-                }
-            }
-            (Pending::After(conv), Ok(Reply::Messages { messages, .. })) => {
-                let full = messages.len() as u32 >= MAX_HISTORY_PAGE;
-                let step = self.sequencer.page(&conv, messages, full);
-                self.deliver(step, true);
-            }
-            (Pending::History, Ok(Reply::Messages { conv, messages })) => {
-                self.emit(Event::History { conv, messages })
-            }
-            (Pending::Search(query), Ok(Reply::SearchResults(messages))) => {
-                self.emit(Event::SearchResults { query, messages })
-            }
-            (Pending::Join, Ok(Reply::Summaries(list))) => {
-                for s in list {
-                    self.learn(&s.conv, s.read_seq, s.last_seq);
-                    self.emit(Event::Joined(s));
-                }
-            }
-            (Pending::Logout, result) => {
-                if let Err(e) = result {
-                    self.error(Some(e.code), e.message, Some("logout"));
-                }
-                self.token = None;
-                self.emit(Event::LoggedOut);
-                self.stop();
-            }
-            (Pending::Command(_), Ok(Reply::Rooms(rooms))) => self.emit(Event::Rooms(rooms)),
-            (Pending::Command(_), Ok(Reply::Members { name, members })) => {
-                self.emit(Event::Members {
-                    room: name,
-                    members,
-                })
-            }
-            (Pending::Command(_), Ok(Reply::Users(users))) => {
-                for u in &users {
-                    self.note_presence(&u.username, &u.display, u.status);
-                }
-                self.emit(Event::Users(users))
-            }
-            (Pending::Command(_), Ok(Reply::Summaries(list))) => self.emit(Event::Summaries(list)),
-            (Pending::Quiet(_), Ok(_)) => {}
-            (Pending::Command(command), Ok(Reply::Ok)) => self.emit(Event::Done {
-                command: command.to_string(),
-            }),
-            (pending, Err(e)) => {
-                let command = pending.command();
-                self.error(Some(e.code), e.message, Some(&command));
-            }
-            (pending, Ok(reply)) => unexpected(&format!("{pending:?}"), &reply),
-        }
-    }
-
-    fn on_welcome(&mut self, server: String) {
-        let Phase::Connected(link) = &self.phase else {
-            return;
-        };
-        let (name, target) = (link.name.clone(), link.target.clone());
-        self.pin_after_handshake(&name, &target);
-        self.emit(Event::Connected {
-            name: server,
-            addr: target.addr,
-        });
-    }
-
-    fn on_logged_in(
-        &mut self,
-        user: UserInfo,
-        token: [u8; 32],
-        conversations: Vec<lanchat_net::protocol::ConvSummary>,
-    ) {
-        if let Phase::Connected(link) = &mut self.phase {
-            link.logged_in = true;
-        }
-        self.token = Some(token);
-        if let Some(c) = &mut self.credentials {
-            c.register = false;
-        }
-        let resumed = self.logged_in_before;
-        self.logged_in_before = true;
-        self.note_presence(&user.username, &user.display, user.status);
-        self.emit(Event::LoggedIn {
-            user,
-            conversations: conversations.clone(),
-            resumed,
-        });
-        for s in &conversations {
-            self.learn(&s.conv, s.read_seq, s.last_seq);
-        }
-        // Resend what was never acknowledged (idempotent by id), then the rest.
-        for (conv, id, text) in self.unacked.clone() {
-            self.request(Request::Send { conv, id, text }, Pending::Send(id));
-        }
-        self.actions.push_back(Action::SessionReady);
-        if let Some(DirectEndpoint { port, fingerprint }) = self.config.peer_endpoint {
-            let request = Request::SetPeerEndpoint { port, fingerprint };
-            self.request(request, Pending::Quiet("peer endpoint"));
-        }
-        for (request, pending) in std::mem::take(&mut self.files.deferred) {
-            self.request(request, pending);
-        }
-        while let Some(command) = self.queued.pop_front() {
-            self.online_command(command);
-            if !self.is_logged_in() {
-                break;
-            }
-        }
-    }
-
-    /// Pins the fingerprint of a discovered coordinator once the handshake proved that the
-    /// server holds its key.
-    fn pin_after_handshake(&mut self, name: &str, target: &Target) {
-        // Only discovered coordinators are pinned by name; an explicit one is pinned by flag.
-        if self.config.coordinator.is_some() {
-            return;
-        }
-        let Ok(fp_bytes) = <[u8; 32]>::try_from(target.pin.bytes()) else {
-            return;
-        };
-        let fp = Fingerprint(fp_bytes);
-        if self.pins.check(name, &fp) != Pinned::Same {
-            self.pins.insert(name, &fp);
-            self.actions.push_back(Action::SavePins(self.pins.clone()));
-        }
-    }
-
-    fn on_push(&mut self, push: Push) {
-        match push {
-            Push::Message(message) => {
-                let step = self.sequencer.live(message);
-                self.deliver(step, false);
-            }
-            Push::Presence(user) => self.note_presence(&user.username, &user.display, user.status),
-            Push::Membership { room, user, change } => {
-                self.emit(Event::Membership { room, user, change })
-            }
-            Push::Topic { room, topic, by } => self.emit(Event::Topic { room, topic, by }),
-            Push::ConvState(summary) => self.emit(Event::ConvState(summary)),
-            push @ (Push::FileOffer(_)
-            | Push::OfferAnswered { .. }
-            | Push::OfferCancelled { .. }
-            | Push::RelayRequested { .. }) => self.file_push(push),
-            Push::Shutdown { reason } => {
-                tracing::info!("coordinator shutting down: {reason}");
-                self.retired.extend(self.current_id);
-            }
-        }
-    }
-
-    /// Learns a conversation's state and fetches what is missing.
-    fn learn(&mut self, conv: &ConvRef, read_seq: u64, last_seq: u64) {
-        if let Some((conv, after)) = self.sequencer.learn(conv, read_seq, last_seq) {
-            self.fetch(conv, after);
-        }
-    }
-
-    fn deliver(&mut self, step: Step, backlog: bool) {
-        for message in step.deliver {
-            self.emit(Event::Message { message, backlog });
-        }
-        if let Some((conv, after)) = step.fetch {
-            self.fetch(conv, after);
-        }
-    }
-
-    fn fetch(&mut self, conv: ConvRef, after: u64) {
-        let request = Request::After {
-            conv: conv.clone(),
-            after,
-            limit: MAX_HISTORY_PAGE,
-        };
-        self.request(request, Pending::After(conv));
-    }
 }
 
-/// Whether `a` says our coordinator (`current` id, started at `started`) was replaced by a
-/// newer start of itself (same name, new id, later start, same address and same identity):
-/// after a crash the old connection would otherwise linger until its idle timeout. Anyone who
-/// knows the realm can announce anything, so an announcement with another fingerprint is never
-/// a restart of ours (it would be refused on reconnect anyway): dropping a working session for
-/// it would let a forger disconnect every client at will. The pin is checked again on
-/// reconnect.
-fn restarted(
-    a: &Announce,
-    from: SocketAddr,
-    link: &Link,
-    current: Option<u64>,
-    started: u64,
-) -> bool {
-    let Some(current) = current else {
+/// Whether `a` says our coordinator (announced as `current`: id and start time) was replaced
+/// by a newer start of itself: same name, new id, later start, same address and same key.
+/// After a crash the old connection would otherwise linger until its idle timeout. It is only a
+/// hint (anyone can announce anything): the caller asks the connection before dropping it.
+fn restarted(a: &Announce, from: SocketAddr, link: &Link, current: Option<(u64, u64)>) -> bool {
+    let Some((id, started)) = current else {
         return false;
     };
     a.name == link.name
-        && a.coordinator_id != current
+        && a.coordinator_id != id
         && a.started_ms > started
-        && link.target.pin.matches(&Fingerprint(a.fingerprint))
-        && Candidate::new(a.clone(), from).addr.ip() == link.target.addr.ip()
-}
-
-fn unexpected(what: &str, reply: &Reply) {
-    tracing::warn!("unexpected reply to {what}: {reply:?}");
+        && Fingerprint(a.fingerprint) == link.fingerprint
+        && Candidate::new(a.clone(), from).addr.ip() == link.addr.ip()
 }

@@ -2,12 +2,14 @@
 //! and the task that reads its frames.
 use std::net::SocketAddr;
 
+use lanchat_net::fingerprint::Fingerprint;
 use lanchat_net::framed::{FrameError, FrameReader};
 use lanchat_net::protocol::{ErrorCode, ErrorInfo, ServerFrame};
 use lanchat_net::tls;
 use tokio::sync::mpsc;
 
 use crate::api::Target;
+use crate::core::locate::STAGGER;
 
 /// An open connection to the coordinator with its chat stream.
 pub(super) struct Open {
@@ -57,10 +59,49 @@ impl Open {
     }
 }
 
+/// A connection that opened, with the certificate it presented.
+pub(super) struct Opened {
+    pub(super) addr: SocketAddr,
+    pub(super) fingerprint: Fingerprint,
+    pub(super) connection: quinn::Connection,
+    pub(super) send: quinn::SendStream,
+    pub(super) recv: quinn::RecvStream,
+}
+
+/// Races connections to `targets`: starts the first, then the next every [`STAGGER`] while
+/// none has opened; the first to open wins and the others are dropped. A forged address
+/// among them costs a moment, never the connection.
+pub(super) async fn race(targets: Vec<Target>) -> Result<Opened, String> {
+    let mut waiting = targets.into_iter();
+    let mut running = tokio::task::JoinSet::new();
+    let mut failures = Vec::new();
+    loop {
+        if running.is_empty() {
+            match waiting.next() {
+                Some(target) => {
+                    running.spawn(async move { connect(&target).await });
+                }
+                None => return Err(failures.join("; ")),
+            }
+        }
+        let more = waiting.len() > 0;
+        tokio::select! {
+            Some(done) = running.join_next() => match done {
+                Ok(Ok(opened)) => return Ok(opened),
+                Ok(Err(e)) => failures.push(e),
+                Err(e) => failures.push(format!("connection attempt failed: {e}")),
+            },
+            () = tokio::time::sleep(STAGGER), if more => {
+                if let Some(target) = waiting.next() {
+                    running.spawn(async move { connect(&target).await });
+                }
+            }
+        }
+    }
+}
+
 /// Connects to `target` and opens the chat stream.
-pub(super) async fn connect(
-    target: &Target,
-) -> Result<(quinn::Connection, quinn::SendStream, quinn::RecvStream), String> {
+async fn connect(target: &Target) -> Result<Opened, String> {
     let bind = SocketAddr::new(
         if target.addr.is_ipv4() {
             std::net::Ipv4Addr::UNSPECIFIED.into()
@@ -82,7 +123,25 @@ pub(super) async fn connect(
         .open_bi()
         .await
         .map_err(|e| format!("connection to {} failed: {e}", target.addr))?;
-    Ok((connection, send, recv))
+    let fingerprint = peer_fingerprint(&connection)
+        .ok_or_else(|| format!("{} presented no certificate", target.addr))?;
+    Ok(Opened {
+        addr: target.addr,
+        fingerprint,
+        connection,
+        send,
+        recv,
+    })
+}
+
+/// The fingerprint of the certificate the peer presented (the verifier already checked it
+/// against the pin; a short pin matches many, this is the one).
+fn peer_fingerprint(connection: &quinn::Connection) -> Option<Fingerprint> {
+    let identity = connection.peer_identity()?;
+    let certs = identity
+        .downcast::<Vec<rustls::pki_types::CertificateDer<'static>>>()
+        .ok()?;
+    certs.first().map(|c| Fingerprint::of_cert(c))
 }
 
 /// Reads frames into a channel, so the driver's select loop never cancels a half-read frame.

@@ -30,11 +30,11 @@ use connection::Open;
 use transfers::Transfers;
 
 /// What the driver's own tasks report.
-pub(crate) enum Note {
+enum Note {
     /// A connection attempt ended (`attempt` tells a stale one from the current one).
     Connected {
         attempt: u64,
-        result: Result<(quinn::Connection, quinn::SendStream, quinn::RecvStream), String>,
+        result: Result<connection::Opened, String>,
     },
     /// A file to offer or share has been hashed.
     Hashed {
@@ -149,6 +149,8 @@ impl Driver {
         let core_config = CoreConfig {
             coordinator: config.coordinator.clone(),
             accept_new_fingerprint: config.accept_new_fingerprint,
+            trust_first_contact: config.trust_first_contact,
+            trusted: config.trusted.clone(),
             client_name: config.client_name.clone(),
             peer_endpoint,
         };
@@ -214,12 +216,12 @@ impl Driver {
                     }
                 }
             }
-            Action::Connect(target) => {
+            Action::Connect(targets) => {
                 self.close();
                 self.attempt += 1;
                 let (attempt, notes) = (self.attempt, self.notes_tx.clone());
                 let task = tokio::spawn(async move {
-                    let result = connection::connect(&target).await;
+                    let result = connection::race(targets).await;
                     let _ = notes.send(Note::Connected { attempt, result });
                 });
                 self.link = Link::Connecting(task.abort_handle());
@@ -269,9 +271,11 @@ impl Driver {
                     return;
                 }
                 match result {
-                    Ok((connection, send, recv)) => {
-                        self.link = Link::Open(Open::new(connection, send, recv));
-                        self.core.handle_connected(now);
+                    Ok(opened) => {
+                        let (addr, fingerprint) = (opened.addr, opened.fingerprint);
+                        let open = Open::new(opened.connection, opened.send, opened.recv);
+                        self.link = Link::Open(open);
+                        self.core.handle_connected(addr, fingerprint, now);
                     }
                     Err(reason) => {
                         self.link = Link::None;

@@ -49,6 +49,8 @@ pub enum Input {
     Away(bool),
     /// `/unread`.
     Unread,
+    /// `/trust [FINGERPRINT]`: use a coordinator that is not pinned yet.
+    Trust(Option<String>),
     /// `/send @user PATH`.
     SendFile(String, PathBuf),
     /// `/accept ID [DIR]`.
@@ -199,6 +201,7 @@ pub fn parse(line: &str) -> Input {
         "away" => Input::Away(true),
         "back" => Input::Away(false),
         "unread" => Input::Unread,
+        "trust" => Input::Trust(word(rest).map(str::to_string)),
         "send" => match rest.split_once(char::is_whitespace) {
             Some((to, path)) if !path.trim().is_empty() => {
                 Input::SendFile(user(to), PathBuf::from(path.trim()))

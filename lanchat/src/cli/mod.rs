@@ -15,6 +15,7 @@ use std::io::{BufRead, Write};
 
 use crossbeam_channel::{select, Receiver};
 use lanchat_client::{Command, Engine, EngineConfig, Event, Target};
+use lanchat_net::fingerprint::{Fingerprint, Pin};
 use lanchat_net::protocol::{ConvRef, ErrorCode, MsgId};
 use serde_json::json;
 
@@ -83,6 +84,12 @@ pub fn run(args: CliArgs) -> Result<Outcome, CliError> {
             .zip(args.fingerprint.clone())
             .map(|(addr, pin)| Target { addr, pin }),
         accept_new_fingerprint: args.accept_new_fingerprint,
+        trust_first_contact: args.trust_first_contact,
+        // A fingerprint without an address vouches for the coordinator discovery finds.
+        trusted: match args.coordinator {
+            None => args.fingerprint.iter().cloned().collect(),
+            Some(_) => Vec::new(),
+        },
         client_name: format!("lanchat-cli/{}", env!("CARGO_PKG_VERSION")),
         peer_listen: (!args.no_direct).then_some(args.peer_listen),
     };
@@ -105,6 +112,7 @@ pub fn run(args: CliArgs) -> Result<Outcome, CliError> {
         downloads: args.downloads.clone().unwrap_or_else(default_downloads),
         tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
         bar_shown: false,
+        untrusted: Vec::new(),
     };
     client.run(lines)?;
     Ok(client.outcome)
@@ -132,7 +140,12 @@ fn stdin_lines() -> Receiver<String> {
     rx
 }
 
+/// Coordinators waiting to be trusted that `/trust` can pick from, at most.
+const MAX_UNTRUSTED: usize = 64;
+
 struct Client<W: Write> {
+    /// Coordinators reported as not trusted (name, fingerprint), for `/trust`.
+    untrusted: Vec<(String, Fingerprint)>,
     engine: Engine,
     json: bool,
     current: ConvRef,
@@ -257,6 +270,14 @@ impl<W: Write> Client<W> {
                 return Ok(());
             }
             Input::Dm(user) => return self.switch(ConvRef::Dm(user)),
+            Input::Trust(which) => match self.untrusted(which.as_deref()) {
+                Some((name, fingerprint)) => Command::AcceptFingerprint { name, fingerprint },
+                None => {
+                    return self.complain(
+                        "no coordinator with that fingerprint is waiting to be trusted".into(),
+                    )
+                }
+            },
             Input::Join(room) => Command::JoinRoom(room),
             Input::Create(room) => Command::CreateRoom(room),
             Input::Leave(room) => match room.or_else(|| self.current_room()) {
@@ -331,8 +352,33 @@ impl<W: Write> Client<W> {
         Ok(())
     }
 
+    /// The coordinator `/trust` means: the one with this fingerprint (short or full), or the
+    /// last one reported.
+    fn untrusted(&self, which: Option<&str>) -> Option<(String, Fingerprint)> {
+        match which {
+            None => self.untrusted.last().cloned(),
+            Some(text) => {
+                let pin: Pin = text.parse().ok()?;
+                self.untrusted
+                    .iter()
+                    .find(|(_, fp)| pin.matches(fp))
+                    .cloned()
+            }
+        }
+    }
+
     fn event(&mut self, event: Event) -> Result<(), CliError> {
         match &event {
+            Event::CoordinatorUnknown {
+                name, fingerprint, ..
+            }
+            | Event::FingerprintChanged {
+                name,
+                offered: fingerprint,
+                ..
+            } if self.untrusted.len() < MAX_UNTRUSTED => {
+                self.untrusted.push((name.clone(), *fingerprint));
+            }
             Event::Message { message, .. } => {
                 let seq = self.latest.entry(message.conv.clone()).or_default();
                 *seq = (*seq).max(message.seq);

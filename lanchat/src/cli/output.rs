@@ -162,6 +162,18 @@ pub fn event_json(event: &Event) -> Value {
             "type": "fingerprint_changed", "name": name, "pinned": pinned,
             "offered": offered.short(),
         }),
+        Event::CoordinatorUnknown {
+            name,
+            addr,
+            fingerprint,
+        } => json!({
+            "type": "coordinator_unknown", "name": name, "addr": addr.to_string(),
+            "fingerprint": fingerprint.short(),
+        }),
+        Event::CoordinatorRolledOver { name, old, new } => json!({
+            "type": "coordinator_rolled_over", "name": name, "old": old.short(),
+            "new": new.short(),
+        }),
         Event::Connected { name, addr } => {
             json!({"type": "connected", "name": name, "addr": addr.to_string()})
         }
@@ -316,6 +328,21 @@ pub fn event_lines(event: &Event) -> Vec<String> {
             }
             lines
         }
+        Event::CoordinatorUnknown {
+            name,
+            addr,
+            fingerprint,
+        } => vec![
+            format!(
+                "* coordinator '{name}' at {addr} is not trusted yet: fingerprint {fingerprint}"
+            ),
+            "* compare it with the fingerprint your administrator gave you, then type /trust \
+             (or start with --fingerprint FINGERPRINT)"
+                .into(),
+        ],
+        Event::CoordinatorRolledOver { name, old, new } => vec![format!(
+            "* coordinator '{name}' moved to a new key {new}, handed over by the pinned {old}"
+        )],
         Event::FingerprintChanged { .. } | Event::Stopped => vec![],
         Event::Connected { name, .. } => vec![format!("* connected to '{name}'")],
         Event::LoggedIn {

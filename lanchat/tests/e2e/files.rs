@@ -30,6 +30,8 @@ fn relay_only(lan: &Lan, name: &str) -> Client {
         discovery: Some(lan.discovery()),
         coordinator: None,
         accept_new_fingerprint: false,
+        trust_first_contact: true,
+        trusted: Vec::new(),
         client_name: format!("test-{name}"),
         peer_listen: None,
     });

@@ -79,6 +79,8 @@ fn explicit_address_with_wrong_fingerprint_never_logs_in() {
             pin: wrong,
         }),
         accept_new_fingerprint: false,
+        trust_first_contact: true,
+        trusted: Vec::new(),
         client_name: "test".into(),
         peer_listen: None,
     })
@@ -108,6 +110,8 @@ fn explicit_address_with_wrong_fingerprint_never_logs_in() {
             pin: right,
         }),
         accept_new_fingerprint: false,
+        trust_first_contact: true,
+        trusted: Vec::new(),
         client_name: "test".into(),
         peer_listen: None,
     })

@@ -167,6 +167,8 @@ impl Client {
             discovery: Some(lan.discovery()),
             coordinator: None,
             accept_new_fingerprint: false,
+            trust_first_contact: true,
+            trusted: Vec::new(),
             client_name: format!("test-{name}"),
             peer_listen: Some("127.0.0.1:0".parse().unwrap()),
         })

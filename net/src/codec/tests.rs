@@ -148,6 +148,7 @@ fn every_server_frame() -> Vec<ServerFrame> {
         Ok(Reply::Welcome {
             version: 1,
             name: "office".into(),
+            rollover: Vec::new(),
         }),
         Ok(Reply::LoggedIn {
             user: user(),

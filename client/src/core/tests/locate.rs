@@ -1,17 +1,40 @@
-//! Finding the coordinator: probing, collecting answers, the order every client uses, pins.
+//! Finding the coordinator: pinned first, announcements as hints, first contact by consent,
+//! key rollover by signed statement.
+use lanchat_net::tls::Identity;
+
 use super::*;
 use crate::api::Command;
-use crate::core::{COLLECT, REPROBE};
+use crate::core::locate::{COLLECT, COLLECT_PINNED};
+use crate::core::{Pinned, PING_TIMEOUT, REPROBE};
 
-fn connects_to(actions: &[Action]) -> Option<SocketAddr> {
+/// The addresses of the `Connect` among `actions`, if there is one.
+fn dialled(actions: &[Action]) -> Option<Vec<SocketAddr>> {
     actions.iter().find_map(|a| match a {
-        Action::Connect(target) => Some(target.addr),
+        Action::Connect(targets) => Some(targets.iter().map(|t| t.addr).collect()),
         _ => None,
     })
 }
 
-fn port_of(id: u64) -> u16 {
-    7000 + (id % 1000) as u16
+fn unknown_reported(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::CoordinatorUnknown { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn saved_pins(actions: &[Action]) -> Pins {
+    let saved: Vec<&Pins> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::SavePins(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(saved.len(), 1, "{actions:?}");
+    saved[0].clone()
 }
 
 #[test]
@@ -28,142 +51,263 @@ fn probes_at_start_and_again_every_second_while_nobody_answers() {
 }
 
 #[test]
-fn chooses_the_earliest_start_then_the_lowest_id_after_collecting_answers() {
+fn a_first_contact_is_reported_and_used_only_once_the_person_accepts_it() {
     let mut h = Harness::discovering(Pins::default());
     h.actions();
     h.beacon(announce(5, "late", 200, fp("late")));
-    h.advance(COLLECT / 2);
+    h.beacon(announce(3, "early", 100, fp("early")));
+    h.advance(COLLECT);
+    assert_eq!(
+        dialled(&h.actions()),
+        None,
+        "nothing unknown is used silently"
+    );
+    assert_eq!(unknown_reported(&h.events()), ["early", "late"]);
+    // Waiting, then probing again: reported once only.
+    h.wait_for_deadline();
+    h.beacon(announce(3, "early", 100, fp("early")));
+    h.advance(COLLECT);
+    assert!(unknown_reported(&h.events()).is_empty());
+
+    h.command(Command::AcceptFingerprint {
+        name: "late".into(),
+        fingerprint: fp("late"),
+    });
+    h.actions();
+    h.beacon(announce(3, "early", 100, fp("early")));
+    h.beacon(announce(5, "late", 200, fp("late")));
+    h.advance(COLLECT_PINNED);
+    assert_eq!(dialled(&h.actions()), Some(vec![announced_at(5)]));
+}
+
+#[test]
+fn trusting_the_first_contact_takes_the_earliest_start_then_the_lowest_id_but_only_when_nothing_is_pinned(
+) {
+    let mut config = config(None);
+    config.trust_first_contact = true;
+    let mut h = Harness::with(config.clone(), Pins::default());
+    h.actions();
+    h.beacon(announce(5, "late", 200, fp("late")));
     h.beacon(announce(9, "early-9", 100, fp("e9")));
     h.beacon(announce(3, "early-3", 100, fp("e3")));
-    assert_eq!(connects_to(&h.actions()), None, "still collecting");
-    h.advance(COLLECT / 2);
-    let actions = h.actions();
-    assert_eq!(
-        connects_to(&actions),
-        Some(SocketAddr::new("192.0.2.10".parse().unwrap(), port_of(3)))
-    );
-    let found = h.events();
-    assert!(
-        matches!(&found[..], [Event::Discovering, Event::CoordinatorFound { name, first_use: true, .. }] if name == "early-3"),
-        "{found:?}"
-    );
-}
-
-#[test]
-fn a_changed_fingerprint_is_refused_once_and_the_pinned_coordinator_taken() {
-    let mut pins = Pins::default();
-    pins.insert("office", &fp("real"));
-    let mut h = Harness::discovering(pins);
-    h.actions();
-    // A forger claims the name with an earlier start; the real one answers too.
-    h.beacon(announce(1, "office", 10, fp("forged")));
-    h.beacon(announce(2, "office", 500, fp("real")));
     h.advance(COLLECT);
-    assert_eq!(
-        connects_to(&h.actions()),
-        Some(SocketAddr::new("192.0.2.10".parse().unwrap(), port_of(2)))
-    );
+    assert_eq!(dialled(&h.actions()), Some(vec![announced_at(3)]));
+    let frames = h.open();
+    assert!(frames.is_empty());
     let events = h.events();
-    let changed: Vec<_> = events
-        .iter()
-        .filter(|e| matches!(e, Event::FingerprintChanged { .. }))
-        .collect();
-    assert_eq!(changed.len(), 1, "{events:?}");
     assert!(events.iter().any(|e| matches!(e,
-        Event::Error { message, .. } if message.contains(&fp("real").short()) && message.contains(&fp("forged").short()))));
-    assert!(events.iter().any(
-        |e| matches!(e, Event::CoordinatorFound { first_use: false, fingerprint, .. } if *fingerprint == fp("real"))
-    ));
-}
+        Event::CoordinatorFound { name, first_use: true, .. } if name == "early-3")));
 
-#[test]
-fn only_refused_coordinators_heard_means_waiting_and_probing_again_warning_once() {
-    let mut pins = Pins::default();
-    pins.insert("office", &fp("real"));
-    let mut h = Harness::discovering(pins);
+    // With a pin, a new coordinator is never taken silently, whatever its start time.
+    let mut h = Harness::with(config, pinned("office", fp("real"), None));
     h.actions();
-    for round in 0..3 {
-        h.beacon(announce(1, "office", 10, fp("forged")));
-        h.advance(COLLECT);
-        assert_eq!(connects_to(&h.actions()), None, "round {round}");
-        // Waiting a second, then probing again.
-        h.wait_for_deadline();
-        assert_eq!(h.actions(), [Action::Probe], "round {round}");
-    }
-    let warnings = h
-        .events()
-        .into_iter()
-        .filter(|e| matches!(e, Event::FingerprintChanged { .. }))
-        .count();
-    assert_eq!(warnings, 1);
+    h.beacon(announce(1, "office-2", 1, fp("rogue")));
+    h.advance(COLLECT);
+    assert_eq!(dialled(&h.actions()), None);
+    assert_eq!(unknown_reported(&h.events()), ["office-2"]);
+}
+
+/// Finding 1: a genuine coordinator under a new name, claiming an earlier start, is not used
+/// by a client that pinned the real one.
+#[test]
+fn the_pinned_coordinator_is_used_whatever_other_coordinators_claim() {
+    let mut h = Harness::discovering(pinned("fileserver", fp("real"), None));
+    h.actions();
+    h.beacon(announce(1, "fileserver-2", 1, fp("rogue")));
+    h.beacon(announce(2, "fileserver", 500, fp("real")));
+    h.advance(COLLECT_PINNED);
+    assert_eq!(dialled(&h.actions()), Some(vec![announced_at(2)]));
+    assert_eq!(unknown_reported(&h.events()), ["fileserver-2"]);
+    h.open();
+    let events = h.events();
+    assert!(events.iter().any(|e| matches!(e,
+        Event::CoordinatorFound { name, first_use: false, fingerprint, .. }
+            if name == "fileserver" && *fingerprint == fp("real"))));
+}
+
+/// Finding 3: forged announcements with the real fingerprint and a dead address are raced
+/// after the last address that worked; nothing in a beacon decides where we connect.
+#[test]
+fn the_last_address_that_worked_is_tried_first_then_every_announced_one() {
+    let mut h = Harness::discovering(pinned("office", fp("real"), Some("10.0.0.5:7117")));
+    h.actions();
+    h.beacon(announce(66, "office", 1, fp("real"))); // forged address
+    h.beacon(announce(2, "office", 900, fp("real")));
+    h.advance(COLLECT_PINNED);
+    assert_eq!(
+        dialled(&h.actions()),
+        Some(vec![
+            "10.0.0.5:7117".parse().unwrap(),
+            announced_at(66),
+            announced_at(2)
+        ])
+    );
+    // The genuine one answers at its announced address: that is remembered for next time.
+    let frames = h.open_with(2, Vec::new());
+    assert!(frames.is_empty());
+    let pins = saved_pins(&h.actions());
+    assert_eq!(
+        pins.entry(&fp("real")).unwrap().last_addr,
+        Some(announced_at(2))
+    );
 }
 
 #[test]
-fn an_accepted_new_fingerprint_is_used_and_pinned_after_the_handshake() {
-    let mut pins = Pins::default();
-    pins.insert("office", &fp("old"));
-    let mut h = Harness::discovering(pins);
+fn with_nobody_answering_a_pinned_client_tries_the_last_address_that_worked() {
+    let mut h = Harness::discovering(pinned("office", fp("real"), Some("10.0.0.5:7117")));
+    h.actions();
+    h.advance(REPROBE);
+    assert_eq!(
+        dialled(&h.actions()),
+        Some(vec!["10.0.0.5:7117".parse().unwrap()])
+    );
+}
+
+#[test]
+fn a_new_key_under_a_pinned_name_is_only_asked_for_its_rollover_and_refused_without_one() {
+    let mut h = Harness::discovering(pinned("office", fp("real"), None));
+    h.actions();
+    h.beacon(announce(1, "office", 10, fp("impostor")));
+    h.advance(COLLECT);
+    assert_eq!(dialled(&h.actions()), Some(vec![announced_at(1)]));
+    let mut h2 = h;
+    h2.command(Command::Login {
+        username: "alice".into(),
+        password: "correct horse battery".into(),
+    });
+    let frames = h2.open();
+    assert_eq!(frames, [], "no login and no token for an unproven key");
+    let events = h2.events();
+    assert!(events.iter().any(|e| matches!(e,
+        Event::FingerprintChanged { offered, .. } if *offered == fp("impostor"))));
+    assert!(events.iter().any(|e| matches!(e,
+        Event::Error { message, .. } if message.contains(&fp("real").short()))));
+    assert!(h2.actions().contains(&Action::Close));
+    assert!(!h2.core.pins().is_pinned(&fp("impostor")));
+    // Not asked again.
+    h2.wait_for_deadline();
+    h2.actions();
+    h2.beacon(announce(1, "office", 10, fp("impostor")));
+    h2.advance(COLLECT);
+    assert_eq!(dialled(&h2.actions()), None);
+}
+
+#[test]
+fn a_key_handed_over_by_the_pinned_one_is_pinned_instead_and_used() {
+    let old = Identity::generate().unwrap();
+    let new = Identity::generate().unwrap();
+    let statement = Rollover::sign(old.cert_der(), old.key_der(), new.fingerprint()).unwrap();
+    let mut h = Harness::discovering(pinned("office", old.fingerprint(), None));
+    h.actions();
+    h.command(Command::Login {
+        username: "alice".into(),
+        password: "correct horse battery".into(),
+    });
+    h.beacon(announce(1, "office", 10, new.fingerprint()));
+    h.advance(COLLECT);
+    let frames = h.open_with(0, vec![statement]);
+    assert!(
+        matches!(
+            frames[..],
+            [ClientFrame {
+                request: Request::Login { .. },
+                ..
+            }]
+        ),
+        "{frames:?}"
+    );
+    assert!(h.events().iter().any(|e| matches!(e,
+        Event::CoordinatorRolledOver { old: o, new: n, .. }
+            if *o == old.fingerprint() && *n == new.fingerprint())));
+    let pins = saved_pins(&h.actions());
+    assert_eq!(pins.check("office", &new.fingerprint()), Pinned::Same);
+    assert!(
+        !pins.is_pinned(&old.fingerprint()),
+        "the old key is not trusted any more"
+    );
+}
+
+#[test]
+fn a_session_token_is_presented_only_to_the_coordinator_that_issued_it() {
+    let mut h = Harness::discovering(pinned("office", fp("a"), None));
     h.actions();
     h.command(Command::AcceptFingerprint {
-        name: "office".into(),
-        fingerprint: fp("new"),
+        name: "other".into(),
+        fingerprint: fp("b"),
     });
-    h.beacon(announce(1, "office", 10, fp("new")));
-    h.advance(COLLECT);
-    assert!(connects_to(&h.actions()).is_some());
-    h.open();
-    assert_eq!(
-        saved_pins(&h.actions()).check("office", &fp("new")),
-        crate::core::Pinned::Same
-    );
-}
-
-/// The pins of the one `SavePins` action among `actions`.
-fn saved_pins(actions: &[Action]) -> Pins {
-    let saved: Vec<&Pins> = actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::SavePins(p) => Some(p),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(saved.len(), 1, "{actions:?}");
-    saved[0].clone()
-}
-
-#[test]
-fn a_discovered_coordinator_is_pinned_once_greeted_and_an_explicit_one_never() {
-    let mut h = Harness::discovering(Pins::default());
+    h.command(Command::Login {
+        username: "alice".into(),
+        password: "correct horse battery".into(),
+    });
+    h.beacon(announce(1, "office", 10, fp("a")));
+    h.advance(COLLECT_PINNED);
+    let frames = h.open();
+    h.logged_in(&frames[0], [9; 32], vec![]);
+    h.core.handle_connection_lost("gone".into(), h.now);
+    h.wait_for_deadline();
     h.actions();
-    h.beacon(announce(1, "office", 10, fp("real")));
-    h.advance(COLLECT);
-    h.actions();
-    h.core.handle_connected(h.now);
-    let hello = h.sent();
+    // Now only the other trusted coordinator answers (after the last address that worked).
+    h.beacon(announce(2, "other", 10, fp("b")));
+    h.advance(COLLECT_PINNED);
+    let frames = h.open_with(1, Vec::new());
     assert!(
-        !h.actions().iter().any(|a| matches!(a, Action::SavePins(_))),
-        "not pinned before the Welcome"
+        matches!(
+            frames[..],
+            [ClientFrame {
+                request: Request::Login { .. },
+                ..
+            }]
+        ),
+        "{frames:?}"
     );
-    h.reply(
-        hello[0].id,
-        Ok(Reply::Welcome {
-            version: PROTOCOL_VERSION,
-            name: "office".into(),
-        }),
-    );
-    assert_eq!(
-        saved_pins(&h.actions()).check("office", &fp("real")),
-        crate::core::Pinned::Same
-    );
+}
 
-    let mut h = Harness::explicit();
-    h.open();
-    assert!(!h.actions().iter().any(|a| matches!(a, Action::SavePins(_))));
+/// Finding 2: a forged "restart" announcement does not end a working session; a restart
+/// that really happened (the old connection is dead) does, after a short ping.
+#[test]
+fn a_restart_announcement_is_checked_with_a_ping_before_reconnecting() {
+    let mut h = Harness::discovering(pinned("office", fp("real"), None));
+    h.actions();
+    h.command(Command::Login {
+        username: "alice".into(),
+        password: "correct horse battery".into(),
+    });
+    h.beacon(announce(1, "office", 100, fp("real")));
+    h.advance(COLLECT_PINNED);
+    let frames = h.open();
+    h.logged_in(&frames[0], [1; 32], vec![]);
+    h.actions();
+    // Forged: same name, key and address, later start. The connection answers the ping.
+    h.beacon(announce(2, "office", 200, fp("real")));
+    let ping = h.sent();
+    assert!(
+        matches!(
+            ping[..],
+            [ClientFrame {
+                request: Request::Ping,
+                ..
+            }]
+        ),
+        "{ping:?}"
+    );
+    h.reply(ping[0].id, Ok(Reply::Ok));
+    h.advance(PING_TIMEOUT);
+    assert!(
+        h.core.is_logged_in(),
+        "a forged beacon cannot end the session"
+    );
+    // A real restart: the old connection is dead, the ping goes unanswered.
+    h.beacon(announce(3, "office", 300, fp("real")));
+    assert_eq!(h.sent().len(), 1);
+    h.advance(PING_TIMEOUT);
+    assert!(!h.core.is_logged_in());
+    assert!(h.events().iter().any(|e| matches!(e,
+        Event::Disconnected { reason, .. } if reason.contains("restarted"))));
 }
 
 #[test]
 fn a_coordinator_speaking_another_protocol_is_reported_once_and_never_chosen() {
-    let mut h = Harness::discovering(Pins::default());
+    let mut h = Harness::discovering(pinned("office", fp("a"), None));
     h.actions();
     h.beacon(announce_version(
         1,
@@ -180,7 +324,7 @@ fn a_coordinator_speaking_another_protocol_is_reported_once_and_never_chosen() {
         PROTOCOL_VERSION + 1,
     ));
     h.advance(COLLECT);
-    assert_eq!(connects_to(&h.actions()), None);
+    assert_eq!(dialled(&h.actions()), None);
     let errors = h
         .events()
         .into_iter()
@@ -190,12 +334,11 @@ fn a_coordinator_speaking_another_protocol_is_reported_once_and_never_chosen() {
 }
 
 #[test]
-fn a_coordinator_that_said_it_is_shutting_down_is_not_chosen_again() {
-    let mut h = Harness::discovering(Pins::default());
+fn after_a_shutdown_notice_the_stale_announcement_adds_nothing_and_the_successor_is_raced() {
+    let mut h = Harness::discovering(pinned("office", fp("a"), None));
     h.actions();
     h.beacon(announce(1, "office", 10, fp("a")));
-    h.advance(COLLECT);
-    h.actions();
+    h.advance(COLLECT_PINNED);
     h.open();
     h.push(lanchat_net::protocol::Event::Shutdown {
         reason: "maintenance".into(),
@@ -203,12 +346,28 @@ fn a_coordinator_that_said_it_is_shutting_down_is_not_chosen_again() {
     h.core.handle_connection_lost("closed".into(), h.now);
     h.wait_for_deadline(); // backoff over: locating again
     h.actions();
-    // Its last announcement is still in flight; its successor starts later.
+    // Its last announcement is still in flight; its successor listens on another port.
     h.beacon(announce(1, "office", 10, fp("a")));
-    h.beacon(announce(2, "office", 900, fp("a")));
-    h.advance(COLLECT);
+    h.advance(Duration::from_millis(1));
     assert_eq!(
-        connects_to(&h.actions()),
-        Some(SocketAddr::new("192.0.2.10".parse().unwrap(), port_of(2)))
+        dialled(&h.actions()),
+        None,
+        "a retired coordinator does not start a choice"
     );
+    h.beacon(announce(2, "office", 900, fp("a")));
+    h.advance(COLLECT_PINNED);
+    assert_eq!(
+        dialled(&h.actions()),
+        Some(vec![announced_at(1), announced_at(2)]),
+        "the last address that worked first, then the successor"
+    );
+}
+
+#[test]
+fn an_explicit_coordinator_is_pinned_once_greeted_under_the_name_it_gives() {
+    let mut h = Harness::explicit();
+    assert_eq!(dialled(&h.actions()), Some(vec![explicit_target().addr]));
+    h.open();
+    let pins = saved_pins(&h.actions());
+    assert_eq!(pins.check("office", &fp("coordinator")), Pinned::Same);
 }

@@ -22,6 +22,7 @@ use lanchat_net::protocol::{
 
 use super::{Action, Core, CoreConfig, Pins};
 use crate::api::{Event, Target};
+use lanchat_net::rollover::Rollover;
 
 /// Where announcements come from in these tests.
 const GROUP_PEER: &str = "192.0.2.10:5007";
@@ -92,42 +93,32 @@ struct Harness {
     now: Instant,
     /// Actions other than frames that [`Harness::sent`] passed over, for [`Harness::actions`].
     kept: Vec<Action>,
+    /// The addresses of the last `Connect` the core asked for.
+    dialing: Vec<Target>,
 }
 
 impl Harness {
     /// A core that finds its coordinator by multicast, with these pins.
     fn discovering(pins: Pins) -> Harness {
-        Harness::with(
-            CoreConfig {
-                coordinator: None,
-                accept_new_fingerprint: false,
-                client_name: "test".into(),
-                peer_endpoint: None,
-            },
-            pins,
-        )
+        Harness::with(config(None), pins)
     }
 
     /// A core given the coordinator's address and fingerprint.
     fn explicit() -> Harness {
-        Harness::with(
-            CoreConfig {
-                coordinator: Some(explicit_target()),
-                accept_new_fingerprint: false,
-                client_name: "test".into(),
-                peer_endpoint: None,
-            },
-            Pins::default(),
-        )
+        Harness::with(config(Some(explicit_target())), Pins::default())
     }
 
     fn with(config: CoreConfig, pins: Pins) -> Harness {
         let now = Instant::now();
-        Harness {
+        let mut h = Harness {
             core: Core::new(config, pins, now),
             now,
             kept: Vec::new(),
-        }
+            dialing: Vec::new(),
+        };
+        let first = h.actions();
+        h.kept = first;
+        h
     }
 
     /// Lets time pass and tells the core.
@@ -150,7 +141,16 @@ impl Harness {
     fn actions(&mut self) -> Vec<Action> {
         let mut all = std::mem::take(&mut self.kept);
         all.extend(std::iter::from_fn(|| self.core.poll_action()));
+        self.note_dialing(&all);
         all
+    }
+
+    fn note_dialing(&mut self, actions: &[Action]) {
+        for a in actions {
+            if let Action::Connect(targets) = a {
+                self.dialing = targets.clone();
+            }
+        }
     }
 
     fn events(&mut self) -> Vec<Event> {
@@ -161,6 +161,7 @@ impl Harness {
     fn sent(&mut self) -> Vec<ClientFrame> {
         let mut frames = Vec::new();
         let actions: Vec<Action> = std::iter::from_fn(|| self.core.poll_action()).collect();
+        self.note_dialing(&actions);
         for action in actions {
             match action {
                 Action::Transmit(frame) => frames.push(frame),
@@ -188,9 +189,20 @@ impl Harness {
         self.core.handle_frame(ServerFrame::Event(event), self.now);
     }
 
-    /// Connects (the driver would), answers Hello, and returns the frames sent after it.
+    /// Connects to the first address dialled (the driver would), answers Hello, and returns
+    /// the frames sent after it.
     fn open(&mut self) -> Vec<ClientFrame> {
-        self.core.handle_connected(self.now);
+        self.open_with(0, Vec::new())
+    }
+
+    /// Connects to the `index`th address dialled, answers Hello with these rollover
+    /// statements, and returns the frames sent after it.
+    fn open_with(&mut self, index: usize, rollover: Vec<Rollover>) -> Vec<ClientFrame> {
+        self.actions();
+        let target = self.dialing.get(index).cloned().expect("the core dialled");
+        let fingerprint = Fingerprint(target.pin.bytes().try_into().expect("an exact pin"));
+        self.core
+            .handle_connected(target.addr, fingerprint, self.now);
         let hello = self.sent();
         assert!(
             matches!(
@@ -207,6 +219,7 @@ impl Harness {
             Ok(Reply::Welcome {
                 version: PROTOCOL_VERSION,
                 name: "office".into(),
+                rollover,
             }),
         );
         self.sent()
@@ -227,6 +240,32 @@ impl Harness {
             }),
         );
     }
+}
+
+fn config(coordinator: Option<Target>) -> CoreConfig {
+    CoreConfig {
+        coordinator,
+        accept_new_fingerprint: false,
+        trust_first_contact: false,
+        trusted: Vec::new(),
+        client_name: "test".into(),
+        peer_endpoint: None,
+    }
+}
+
+/// Pins holding `fingerprint` under `name`, last seen at `addr`.
+fn pinned(name: &str, fingerprint: Fingerprint, addr: Option<&str>) -> Pins {
+    let mut pins = Pins::default();
+    pins.pin(fingerprint, name, addr.map(|a| a.parse().unwrap()));
+    pins
+}
+
+/// Where announcement `id` says its coordinator is (see [`announce`]).
+fn announced_at(id: u64) -> SocketAddr {
+    SocketAddr::new(
+        GROUP_PEER.parse::<SocketAddr>().unwrap().ip(),
+        7000 + (id % 1000) as u16,
+    )
 }
 
 fn explicit_target() -> Target {

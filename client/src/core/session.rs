@@ -1,0 +1,489 @@
+//! The chat side of the core: logging in, commands, replies and pushed events.
+use std::time::Instant;
+
+use lanchat_net::fingerprint::Fingerprint;
+use lanchat_net::protocol::{
+    ConvRef, ConvSummary, ErrorInfo, Event as Push, Reply, Request, UserInfo, MAX_HISTORY_PAGE,
+};
+use lanchat_net::rollover::{self, Rollover};
+
+use super::sequencer::Step;
+use super::{
+    Action, Core, Credentials, DirectEndpoint, Pending, Phase, Token, MAX_QUEUED, PING_TIMEOUT,
+};
+use crate::api::{Command, Event};
+
+impl Core {
+    /// Runs after every `handle_*`: once greeted and not logged in, log in with what we have.
+    /// A session token is only ever presented to the coordinator that issued it.
+    pub(super) fn after(&mut self) {
+        let Phase::Connected(link) = &self.phase else {
+            return;
+        };
+        let busy = link
+            .pending
+            .values()
+            .any(|p| matches!(p, Pending::Hello | Pending::Auth { .. } | Pending::Resume));
+        if link.logged_in || link.verify_only || busy {
+            return;
+        }
+        let fingerprint = link.fingerprint;
+        match (&self.token, &self.credentials) {
+            (Some(t), _) if t.issuer == fingerprint => {
+                let token = t.token;
+                self.request(Request::Resume { token }, Pending::Resume);
+            }
+            (_, Some(c)) => {
+                let c = c.clone();
+                let request = if c.register {
+                    Request::Register {
+                        username: c.username,
+                        password: c.password,
+                    }
+                } else {
+                    Request::Login {
+                        username: c.username,
+                        password: c.password,
+                    }
+                };
+                self.request(
+                    request,
+                    Pending::Auth {
+                        register: c.register,
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// A command while there is no session. False when told to stop.
+    pub(super) fn offline_command(&mut self, command: Command) -> bool {
+        match command {
+            Command::Shutdown => false,
+            // A login is under way (or will resume): do what was asked before, then log out.
+            Command::Logout if self.credentials.is_some() || self.token.is_some() => {
+                self.queued.push_back(Command::Logout);
+                true
+            }
+            Command::Logout => {
+                if !self.unacked.is_empty() {
+                    let message = format!(
+                        "{} message(s) were not delivered: not connected to the coordinator",
+                        self.unacked.len()
+                    );
+                    self.error(None, message, Some("logout"));
+                }
+                self.emit(Event::LoggedOut);
+                false
+            }
+            Command::Login { username, password } => {
+                self.credentials = Some(Credentials {
+                    username,
+                    password,
+                    register: false,
+                });
+                true
+            }
+            Command::Register { username, password } => {
+                self.credentials = Some(Credentials {
+                    username,
+                    password,
+                    register: true,
+                });
+                true
+            }
+            // Taken by `handle_command`.
+            Command::AcceptFingerprint { .. } => true,
+            Command::Send { conv, text, id } => {
+                self.unacked.push((conv, id, text));
+                true
+            }
+            other => {
+                if self.queued.len() < MAX_QUEUED {
+                    self.queued.push_back(other);
+                } else {
+                    self.error(
+                        None,
+                        "not connected, and too many commands are waiting",
+                        None,
+                    );
+                }
+                true
+            }
+        }
+    }
+
+    /// A command with a session.
+    pub(super) fn online_command(&mut self, command: Command) {
+        let command = match self.file_command(command) {
+            Some(command) => command,
+            None => return,
+        };
+        let (request, pending) = match command {
+            Command::Shutdown => {
+                self.stop();
+                return;
+            }
+            Command::Logout => (Request::Logout, Pending::Logout),
+            Command::Login { .. } | Command::Register { .. } => {
+                self.error(None, "already logged in", Some("login"));
+                return;
+            }
+            Command::AcceptFingerprint { .. } => return,
+            Command::Send { conv, text, id } => {
+                self.unacked.push((conv.clone(), id, text.clone()));
+                (Request::Send { conv, id, text }, Pending::Send(id))
+            }
+            Command::History {
+                conv,
+                before,
+                limit,
+            } => (
+                Request::Before {
+                    conv,
+                    before: before.unwrap_or(u64::MAX),
+                    limit,
+                },
+                Pending::History,
+            ),
+            Command::MarkRead { conv, seq } => {
+                (Request::MarkRead { conv, seq }, Pending::Command("read"))
+            }
+            Command::CreateRoom(name) => (Request::CreateRoom { name }, Pending::Join),
+            Command::JoinRoom(name) => (Request::JoinRoom { name }, Pending::Join),
+            Command::LeaveRoom(name) => (Request::LeaveRoom { name }, Pending::Command("leave")),
+            Command::ListRooms => (Request::ListRooms, Pending::Command("rooms")),
+            Command::Members(name) => (Request::Members { name }, Pending::Command("members")),
+            Command::SetTopic { room, topic } => (
+                Request::SetTopic { name: room, topic },
+                Pending::Command("topic"),
+            ),
+            Command::Kick { room, user } => {
+                (Request::Kick { name: room, user }, Pending::Command("kick"))
+            }
+            Command::Promote { room, user } => (
+                Request::Promote { name: room, user },
+                Pending::Command("promote"),
+            ),
+            Command::Users => (Request::Users, Pending::Command("who")),
+            Command::Search(query) => (
+                Request::Search {
+                    query: query.clone(),
+                    limit: 50,
+                },
+                Pending::Search(query),
+            ),
+            Command::SetDisplay(display) => {
+                (Request::SetDisplay { display }, Pending::Command("nick"))
+            }
+            Command::ChangePassword { old, new } => (
+                Request::ChangePassword { old, new },
+                Pending::Command("passwd"),
+            ),
+            Command::SetAway(away) => (
+                Request::SetAway { away },
+                Pending::Command(if away { "away" } else { "back" }),
+            ),
+            Command::SetMuted { conv, muted } => (
+                Request::SetMuted { conv, muted },
+                Pending::Command(if muted { "mute" } else { "unmute" }),
+            ),
+            Command::Summaries => (Request::Summaries, Pending::Command("unread")),
+            // File commands were taken above.
+            Command::SendFile { .. }
+            | Command::ShareFile { .. }
+            | Command::AcceptOffer { .. }
+            | Command::DenyOffer(_)
+            | Command::CancelOffer(_)
+            | Command::Download { .. } => return,
+        };
+        self.request(request, pending);
+    }
+
+    pub(super) fn on_reply(&mut self, id: u64, result: Result<Reply, ErrorInfo>, now: Instant) {
+        let Phase::Connected(link) = &mut self.phase else {
+            return;
+        };
+        let Some(pending) = link.pending.remove(&id) else {
+            if let Err(e) = result {
+                // Id 0: the coordinator refused the connection itself (malformed frame).
+                self.error(Some(e.code), e.message, None);
+            }
+            return;
+        };
+        let (pending, result) = match self.file_reply(pending, result) {
+            Some(unhandled) => unhandled,
+            None => return,
+        };
+        match (pending, result) {
+            (Pending::Hello, Ok(Reply::Welcome { name, rollover, .. })) => {
+                self.on_welcome(name, &rollover, now)
+            }
+            (Pending::Hello, Err(e)) => {
+                self.error(Some(e.code), e.message.clone(), None);
+                self.retry(e.message, now);
+            }
+            (
+                Pending::Auth { .. } | Pending::Resume,
+                Ok(Reply::LoggedIn {
+                    user,
+                    token,
+                    conversations,
+                }),
+            ) => self.on_logged_in(user, token, conversations),
+            (Pending::Resume, Err(e)) => {
+                // The token is gone (expired, revoked by a password change, or the coordinator
+                // lost it). Never silently: the user hears why, then the password is used.
+                self.token = None;
+                let message = if self.credentials.is_some() {
+                    format!("{}; logging in with the password again", e.message)
+                } else {
+                    e.message
+                };
+                self.error(Some(e.code), message, Some("resume"));
+            }
+            (Pending::Ping, _) => {
+                if let Phase::Connected(link) = &mut self.phase {
+                    link.ping_deadline = None;
+                }
+            }
+            (Pending::Auth { register }, Err(e)) => {
+                self.credentials = None;
+                let command = if register { "register" } else { "login" };
+                self.error(Some(e.code), e.message, Some(command));
+            }
+            (Pending::Send(id), result) => {
+                self.unacked.retain(|(_, unacked, _)| *unacked != id);
+                match result {
+                    Ok(Reply::Sent { conv, id, seq, .. }) => {
+                        self.emit(Event::Sent { conv, id, seq })
+                    }
+                    Ok(other) => unexpected("send", &other),
+                    Err(e) => self.error(Some(e.code), e.message, Some("send")),
+                }
+            }
+            (Pending::After(conv), Ok(Reply::Messages { messages, .. })) => {
+                let full = messages.len() as u32 >= MAX_HISTORY_PAGE;
+                let step = self.sequencer.page(&conv, messages, full);
+                self.deliver(step, true);
+            }
+            (Pending::History, Ok(Reply::Messages { conv, messages })) => {
+                self.emit(Event::History { conv, messages })
+            }
+            (Pending::Search(query), Ok(Reply::SearchResults(messages))) => {
+                self.emit(Event::SearchResults { query, messages })
+            }
+            (Pending::Join, Ok(Reply::Summaries(list))) => {
+                for s in list {
+                    self.learn(&s.conv, s.read_seq, s.last_seq);
+                    self.emit(Event::Joined(s));
+                }
+            }
+            (Pending::Logout, result) => {
+                if let Err(e) = result {
+                    self.error(Some(e.code), e.message, Some("logout"));
+                }
+                self.token = None;
+                self.emit(Event::LoggedOut);
+                self.stop();
+            }
+            (Pending::Command(_), Ok(Reply::Rooms(rooms))) => self.emit(Event::Rooms(rooms)),
+            (Pending::Command(_), Ok(Reply::Members { name, members })) => {
+                self.emit(Event::Members {
+                    room: name,
+                    members,
+                })
+            }
+            (Pending::Command(_), Ok(Reply::Users(users))) => {
+                for u in &users {
+                    self.note_presence(&u.username, &u.display, u.status);
+                }
+                self.emit(Event::Users(users))
+            }
+            (Pending::Command(_), Ok(Reply::Summaries(list))) => self.emit(Event::Summaries(list)),
+            (Pending::Quiet(_), Ok(_)) => {}
+            (Pending::Command(command), Ok(Reply::Ok)) => self.emit(Event::Done {
+                command: command.to_string(),
+            }),
+            (pending, Err(e)) => {
+                let command = pending.command();
+                self.error(Some(e.code), e.message, Some(&command));
+            }
+            (pending, Ok(reply)) => unexpected(&format!("{pending:?}"), &reply),
+        }
+    }
+
+    /// Greeted. A coordinator we only connected to for its rollover statements must show
+    /// that a pinned key handed over to its own; a trusted one is pinned (with the address
+    /// that worked) now that the handshake proved it holds the key.
+    fn on_welcome(&mut self, server: String, chain: &[Rollover], now: Instant) {
+        let Phase::Connected(link) = &self.phase else {
+            return;
+        };
+        let (addr, fingerprint, verify_only) = (link.addr, link.fingerprint, link.verify_only);
+        if verify_only {
+            let pins = &self.pins;
+            match rollover::vouched_by(chain, fingerprint, |f| pins.is_pinned(f)) {
+                Some(old) => {
+                    self.pins.unpin(&old);
+                    self.emit(Event::CoordinatorRolledOver {
+                        name: server.clone(),
+                        old,
+                        new: fingerprint,
+                    });
+                    if let Phase::Connected(link) = &mut self.phase {
+                        link.verify_only = false;
+                    }
+                }
+                None => {
+                    let pinned = self
+                        .pins
+                        .entries()
+                        .iter()
+                        .find(|e| e.name == server)
+                        .map(|e| e.fingerprint.short())
+                        .unwrap_or_default();
+                    self.refused.insert(fingerprint);
+                    self.warn_changed(&server, &pinned, fingerprint);
+                    let reason = format!("coordinator '{server}' presents an unpinned key");
+                    self.retry(reason, now);
+                    return;
+                }
+            }
+        }
+        let name = if self.config.coordinator.is_some() || server.is_empty() {
+            server.clone()
+        } else {
+            link_name(&self.phase).unwrap_or_else(|| server.clone())
+        };
+        self.pin(fingerprint, &name, addr);
+        self.emit(Event::Connected { name: server, addr });
+    }
+
+    fn on_logged_in(&mut self, user: UserInfo, token: [u8; 32], conversations: Vec<ConvSummary>) {
+        let Phase::Connected(link) = &mut self.phase else {
+            return;
+        };
+        link.logged_in = true;
+        self.token = Some(Token {
+            issuer: link.fingerprint,
+            token,
+        });
+        if let Some(c) = &mut self.credentials {
+            c.register = false;
+        }
+        let resumed = self.logged_in_before;
+        self.logged_in_before = true;
+        self.note_presence(&user.username, &user.display, user.status);
+        self.emit(Event::LoggedIn {
+            user,
+            conversations: conversations.clone(),
+            resumed,
+        });
+        for s in &conversations {
+            self.learn(&s.conv, s.read_seq, s.last_seq);
+        }
+        // Resend what was never acknowledged (idempotent by id), then the rest.
+        for (conv, id, text) in self.unacked.clone() {
+            self.request(Request::Send { conv, id, text }, Pending::Send(id));
+        }
+        self.actions.push_back(Action::SessionReady);
+        if let Some(DirectEndpoint { port, fingerprint }) = self.config.peer_endpoint {
+            let request = Request::SetPeerEndpoint { port, fingerprint };
+            self.request(request, Pending::Quiet("peer endpoint"));
+        }
+        for (request, pending) in std::mem::take(&mut self.files.deferred) {
+            self.request(request, pending);
+        }
+        while let Some(command) = self.queued.pop_front() {
+            self.online_command(command);
+            if !self.is_logged_in() {
+                break;
+            }
+        }
+    }
+
+    /// Pins `fingerprint` under `name` with the address that worked, and keeps the pins if
+    /// that changed anything.
+    fn pin(&mut self, fingerprint: Fingerprint, name: &str, addr: std::net::SocketAddr) {
+        let before = self.pins.clone();
+        self.pins.pin(fingerprint, name, Some(addr));
+        if self.pins != before {
+            self.actions.push_back(Action::SavePins(self.pins.clone()));
+        }
+    }
+
+    /// An announcement claims our coordinator restarted. Beacons can be forged, the connection
+    /// cannot: ask it whether it is still there, and reconnect only if it does not answer.
+    pub(super) fn check_alive(&mut self, now: Instant) {
+        let waiting = matches!(&self.phase, Phase::Connected(link) if link.ping_deadline.is_some());
+        if waiting || !self.is_logged_in() {
+            return;
+        }
+        self.request(Request::Ping, Pending::Ping);
+        if let Phase::Connected(link) = &mut self.phase {
+            link.ping_deadline = Some(now + PING_TIMEOUT);
+        }
+    }
+
+    pub(super) fn on_push(&mut self, push: Push) {
+        match push {
+            Push::Message(message) => {
+                let step = self.sequencer.live(message);
+                self.deliver(step, false);
+            }
+            Push::Presence(user) => self.note_presence(&user.username, &user.display, user.status),
+            Push::Membership { room, user, change } => {
+                self.emit(Event::Membership { room, user, change })
+            }
+            Push::Topic { room, topic, by } => self.emit(Event::Topic { room, topic, by }),
+            Push::ConvState(summary) => self.emit(Event::ConvState(summary)),
+            push @ (Push::FileOffer(_)
+            | Push::OfferAnswered { .. }
+            | Push::OfferCancelled { .. }
+            | Push::RelayRequested { .. }) => self.file_push(push),
+            Push::Shutdown { reason } => {
+                tracing::info!("coordinator shutting down: {reason}");
+                self.retired.extend(self.current.map(|(id, _)| id));
+            }
+        }
+    }
+
+    /// Learns a conversation's state and fetches what is missing.
+    pub(super) fn learn(&mut self, conv: &ConvRef, read_seq: u64, last_seq: u64) {
+        if let Some((conv, after)) = self.sequencer.learn(conv, read_seq, last_seq) {
+            self.fetch(conv, after);
+        }
+    }
+
+    pub(super) fn deliver(&mut self, step: Step, backlog: bool) {
+        for message in step.deliver {
+            self.emit(Event::Message { message, backlog });
+        }
+        if let Some((conv, after)) = step.fetch {
+            self.fetch(conv, after);
+        }
+    }
+
+    pub(super) fn fetch(&mut self, conv: ConvRef, after: u64) {
+        let request = Request::After {
+            conv: conv.clone(),
+            after,
+            limit: MAX_HISTORY_PAGE,
+        };
+        self.request(request, Pending::After(conv));
+    }
+}
+
+/// The name the current connection's coordinator had when chosen.
+fn link_name(phase: &Phase) -> Option<String> {
+    match phase {
+        Phase::Connected(link) => Some(link.name.clone()),
+        _ => None,
+    }
+}
+
+fn unexpected(what: &str, reply: &Reply) {
+    tracing::warn!("unexpected reply to {what}: {reply:?}");
+}
