@@ -17,9 +17,16 @@ pub struct Bot {
 impl Bot {
     fn start(lan: &Lan, data: &std::path::Path, user: &str, register: bool) -> Bot {
         let mut cmd = Process::new(bin());
-        cmd.args(["cli", "--json", "--user", user, "--data"])
-            .arg(data)
-            .args(lan.flags());
+        cmd.args([
+            "cli",
+            "--json",
+            "--trust-first-contact",
+            "--user",
+            user,
+            "--data",
+        ])
+        .arg(data)
+        .args(lan.flags());
         if register {
             cmd.arg("--register");
         }
@@ -189,7 +196,14 @@ fn wrong_password_exits_non_zero() {
     let (lan, _coord, dir) = office();
     let _alice = Client::register(&lan, "alice");
     let out = Process::new(bin())
-        .args(["cli", "--json", "--user", "alice", "--data"])
+        .args([
+            "cli",
+            "--json",
+            "--trust-first-contact",
+            "--user",
+            "alice",
+            "--data",
+        ])
         .arg(dir.path().join("x"))
         .args(lan.flags())
         .env("LANCHAT_PASSWORD", "wrong password here")

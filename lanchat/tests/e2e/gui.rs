@@ -252,9 +252,17 @@ fn register_send_and_see_a_reply_in_the_window() {
 
     // A peer on the terminal client.
     let mut cmd = Process::new(bin());
-    cmd.args(["cli", "--json", "--register", "--user", "bob", "--data"])
-        .arg(dir.path().join("bob"))
-        .args(lan.flags());
+    cmd.args([
+        "cli",
+        "--json",
+        "--trust-first-contact",
+        "--register",
+        "--user",
+        "bob",
+        "--data",
+    ])
+    .arg(dir.path().join("bob"))
+    .args(lan.flags());
     let mut bob = Bot::spawn(cmd);
     bob.wait_type("ready");
     gui.wait("presence bob Online");

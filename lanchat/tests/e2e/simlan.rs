@@ -249,7 +249,15 @@ impl SimLan {
     /// `lanchat cli --json` for `user` on `machine`.
     pub fn bot(&self, machine: usize, user: &str, data: &Path, register: bool) -> Bot {
         let data = data.to_str().expect("utf-8 path");
-        let mut args = vec!["cli", "--json", "--user", user, "--data", data];
+        let mut args = vec![
+            "cli",
+            "--json",
+            "--trust-first-contact",
+            "--user",
+            user,
+            "--data",
+            data,
+        ];
         if register {
             args.push("--register");
         }

@@ -79,6 +79,24 @@ impl CoordinatorProcess {
     }
 
     pub fn start_with(lan: &Lan, data: &Path, name: &str, extra: &[&str]) -> Self {
+        Self::spawn(lan, data, name, extra, "warn", Stdio::inherit())
+    }
+
+    /// A coordinator whose log (info level: every hello and every authentication attempt)
+    /// goes to `log`, so a test can tell whether any client ever talked to it.
+    pub fn start_logged(lan: &Lan, data: &Path, name: &str, extra: &[&str], log: &Path) -> Self {
+        let file = std::fs::File::create(log).expect("create coordinator log");
+        Self::spawn(lan, data, name, extra, "info", Stdio::from(file))
+    }
+
+    fn spawn(
+        lan: &Lan,
+        data: &Path,
+        name: &str,
+        extra: &[&str],
+        level: &str,
+        stderr: Stdio,
+    ) -> Self {
         let mut child = Process::new(bin())
             .arg("coordinator")
             .arg("--data")
@@ -86,9 +104,9 @@ impl CoordinatorProcess {
             .args(["--listen", "127.0.0.1:0", "--name", name])
             .args(lan.flags())
             .args(extra)
-            .env("LANCHAT_LOG", "warn")
+            .env("LANCHAT_LOG", level)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start coordinator");
         let stdout = child.stdout.take().expect("stdout");
@@ -161,13 +179,29 @@ impl Client {
         Self::start_in(lan, name, tempfile::tempdir().expect("tempdir"))
     }
 
+    /// Starts an engine on `data` that takes the first coordinator it finds when nothing is
+    /// pinned yet (what most tests want: they are not about first contact).
     pub fn start_in(lan: &Lan, name: &str, data: tempfile::TempDir) -> Self {
+        Self::start_trusting(lan, name, data, true)
+    }
+
+    /// Starts an engine on `data` that uses only pinned coordinators and asks about others.
+    pub fn start_strict(lan: &Lan, name: &str, data: tempfile::TempDir) -> Self {
+        Self::start_trusting(lan, name, data, false)
+    }
+
+    fn start_trusting(
+        lan: &Lan,
+        name: &str,
+        data: tempfile::TempDir,
+        trust_first_contact: bool,
+    ) -> Self {
         Self::start_config(name, data, |dir| EngineConfig {
             data_dir: dir.to_path_buf(),
             discovery: Some(lan.discovery()),
             coordinator: None,
             accept_new_fingerprint: false,
-            trust_first_contact: true,
+            trust_first_contact,
             trusted: Vec::new(),
             client_name: format!("test-{name}"),
             peer_listen: Some("127.0.0.1:0".parse().unwrap()),
