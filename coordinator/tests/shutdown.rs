@@ -119,6 +119,8 @@ fn a_connected_client_is_told_and_disconnected_and_the_database_closes() {
         discovery: None,
         coordinator: Some(office.target()),
         accept_new_fingerprint: false,
+        trust_first_contact: false,
+        trusted: Vec::new(),
         client_name: "shutdown-test".into(),
         peer_listen: None,
     })
