@@ -156,7 +156,9 @@ fn the_shutdown_notice_arrives_before_the_connection_closes() {
         .enable_all()
         .build()
         .expect("client runtime");
-    let (_endpoint, connection, mut recv) = runtime.block_on(async {
+    // The send half is kept open: dropping it would finish the stream, and the coordinator
+    // would close the connection for that ("bye") rather than for the shutdown.
+    let (_endpoint, connection, _send, mut recv) = runtime.block_on(async {
         let endpoint = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
         let config = lanchat_net::tls::client_config(target.pin.clone()).unwrap();
         let connection = endpoint
@@ -197,7 +199,7 @@ fn the_shutdown_notice_arrives_before_the_connection_closes() {
                 }
             }
         }
-        (endpoint, connection, recv)
+        (endpoint, connection, send, recv)
     });
     let reader = runtime.spawn(async move {
         let mut notices = Vec::new();
