@@ -12,9 +12,10 @@ use lanchat_net::protocol::{ConvRef, MsgId, PresenceStatus};
 use crate::login::LoginWindow;
 use crate::main_window::MainWindow;
 use crate::message::{Action, Click, List, Message, Target as Clickable};
-use crate::model::{self, Model, Phase};
 use crate::sidebar::Row;
-use crate::{bridge, trace, HostHook};
+use crate::{bridge, HostHook};
+use lanchat_ui_model::model::{self, Model, Phase};
+use lanchat_ui_model::{format, trace};
 
 /// How long discovery runs before the login window offers the other ways.
 const DISCOVERY_WAIT_S: f64 = 4.0;
@@ -396,7 +397,7 @@ impl Controller {
                 "{} offers you the file\n\n{}  ({})\n\nSave it in {}?",
                 offer.from,
                 offer.name,
-                crate::human_size(offer.size),
+                format::size(offer.size),
                 self.downloads.display()
             );
             let answer = dialog::choice2_default(&question, "Deny", "Accept", "Choose folder…");

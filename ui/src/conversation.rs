@@ -14,10 +14,10 @@ use fltk::prelude::*;
 use fltk::text::{PositionType, StyleTableEntryExt, TextAttr, TextBuffer, TextDisplay, WrapMode};
 use lanchat_net::protocol::{ChatMessage, ConvRef, MessageKind};
 
-use crate::markup::{self, Style};
 use crate::message::{Message, Target};
-use crate::model::Conversation;
-use crate::trace;
+use lanchat_ui_model::markup::{self, Style};
+use lanchat_ui_model::model::Conversation;
+use lanchat_ui_model::{format, trace};
 
 /// Style letters (index into [`styles`]).
 const PLAIN: u8 = b'A';
@@ -117,7 +117,7 @@ impl Page {
             (MessageKind::File, Some(f)) => {
                 self.push(&m.sender_display, SENDER);
                 self.push(" shared ", PLAIN);
-                let card = format!("[file] {} ({})", f.name, crate::human_size(f.size));
+                let card = format!("[file] {} ({})", f.name, format::size(f.size));
                 let target = Target::File {
                     id: f.id,
                     name: f.name.clone(),

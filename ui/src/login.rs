@@ -10,8 +10,8 @@ use fltk::prelude::*;
 use fltk::{app, window::Window};
 
 use crate::message::Message;
-use crate::model::{Model, Phase};
-use crate::trace;
+use lanchat_ui_model::model::{Model, Phase};
+use lanchat_ui_model::trace;
 
 /// The login window's widgets.
 #[derive(Debug)]

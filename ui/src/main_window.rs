@@ -12,9 +12,9 @@ use lanchat_net::protocol::{ConvRef, PresenceStatus};
 
 use crate::conversation::ConversationView;
 use crate::message::{Action, List, Message};
-use crate::model::Model;
 use crate::sidebar::{ListView, Sidebar};
 use crate::transfers::TransferStrip;
+use lanchat_ui_model::model::Model;
 
 /// The main window's widgets.
 #[derive(Debug)]

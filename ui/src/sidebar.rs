@@ -7,7 +7,7 @@ use fltk::{app, frame::Frame};
 use lanchat_net::protocol::{ConvRef, PresenceStatus, Role};
 
 use crate::message::{Click, List, Message};
-use crate::model::Model;
+use lanchat_ui_model::model::Model;
 
 /// One list: a heading and a browser.
 #[derive(Debug)]

@@ -8,9 +8,9 @@ use fltk::misc::Progress;
 use fltk::prelude::*;
 use lanchat_client::TransferKey;
 
-use crate::human_size;
 use crate::message::Message;
-use crate::model::{Transfer, TransferState};
+use lanchat_ui_model::format;
+use lanchat_ui_model::model::{Transfer, TransferState};
 
 /// How many transfers the strip shows (the newest).
 const SHOWN: usize = 3;
@@ -109,8 +109,8 @@ pub fn describe(t: &Transfer) -> String {
             let mut s = format!(
                 "{} — {pct}% of {}, {}/s",
                 t.name,
-                human_size(t.total),
-                human_size(t.rate)
+                format::size(t.total),
+                format::size(t.rate)
             );
             if let Some(ms) = t.eta_ms {
                 s.push_str(&format!(", {} s left", ms.div_ceil(1000)));

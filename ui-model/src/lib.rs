@@ -1,0 +1,18 @@
+//! lanchat's GUI without its widgets: what the windows show and decide, as plain data and
+//! functions, so all of it is unit-tested without a display and builds without FLTK.
+//!
+//! The FLTK crate (`lanchat-ui`) owns the windows: it feeds engine events into [`model::apply`],
+//! renders the [`model::Model`], and sends the engine the
+//! [`Command`](lanchat_client::Command)s that the model's methods return. The terminal client
+//! shares [`format`] with it.
+//!
+//! # Layout
+//! - [`model`]: the view model, `apply(&mut Model, Event)`, and the commands that answer a
+//!   user action.
+//! - [`markup`]: bold, italics, inline code and links → styled spans (fuzzed: `fuzz/`).
+//! - [`format`]: sizes in human units.
+//! - [`trace`]: the opt-in trace (`LANCHAT_UI_TRACE=1`) that GUI tests wait on.
+pub mod format;
+pub mod markup;
+pub mod model;
+pub mod trace;
