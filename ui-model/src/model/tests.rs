@@ -1,6 +1,10 @@
 //! Every engine event kind, applied to a model.
 use super::*;
-use lanchat_net::protocol::MessageKind;
+use lanchat_client::{Event, TransferKey};
+use lanchat_net::fingerprint::Fingerprint;
+use lanchat_net::protocol::{
+    ConvSummary, ErrorCode, FileOffer, MembershipChange, MessageKind, PresenceStatus,
+};
 
 fn me() -> UserInfo {
     user("alice", PresenceStatus::Online)

@@ -1,0 +1,369 @@
+//! Engine events into the model: every rule about what an event changes on screen (unread
+//! counts, presence, kicks, succession, transfers, errors in plain words).
+use lanchat_client::{Event, TransferKey};
+use lanchat_net::protocol::{
+    ChatMessage, ConvRef, ErrorCode, MemberInfo, MembershipChange, PresenceStatus, Role, UserInfo,
+};
+
+use super::{
+    general, same_user, Conversation, CoordinatorInfo, Model, Phase, Transfer, TransferState,
+};
+
+/// Updates the model with one engine event.
+pub fn apply(model: &mut Model, event: Event) {
+    match event {
+        Event::Discovering => {
+            if model.phase != Phase::NotFound {
+                model.phase = Phase::Discovering;
+            }
+        }
+        Event::CoordinatorFound {
+            name,
+            addr,
+            fingerprint,
+            first_use,
+        } => {
+            model.coordinator = Some(CoordinatorInfo {
+                name,
+                addr,
+                fingerprint: fingerprint.short(),
+                first_use,
+            });
+            if model.phase != Phase::LoggedIn {
+                model.phase = Phase::Found;
+            }
+        }
+        Event::FingerprintChanged {
+            name,
+            pinned,
+            offered,
+        } => {
+            model.phase = Phase::FingerprintChanged {
+                name,
+                pinned,
+                offered,
+            }
+        }
+        Event::Connected { .. } => model.connection = None,
+        Event::LoggedIn {
+            user,
+            conversations,
+            ..
+        } => {
+            model.phase = Phase::LoggedIn;
+            model.login_error = None;
+            model.connection = None;
+            model
+                .people
+                .insert(user.username.to_lowercase(), user.clone());
+            model.me = Some(user);
+            for s in &conversations {
+                match model.convs.get_mut(&s.conv) {
+                    Some(c) => c.update(s),
+                    None => {
+                        model
+                            .convs
+                            .insert(s.conv.clone(), Conversation::from_summary(s));
+                    }
+                }
+            }
+            // Rooms left or lost while away disappear (DMs stay: they exist with anyone).
+            model.convs.retain(|conv, _| {
+                matches!(conv, ConvRef::Dm(_)) || conversations.iter().any(|s| &s.conv == conv)
+            });
+            if !model.convs.contains_key(&model.current) {
+                model.current = general();
+            }
+            mark_current_read(model);
+        }
+        Event::Message { message, .. } => add_message(model, message),
+        Event::Sent { .. } => {}
+        Event::History { conv, messages } => {
+            let c = model.convs.entry(conv).or_default();
+            c.history_asked = false;
+            if messages.is_empty() {
+                c.history_done = true;
+            }
+            for m in messages {
+                if m.seq == 1 {
+                    c.history_done = true;
+                }
+                c.last_seq = c.last_seq.max(m.seq);
+                c.messages.insert(m.seq, m);
+            }
+        }
+        Event::Rooms(rooms) => model.directory = rooms,
+        Event::Members { room, members } => {
+            for m in &members {
+                let known = model.people.entry(m.username.to_lowercase());
+                known.or_insert_with(|| UserInfo {
+                    username: m.username.clone(),
+                    display: m.display.clone(),
+                    status: m.status,
+                });
+            }
+            model.members.insert(room, members);
+        }
+        Event::Users(users) => {
+            model.people = users
+                .into_iter()
+                .map(|u| (u.username.to_lowercase(), u))
+                .collect();
+        }
+        Event::SearchResults { query, messages } => model.search = Some((query, messages)),
+        Event::Summaries(summaries) => {
+            for s in summaries {
+                model.convs.entry(s.conv.clone()).or_default().update(&s);
+            }
+            mark_current_read(model);
+        }
+        Event::Joined(s) => {
+            let conv = s.conv.clone();
+            model.convs.entry(conv.clone()).or_default().update(&s);
+            model.current = conv;
+            mark_current_read(model);
+        }
+        Event::Presence(user) => {
+            if let Some(me) = &mut model.me {
+                if same_user(&me.username, &user.username) {
+                    *me = user.clone();
+                }
+            }
+            for members in model.members.values_mut() {
+                for m in members.iter_mut() {
+                    if same_user(&m.username, &user.username) {
+                        m.status = user.status;
+                        m.display = user.display.clone();
+                    }
+                }
+            }
+            // Everyone is in #general: someone new (just registered) is a member there too.
+            if let Some(general) = model.members.get_mut("general") {
+                if !general
+                    .iter()
+                    .any(|m| same_user(&m.username, &user.username))
+                {
+                    general.push(MemberInfo {
+                        username: user.username.clone(),
+                        display: user.display.clone(),
+                        role: Role::Member,
+                        status: user.status,
+                    });
+                }
+            }
+            model.people.insert(user.username.to_lowercase(), user);
+        }
+        Event::Membership { room, user, change } => membership(model, room, user, change),
+        Event::Topic { room, topic, .. } => {
+            if let Some(c) = model.convs.get_mut(&ConvRef::Room(room.clone())) {
+                c.topic = topic.clone();
+            }
+            if let Some(r) = model.directory.iter_mut().find(|r| r.name == room) {
+                r.topic = topic;
+            }
+        }
+        Event::ConvState(s) => {
+            model.convs.entry(s.conv.clone()).or_default().update(&s);
+        }
+        Event::FileOffered(offer) => model.offers.push(offer),
+        Event::OfferSent(offer) => {
+            let key = TransferKey::Offer(offer.id);
+            let t = Transfer::new(key, &offer.name, offer.size, TransferState::Waiting);
+            upsert(model, t);
+        }
+        Event::OfferAnswered { id, accepted } => {
+            if let Some(t) = transfer(model, TransferKey::Offer(id)) {
+                t.state = if accepted {
+                    TransferState::Moving
+                } else {
+                    TransferState::Failed("denied by the recipient".into())
+                };
+            }
+        }
+        Event::OfferCancelled { id, by } => {
+            model.offers.retain(|o| o.id != id);
+            if let Some(t) = transfer(model, TransferKey::Offer(id)) {
+                t.state = TransferState::Failed(format!("cancelled by {by}"));
+            }
+        }
+        Event::TransferProgress {
+            key,
+            name,
+            done,
+            total,
+            rate,
+            eta_ms,
+        } => {
+            if transfer(model, key).is_none() {
+                upsert(
+                    model,
+                    Transfer::new(key, &name, total, TransferState::Moving),
+                );
+            }
+            if let Some(t) = transfer(model, key) {
+                t.done = done;
+                t.total = total;
+                t.rate = rate;
+                t.eta_ms = eta_ms;
+                t.state = TransferState::Moving;
+            }
+        }
+        Event::TransferDone {
+            key,
+            name,
+            path,
+            size,
+            ..
+        } => {
+            let mut t = Transfer::new(key, &name, size, TransferState::Verified { path });
+            t.done = size;
+            upsert(model, t);
+        }
+        Event::TransferFailed { key, name, reason } => {
+            let state = TransferState::Failed(reason);
+            match transfer(model, key) {
+                Some(t) => t.state = state,
+                None => upsert(model, Transfer::new(key, &name, 0, state)),
+            }
+        }
+        Event::Done { .. } => {}
+        Event::Error {
+            code,
+            message,
+            command,
+        } => {
+            let words = plain_words(code, &message);
+            // A refused login belongs to the login window, not the main window's status bar.
+            if matches!(command.as_deref(), Some("login" | "register")) {
+                model.login_error = Some(words);
+            } else {
+                model.notices.push(words);
+            }
+        }
+        Event::Disconnected {
+            reason,
+            retry_in_ms,
+        } => {
+            let secs = retry_in_ms.div_ceil(1000);
+            model.connection = Some(format!(
+                "Connection lost ({reason}); trying again in {secs} s"
+            ));
+        }
+        Event::LoggedOut | Event::Stopped => model.phase = Phase::Stopped,
+    }
+}
+
+fn add_message(model: &mut Model, message: ChatMessage) {
+    let mine = model
+        .me
+        .as_ref()
+        .is_some_and(|me| same_user(&me.username, &message.sender));
+    let is_current = message.conv == model.current;
+    let c = model.convs.entry(message.conv.clone()).or_default();
+    c.pending.retain(|p| p.id != message.id);
+    c.last_seq = c.last_seq.max(message.seq);
+    // Own messages and what is on screen are read (the UI also tells the coordinator).
+    if mine || is_current {
+        c.read_seq = c.read_seq.max(message.seq);
+    }
+    c.messages.insert(message.seq, message);
+}
+
+fn membership(model: &mut Model, room: String, user: String, change: MembershipChange) {
+    let me = model.me.as_ref().map(|u| u.username.clone());
+    let is_me = me.as_deref().is_some_and(|me| same_user(me, &user));
+    let conv = ConvRef::Room(room.clone());
+    match &change {
+        MembershipChange::Left | MembershipChange::Kicked { .. } if is_me => {
+            model.convs.remove(&conv);
+            model.members.remove(&room);
+            if model.current == conv {
+                model.current = general();
+            }
+            if let MembershipChange::Kicked { by } = &change {
+                model
+                    .notices
+                    .push(format!("You were removed from #{room} by {by}."));
+            }
+            return;
+        }
+        MembershipChange::Promoted { .. } if is_me => {
+            if let Some(c) = model.convs.get_mut(&conv) {
+                c.role = Some(Role::Admin);
+            }
+        }
+        MembershipChange::Owner if is_me => {
+            if let Some(c) = model.convs.get_mut(&conv) {
+                c.role = Some(Role::Owner);
+            }
+        }
+        _ => {}
+    }
+    let Some(members) = model.members.get_mut(&room) else {
+        return;
+    };
+    match change {
+        MembershipChange::Joined => {
+            if !members.iter().any(|m| same_user(&m.username, &user)) {
+                let known = model.people.get(&user.to_lowercase());
+                members.push(MemberInfo {
+                    username: user.clone(),
+                    display: known.map_or(user.clone(), |u| u.display.clone()),
+                    role: Role::Member,
+                    status: known.map_or(PresenceStatus::Online, |u| u.status),
+                });
+            }
+        }
+        MembershipChange::Left | MembershipChange::Kicked { .. } => {
+            members.retain(|m| !same_user(&m.username, &user));
+        }
+        MembershipChange::Promoted { .. } | MembershipChange::Owner => {
+            let role = if change == MembershipChange::Owner {
+                Role::Owner
+            } else {
+                Role::Admin
+            };
+            for m in members.iter_mut() {
+                if same_user(&m.username, &user) {
+                    m.role = role;
+                }
+            }
+        }
+    }
+}
+
+fn mark_current_read(model: &mut Model) {
+    if let Some(c) = model.convs.get_mut(&model.current) {
+        c.read_seq = c.read_seq.max(c.last_seq);
+    }
+}
+
+fn transfer(model: &mut Model, key: TransferKey) -> Option<&mut Transfer> {
+    model.transfers.iter_mut().find(|t| t.key == key)
+}
+
+fn upsert(model: &mut Model, t: Transfer) {
+    match transfer(model, t.key) {
+        Some(old) => *old = t,
+        None => model.transfers.push(t),
+    }
+}
+
+/// An engine error as a person would say it.
+pub fn plain_words(code: Option<ErrorCode>, message: &str) -> String {
+    match code {
+        Some(ErrorCode::AuthFailed) => "Wrong username or password.".into(),
+        Some(ErrorCode::UsernameTaken) => {
+            "That username is taken. Pick another one, or log in if it is yours.".into()
+        }
+        Some(ErrorCode::WeakPassword) => format!("Password too weak: {message}"),
+        Some(ErrorCode::RateLimited) => {
+            format!("Too many attempts; wait a minute and try again. ({message})")
+        }
+        Some(ErrorCode::NoSuchUser) => format!("No such user: {message}"),
+        Some(ErrorCode::NoSuchRoom) => format!("No such room: {message}"),
+        Some(ErrorCode::PermissionDenied) => format!("Not allowed: {message}"),
+        Some(ErrorCode::TooLarge) => format!("Too large: {message}"),
+        _ => message.to_string(),
+    }
+}
