@@ -10,9 +10,14 @@
 //! - [`model`]: the view model, `apply(&mut Model, Event)`, and the commands that answer a
 //!   user action.
 //! - [`markup`]: bold, italics, inline code and links → styled spans (fuzzed: `fuzz/`).
+//! - [`transcript`], [`sidebar`], [`transfers`]: what the conversation pane, the lists and
+//!   the transfer strip say, as text with looks and click targets; the widgets only draw it.
 //! - [`format`]: sizes in human units.
 //! - [`trace`]: the opt-in trace (`LANCHAT_UI_TRACE=1`) that GUI tests wait on.
 pub mod format;
 pub mod markup;
 pub mod model;
+pub mod sidebar;
 pub mod trace;
+pub mod transcript;
+pub mod transfers;

@@ -8,14 +8,15 @@ use fltk::{app, dialog};
 use lanchat_client::{Command, Engine, EngineConfig, Event, Target, TransferKey};
 use lanchat_net::fingerprint::Pin;
 use lanchat_net::protocol::{ConvRef, MsgId, PresenceStatus};
+use lanchat_ui_model::model::{self, Model, Phase};
+use lanchat_ui_model::sidebar::Row;
+use lanchat_ui_model::transcript::Target as Clickable;
+use lanchat_ui_model::{format, trace};
 
 use crate::login::LoginWindow;
 use crate::main_window::MainWindow;
-use crate::message::{Action, Click, List, Message, Target as Clickable};
-use crate::sidebar::Row;
+use crate::message::{Action, Click, List, Message};
 use crate::{bridge, HostHook};
-use lanchat_ui_model::model::{self, Model, Phase};
-use lanchat_ui_model::{format, trace};
 
 /// How long discovery runs before the login window offers the other ways.
 const DISCOVERY_WAIT_S: f64 = 4.0;

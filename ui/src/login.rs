@@ -8,10 +8,10 @@ use fltk::group::Flex;
 use fltk::input::{Input, SecretInput};
 use fltk::prelude::*;
 use fltk::{app, window::Window};
-
-use crate::message::Message;
 use lanchat_ui_model::model::{Model, Phase};
 use lanchat_ui_model::trace;
+
+use crate::message::Message;
 
 /// The login window's widgets.
 #[derive(Debug)]

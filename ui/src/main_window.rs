@@ -9,12 +9,12 @@ use fltk::menu::{MenuBar, MenuFlag};
 use fltk::prelude::*;
 use fltk::{app, window::Window};
 use lanchat_net::protocol::{ConvRef, PresenceStatus};
+use lanchat_ui_model::model::Model;
 
 use crate::conversation::ConversationView;
 use crate::message::{Action, List, Message};
 use crate::sidebar::{ListView, Sidebar};
 use crate::transfers::TransferStrip;
-use lanchat_ui_model::model::Model;
 
 /// The main window's widgets.
 #[derive(Debug)]
