@@ -130,6 +130,23 @@ impl Model {
         })
     }
 
+    /// Whether a message just received calls for the person's attention (a beep): a direct
+    /// message or a mention of this user, not their own, not in a muted conversation. Whether
+    /// the window is in the background is the widgets' to add.
+    pub fn wants_attention(&self, message: &ChatMessage) -> bool {
+        let Some(me) = self.username() else {
+            return false;
+        };
+        let muted = self.convs.get(&message.conv).is_some_and(|c| c.muted);
+        let mine = message.sender.eq_ignore_ascii_case(me);
+        let direct = matches!(message.conv, ConvRef::Dm(_));
+        let mention = message
+            .text
+            .to_lowercase()
+            .contains(&format!("@{}", me.to_lowercase()));
+        !muted && !mine && (direct || mention)
+    }
+
     /// May this user kick and promote in the current room?
     pub fn can_moderate(&self) -> bool {
         self.current_conv()
