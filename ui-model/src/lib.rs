@@ -12,9 +12,11 @@
 //! - [`markup`]: bold, italics, inline code and links → styled spans (fuzzed: `fuzz/`).
 //! - [`transcript`], [`sidebar`], [`transfers`]: what the conversation pane, the lists and
 //!   the transfer strip say, as text with looks and click targets; the widgets only draw it.
+//! - [`captions`]: the window title, the conversation heading, the status bar, warnings.
 //! - [`dialogs`]: the pickers' choices and the dialogs' words.
 //! - [`format`]: sizes in human units.
 //! - [`trace`]: the opt-in trace (`LANCHAT_UI_TRACE=1`) that GUI tests wait on.
+pub mod captions;
 pub mod dialogs;
 pub mod format;
 pub mod markup;
