@@ -16,7 +16,7 @@ pub fn window_title(model: &Model) -> String {
     }
 }
 
-/// "#dev   (3 members)", "@bob   (away)", with "   [muted]" when muted.
+/// `#dev   (3 members)`, `@bob   (away)`, with `   [muted]` after either when muted.
 pub fn conversation_heading(model: &Model) -> String {
     let mut heading = model.current.to_string();
     if let Some(room) = model.current_room() {

@@ -2,7 +2,7 @@
 //! byte and the ranges that can be clicked.
 //!
 //! Messages are laid out with their local time, a heading where the day changes, the
-//! sender, and the text split by [`markup`](crate::markup); a shared file is a card to
+//! sender, and the text split by [`markup`]; a shared file is a card to
 //! click; messages still being sent come last.
 use chrono::{Local, TimeZone};
 use lanchat_net::protocol::{ChatMessage, MessageKind};
