@@ -73,19 +73,12 @@ pub fn fingerprint_warning(model: &Model) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::{logged_in, user};
     use crate::model::Conversation;
-    use lanchat_net::protocol::UserInfo;
 
     #[test]
     fn title_heading_and_status() {
-        let mut model = Model {
-            me: Some(UserInfo {
-                username: "alice".into(),
-                display: "Alice".into(),
-                status: PresenceStatus::Away,
-            }),
-            ..Model::default()
-        };
+        let mut model = logged_in(user("alice", "Alice", PresenceStatus::Away));
         let unread = Conversation {
             last_seq: 2,
             muted: true,

@@ -78,30 +78,14 @@ pub fn search_results(query: &str, found: &[ChatMessage]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::{logged_in, user};
     use crate::model::Conversation;
-    use lanchat_net::protocol::{MemberInfo, Role, RoomInfo, UserInfo};
+    use lanchat_net::protocol::{MemberInfo, Role, RoomInfo};
 
     fn model() -> Model {
-        let mut model = Model {
-            me: Some(UserInfo {
-                username: "alice".into(),
-                display: "Alice".into(),
-                status: PresenceStatus::Online,
-            }),
-            ..Model::default()
-        };
-        for (name, status) in [
-            ("alice", PresenceStatus::Online),
-            ("bob", PresenceStatus::Offline),
-        ] {
-            let display = name.to_uppercase();
-            let u = UserInfo {
-                username: name.into(),
-                display,
-                status,
-            };
-            model.people.insert(name.into(), u);
-        }
+        let mut model = logged_in(user("alice", "ALICE", PresenceStatus::Online));
+        let bob = user("bob", "BOB", PresenceStatus::Offline);
+        model.people.insert("bob".into(), bob);
         model
     }
 

@@ -37,3 +37,6 @@ pub mod sidebar;
 pub mod trace;
 pub mod transcript;
 pub mod transfers;
+
+#[cfg(test)]
+mod fixtures;

@@ -158,8 +158,9 @@ fn members(model: &Model) -> Vec<Line> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::{logged_in, user};
     use crate::model::Conversation;
-    use lanchat_net::protocol::{MemberInfo, UserInfo};
+    use lanchat_net::protocol::MemberInfo;
 
     #[test]
     fn unread_markers() {
@@ -168,20 +169,9 @@ mod tests {
         assert_eq!(unread_suffix(3, true), " (new)");
     }
 
-    fn person(name: &str, display: &str, status: PresenceStatus) -> UserInfo {
-        UserInfo {
-            username: name.into(),
-            display: display.into(),
-            status,
-        }
-    }
-
     #[test]
     fn lines_in_the_order_and_words_shown() {
-        let mut model = Model {
-            me: Some(person("alice", "alice", PresenceStatus::Online)),
-            ..Model::default()
-        };
+        let mut model = logged_in(user("alice", "alice", PresenceStatus::Online));
         let unread = Conversation {
             last_seq: 3,
             ..Conversation::default()
@@ -194,9 +184,8 @@ mod tests {
             .convs
             .insert(ConvRef::Dm("bob".into()), Conversation::default());
         for u in [
-            person("carol", "Carol", PresenceStatus::Offline),
-            person("bob", "Bob", PresenceStatus::Away),
-            person("alice", "alice", PresenceStatus::Online),
+            user("carol", "Carol", PresenceStatus::Offline),
+            user("bob", "Bob", PresenceStatus::Away),
         ] {
             model.people.insert(u.username.clone(), u);
         }

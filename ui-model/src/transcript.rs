@@ -150,6 +150,7 @@ pub fn page(c: &Conversation) -> Page {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures;
     use crate::model::Pending;
     use lanchat_net::protocol::{ConvRef, MsgId};
 
@@ -159,17 +160,8 @@ mod tests {
             history_done: true,
             ..Conversation::default()
         };
-        let m = ChatMessage {
-            conv: ConvRef::Room("general".into()),
-            seq: 1,
-            id: MsgId::random(),
-            sender: "bob".into(),
-            sender_display: "Bob".into(),
-            ts_ms: 1_700_000_000_000,
-            kind: MessageKind::Text,
-            text: "see https://x.org **now**".into(),
-            file: None,
-        };
+        let general = ConvRef::Room("general".into());
+        let m = fixtures::text(general, 1, "bob", "see https://x.org **now**");
         c.messages.insert(1, m);
         c.pending.push(Pending {
             id: MsgId::random(),
