@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, then checks formatting and lints and runs every
-# test of the workspace. Network safety: tests use only loopback (multicast bound to 127.0.0.1,
-# TTL 0) and network namespaces they create themselves.
+# The test command: installs what is missing, then checks formatting, lints and the API docs
+# and runs every test of the workspace, the docs' examples included. Network safety: tests use
+# only loopback (multicast bound to 127.0.0.1, TTL 0) and network namespaces they create
+# themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 . scripts/env.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The docs build without warnings: a broken or private intra-doc link fails here, not later.
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
 cargo test --workspace --lib --bins --tests --locked 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# The examples in the docs are tests too (a separate run: --doc cannot be combined with the
+# target selection above).
+cargo test --workspace --doc --locked 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 set -e
 # A short fuzz run of every target (the long runs: scripts/fuzz.sh SECONDS).
 if [ "$status" -eq 0 ]; then

@@ -1,12 +1,8 @@
 //! The message-formatting parser: any text someone can post. No panic; the spans never invent
 //! text (together they are a subsequence of the input); links are http(s) URLs.
 #![no_main]
+use lanchat_ui_model::markup;
 use libfuzzer_sys::fuzz_target;
-
-// The GUI crate's parser itself, compiled here without the GUI crate's FLTK dependency.
-#[path = "../../ui/src/markup.rs"]
-#[allow(dead_code)]
-mod markup;
 
 fn is_subsequence(needle: &str, haystack: &str) -> bool {
     let mut rest = haystack.chars();

@@ -27,7 +27,7 @@ pub struct Rollover {
     pub old_cert: Vec<u8>,
     /// The successor's certificate fingerprint.
     pub new_fingerprint: [u8; 32],
-    /// ECDSA P-256 / SHA-256 signature (ASN.1 DER) by the old key over [`CONTEXT`], the old
+    /// ECDSA P-256 / SHA-256 signature (ASN.1 DER) by the old key over a fixed context string, the old
     /// fingerprint and the new one.
     pub signature: Vec<u8>,
 }

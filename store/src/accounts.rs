@@ -1,19 +1,9 @@
 //! User accounts.
 
-use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
+use crate::rows::{user_from_row, USER_COLUMNS};
 use crate::{Role, Store, StoreError, User, UserId};
-
-const USER_COLUMNS: &str = "id, username, display, created_ms";
-
-fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
-    Ok(User {
-        id: row.get(0)?,
-        username: row.get(1)?,
-        display: row.get(2)?,
-        created_ms: row.get(3)?,
-    })
-}
 
 impl Store {
     /// Creates an account and makes it a member of `general`, starting with

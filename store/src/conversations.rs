@@ -1,22 +1,9 @@
 //! Lookups shared by rooms and DMs, and a user's conversation list.
 
-use rusqlite::{Connection, OptionalExtension, Row};
+use rusqlite::{Connection, OptionalExtension};
 
+use crate::rows::{conv_from_row, CONV_COLUMNS};
 use crate::{ConvId, ConvKind, ConvSummary, Conversation, Store, StoreError, UserId};
-
-/// Columns read by [`conv_from_row`], qualified with the alias `c`.
-pub(crate) const CONV_COLUMNS: &str = "c.id, c.kind, c.name, c.topic, c.last_seq, c.created_ms";
-
-pub(crate) fn conv_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
-    Ok(Conversation {
-        id: row.get(0)?,
-        kind: row.get(1)?,
-        name: row.get(2)?,
-        topic: row.get(3)?,
-        last_seq: row.get(4)?,
-        created_ms: row.get(5)?,
-    })
-}
 
 /// Loads one conversation; takes a plain connection so it also works inside
 /// a transaction (which derefs to one).

@@ -2,8 +2,8 @@
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
-use crate::conversations::{conv_from_row, CONV_COLUMNS};
 use crate::members::add_member;
+use crate::rows::{conv_from_row, CONV_COLUMNS};
 use crate::{ConvKind, Conversation, Role, Store, StoreError, UserId};
 
 impl Store {

@@ -2,31 +2,11 @@
 //! by its BLAKE3 hash; this records who shared what where, and which hashes
 //! are still referenced.
 
-use rusqlite::{params, Connection, OptionalExtension, Params, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Params, TransactionBehavior};
 
 use crate::messages::append;
+use crate::rows::{file_from_row, FILE_COLUMNS};
 use crate::{Appended, ConvId, MessageKind, SharedFile, Store, StoreError, UserId};
-
-/// Columns read by [`file_from_row`]; expects `files sf` joined with the
-/// uploader as `users su`.
-pub(crate) const FILE_COLUMNS: &str =
-    "sf.id, sf.conv_id, sf.seq, sf.hash, sf.name, sf.size, sf.uploader_id, su.username, sf.created_ms";
-
-/// Reads the [`FILE_COLUMNS`] that start at column `at`, so that message
-/// queries can append them to their own columns.
-pub(crate) fn file_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<SharedFile> {
-    Ok(SharedFile {
-        id: row.get(at)?,
-        conv_id: row.get(at + 1)?,
-        seq: row.get(at + 2)?,
-        hash: row.get(at + 3)?,
-        name: row.get(at + 4)?,
-        size: row.get(at + 5)?,
-        uploader: row.get(at + 6)?,
-        uploader_name: row.get(at + 7)?,
-        created_ms: row.get(at + 8)?,
-    })
-}
 
 /// The one file matching `condition` (on `files sf`), if any; takes a plain
 /// connection so it also works inside a transaction.

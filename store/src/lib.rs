@@ -23,6 +23,8 @@
 //!   and muting.
 //! - `messages`: idempotent append and paging through history.
 //! - `files`: files shared into conversations, content-addressed by BLAKE3.
+//! - `rows`: the SELECT column lists and the mappers from their rows to
+//!   model types, shared by the modules above.
 //! - `search`: FTS5 full-text search restricted to the user's conversations.
 
 mod accounts;
@@ -35,6 +37,7 @@ mod members;
 mod messages;
 mod model;
 mod rooms;
+mod rows;
 mod schema;
 mod search;
 mod sessions;

@@ -1,44 +1,9 @@
 //! Message history: each conversation is an append-only sequence 1, 2, 3, ...
 
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use crate::files::file_from_row;
+use crate::rows::{message_from_row, MESSAGE_COLUMNS, MESSAGE_JOINS};
 use crate::{Appended, ConvId, MessageKind, NewMessage, Store, StoreError, StoredMessage, UserId};
-
-/// Columns read by [`message_from_row`]; expects `messages m` followed by
-/// [`MESSAGE_JOINS`].
-pub(crate) const MESSAGE_COLUMNS: &str = concat!(
-    "m.conv_id, m.seq, m.sender_id, u.username, u.display, m.client_id, m.ts_ms, m.kind, m.text, ",
-    // Must match `files::FILE_COLUMNS`, which `concat!` cannot name.
-    "sf.id, sf.conv_id, sf.seq, sf.hash, sf.name, sf.size, sf.uploader_id, su.username, sf.created_ms"
-);
-
-/// Joins [`MESSAGE_COLUMNS`] needs after `messages m`: the sender, and the
-/// shared file (NULL columns for messages that are not File messages).
-pub(crate) const MESSAGE_JOINS: &str = "JOIN users u ON u.id = m.sender_id
-     LEFT JOIN files sf ON sf.conv_id = m.conv_id AND sf.seq = m.seq
-     LEFT JOIN users su ON su.id = sf.uploader_id";
-
-/// Index of the first file column in [`MESSAGE_COLUMNS`].
-const FILE_OFFSET: usize = 9;
-
-pub(crate) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
-    let file_id: Option<i64> = row.get(FILE_OFFSET)?;
-    Ok(StoredMessage {
-        conv_id: row.get(0)?,
-        seq: row.get(1)?,
-        sender_id: row.get(2)?,
-        sender: row.get(3)?,
-        sender_display: row.get(4)?,
-        client_id: row.get(5)?,
-        ts_ms: row.get(6)?,
-        kind: row.get(7)?,
-        text: row.get(8)?,
-        file: file_id
-            .map(|_| file_from_row(row, FILE_OFFSET))
-            .transpose()?,
-    })
-}
 
 /// [`Store::append_message`] inside the caller's transaction, so that
 /// [`Store::share_file`] can add its files row atomically with the message.
@@ -203,18 +168,5 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         messages.reverse();
         Ok(messages)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{FILE_OFFSET, MESSAGE_COLUMNS};
-    use crate::files::FILE_COLUMNS;
-
-    #[test]
-    fn message_columns_end_with_file_columns() {
-        assert!(MESSAGE_COLUMNS.ends_with(FILE_COLUMNS));
-        let before = MESSAGE_COLUMNS.split(", ").count() - FILE_COLUMNS.split(", ").count();
-        assert_eq!(before, FILE_OFFSET);
     }
 }

@@ -2,7 +2,7 @@
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
-use crate::conversations::{conv_from_row, CONV_COLUMNS};
+use crate::rows::{conv_from_row, CONV_COLUMNS};
 use crate::{ConvId, ConvKind, Conversation, Role, RoomListing, Store, StoreError, UserId};
 
 /// The room every account belongs to; created by the first migration.

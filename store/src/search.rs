@@ -2,7 +2,7 @@
 
 use rusqlite::params;
 
-use crate::messages::{message_from_row, MESSAGE_COLUMNS, MESSAGE_JOINS};
+use crate::rows::{message_from_row, MESSAGE_COLUMNS, MESSAGE_JOINS};
 use crate::{MessageKind, Store, StoreError, StoredMessage, UserId};
 
 /// Turns user input into an FTS5 query that matches messages containing

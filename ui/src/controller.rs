@@ -7,14 +7,16 @@ use fltk::prelude::*;
 use fltk::{app, dialog};
 use lanchat_client::{Command, Engine, EngineConfig, Event, Target, TransferKey};
 use lanchat_net::fingerprint::Pin;
-use lanchat_net::protocol::{ConvRef, MsgId, PresenceStatus};
+use lanchat_net::protocol::{ConvRef, MsgId};
+use lanchat_ui_model::model::{self, Model, Phase};
+use lanchat_ui_model::sidebar::Row;
+use lanchat_ui_model::transcript::Target as Clickable;
+use lanchat_ui_model::{dialogs, trace};
 
 use crate::login::LoginWindow;
 use crate::main_window::MainWindow;
-use crate::message::{Action, Click, List, Message, Target as Clickable};
-use crate::model::{self, Model, Phase};
-use crate::sidebar::Row;
-use crate::{bridge, trace, HostHook};
+use crate::message::{Action, Click, List, Message};
+use crate::{bridge, HostHook};
 
 /// How long discovery runs before the login window offers the other ways.
 const DISCOVERY_WAIT_S: f64 = 4.0;
@@ -229,17 +231,7 @@ impl Controller {
         else {
             return false;
         };
-        let Some(me) = self.model.username() else {
-            return false;
-        };
-        let muted = self.model.convs.get(&message.conv).is_some_and(|c| c.muted);
-        let mine = message.sender.eq_ignore_ascii_case(me);
-        let direct = matches!(message.conv, ConvRef::Dm(_));
-        let mention = message
-            .text
-            .to_lowercase()
-            .contains(&format!("@{}", me.to_lowercase()));
-        !muted && !mine && (direct || mention) && app::focus().is_none()
+        self.model.wants_attention(message) && app::focus().is_none()
     }
 
     fn log_in(&mut self, register: bool) {
@@ -392,13 +384,7 @@ impl Controller {
     fn ask_offers(&mut self) {
         while let Some(offer) = self.model.offers.first().cloned() {
             self.model.answered(offer.id);
-            let question = format!(
-                "{} offers you the file\n\n{}  ({})\n\nSave it in {}?",
-                offer.from,
-                offer.name,
-                crate::human_size(offer.size),
-                self.downloads.display()
-            );
+            let question = dialogs::offer_question(&offer, &self.downloads);
             let answer = dialog::choice2_default(&question, "Deny", "Accept", "Choose folder…");
             let dir = match answer {
                 Some(1) => Some(self.downloads.clone()),
@@ -464,16 +450,7 @@ impl Controller {
             }
             Action::Kick | Action::Promote => {
                 let Some(room) = in_room(self) else { return };
-                let me = self.model.username().unwrap_or_default().to_lowercase();
-                let items: Vec<(String, String)> = self
-                    .model
-                    .members
-                    .get(&room)
-                    .into_iter()
-                    .flatten()
-                    .filter(|m| m.username.to_lowercase() != me)
-                    .map(|m| (format!("{} ({:?})", m.display, m.role), m.username.clone()))
-                    .collect();
+                let items = dialogs::members_to_moderate(&self.model, &room);
                 let what = if action == Action::Kick {
                     "Remove from"
                 } else {
@@ -488,20 +465,7 @@ impl Controller {
                 }
             }
             Action::DirectMessage => {
-                let items: Vec<(String, String)> = self
-                    .model
-                    .people
-                    .values()
-                    .filter(|u| Some(u.username.as_str()) != self.model.username())
-                    .map(|u| {
-                        let s = if u.status == PresenceStatus::Offline {
-                            " (offline)"
-                        } else {
-                            ""
-                        };
-                        (format!("{}{s}", u.display), u.username.clone())
-                    })
-                    .collect();
+                let items = dialogs::people_to_message(&self.model);
                 if let Some(user) = crate::picker::pick("Direct message", "Talk to:", &items) {
                     self.switch(ConvRef::Dm(user.trim_start_matches('@').into()));
                 }
@@ -547,23 +511,7 @@ impl Controller {
     }
 
     fn join_picker(&mut self) {
-        let items: Vec<(String, String)> = self
-            .model
-            .directory
-            .iter()
-            .filter(|r| {
-                !self
-                    .model
-                    .convs
-                    .contains_key(&ConvRef::Room(r.name.clone()))
-            })
-            .map(|r| {
-                (
-                    format!("#{}  ({} members)  {}", r.name, r.members, r.topic),
-                    r.name.clone(),
-                )
-            })
-            .collect();
+        let items = dialogs::rooms_to_join(&self.model);
         if let Some(room) = crate::picker::pick("Join a room", "Rooms you are not in:", &items) {
             self.send(Command::JoinRoom(room.trim_start_matches('#').into()));
         }
@@ -573,10 +521,8 @@ impl Controller {
         let Some((query, found)) = self.model.search.clone() else {
             return;
         };
-        let mut text = format!("{} result(s) for '{query}':\n\n", found.len());
-        for m in found.iter().take(20) {
-            text.push_str(&format!("{}  {}: {}\n", m.conv, m.sender_display, m.text));
-        }
+        let text = dialogs::search_results(&query, &found);
+        // fltk reads `@` in a message as a symbol code.
         dialog::message_default(&text.replace('@', "@@"));
     }
 

@@ -1,35 +1,39 @@
 //! The centre pane: the current conversation as styled text.
 //!
-//! A read-only `TextDisplay` with a parallel style buffer (one style letter per byte of
-//! text). Clickable ranges (links, shared files, "older messages") are kept beside the
-//! buffer; a click maps the mouse position to a byte offset and sends [`Message::Clicked`].
+//! A read-only `TextDisplay` showing [`lanchat_ui_model::transcript`]'s page, with a
+//! parallel style buffer (one style letter per byte of text). Clickable ranges (links, shared
+//! files, "older messages") are kept beside the buffer; a click maps the mouse position to a
+//! byte offset and sends [`Message::Clicked`].
 //! New messages scroll into view unless the person has scrolled up to read.
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use chrono::{Local, TimeZone};
 use fltk::app;
 use fltk::enums::{Color, Cursor, Event as FlEvent, Font};
 use fltk::prelude::*;
 use fltk::text::{PositionType, StyleTableEntryExt, TextAttr, TextBuffer, TextDisplay, WrapMode};
-use lanchat_net::protocol::{ChatMessage, ConvRef, MessageKind};
+use lanchat_net::protocol::ConvRef;
+use lanchat_ui_model::model::Conversation;
+use lanchat_ui_model::trace;
+use lanchat_ui_model::transcript::{self, Look, Target};
 
-use crate::markup::{self, Style};
-use crate::message::{Message, Target};
-use crate::model::Conversation;
-use crate::trace;
+use crate::message::Message;
 
-/// Style letters (index into [`styles`]).
-const PLAIN: u8 = b'A';
-const BOLD: u8 = b'B';
-const ITALIC: u8 = b'C';
-const CODE: u8 = b'D';
-const LINK: u8 = b'E';
-const SENDER: u8 = b'F';
-const TIME: u8 = b'G';
-const SYSTEM: u8 = b'H';
-const FILE: u8 = b'I';
-const PENDING: u8 = b'J';
+/// The style letter of a look: the index into [`styles`] as a letter from `A`.
+fn letter(look: Look) -> char {
+    match look {
+        Look::Plain => 'A',
+        Look::Bold => 'B',
+        Look::Italic => 'C',
+        Look::Code => 'D',
+        Look::Link => 'E',
+        Look::Sender => 'F',
+        Look::Time => 'G',
+        Look::System => 'H',
+        Look::File => 'I',
+        Look::Pending => 'J',
+    }
+}
 
 fn styles(size: i32) -> Vec<StyleTableEntryExt> {
     let e = |color, font, attr, bgcolor| StyleTableEntryExt {
@@ -83,67 +87,6 @@ fn styles(size: i32) -> Vec<StyleTableEntryExt> {
             bg,
         ),
     ]
-}
-
-/// Text and styles being built, with the clickable ranges.
-#[derive(Debug, Default)]
-struct Page {
-    text: String,
-    style: Vec<u8>,
-    targets: Vec<(usize, usize, Target)>,
-}
-
-impl Page {
-    fn push(&mut self, text: &str, style: u8) {
-        self.text.push_str(text);
-        self.style.extend(std::iter::repeat_n(style, text.len()));
-    }
-
-    fn push_target(&mut self, text: &str, style: u8, target: Target) {
-        let start = self.text.len();
-        self.push(text, style);
-        self.targets.push((start, self.text.len(), target));
-    }
-
-    fn message(&mut self, m: &ChatMessage) {
-        let time = Local
-            .timestamp_millis_opt(m.ts_ms)
-            .single()
-            .map(|t| t.format("%H:%M").to_string())
-            .unwrap_or_default();
-        self.push(&format!("{time}  "), TIME);
-        match (&m.kind, &m.file) {
-            (MessageKind::System, _) => self.push(&format!("— {}", m.text), SYSTEM),
-            (MessageKind::File, Some(f)) => {
-                self.push(&m.sender_display, SENDER);
-                self.push(" shared ", PLAIN);
-                let card = format!("[file] {} ({})", f.name, crate::human_size(f.size));
-                let target = Target::File {
-                    id: f.id,
-                    name: f.name.clone(),
-                };
-                self.push_target(&card, FILE, target);
-                self.push("  click to download", TIME);
-            }
-            _ => {
-                self.push(&m.sender_display, SENDER);
-                self.push(": ", PLAIN);
-                for span in markup::parse(&m.text) {
-                    match span.style {
-                        Style::Plain => self.push(&span.text, PLAIN),
-                        Style::Bold => self.push(&span.text, BOLD),
-                        Style::Italic => self.push(&span.text, ITALIC),
-                        Style::Code => self.push(&span.text, CODE),
-                        Style::Link => {
-                            let target = Target::Link(span.text.clone());
-                            self.push_target(&span.text, LINK, target);
-                        }
-                    }
-                }
-            }
-        }
-        self.push("\n", PLAIN);
-    }
 }
 
 /// What is on screen, to skip redrawing when nothing changed.
@@ -250,9 +193,10 @@ impl ConversationView {
         let follow = !same_conv || self.at_bottom();
         let first_line = self.display.scroll_row();
         let old_len = self.text.length();
-        let page = build(c);
+        let page = transcript::page(c);
         self.text.set_text(&page.text);
-        self.style.set_text(&String::from_utf8_lossy(&page.style));
+        let letters: String = page.looks.iter().map(|l| letter(*l)).collect();
+        self.style.set_text(&letters);
         *self.targets.borrow_mut() = page.targets;
         if follow {
             let end = self.text.length();
@@ -282,33 +226,4 @@ impl ConversationView {
         // position_to_xy gives (0, 0) for a position outside the visible area.
         end == 0 || self.display.position_to_xy(end) != (0, 0)
     }
-}
-
-fn build(c: &Conversation) -> Page {
-    let mut page = Page::default();
-    if !c.history_done && c.messages.keys().next() != Some(&1) {
-        page.push_target(
-            "▲ older messages (scroll up or click)\n",
-            LINK,
-            Target::Older,
-        );
-    }
-    let mut day = None;
-    for m in c.messages.values() {
-        let this_day = Local
-            .timestamp_millis_opt(m.ts_ms)
-            .single()
-            .map(|t| t.format("%A %e %B %Y").to_string());
-        if this_day != day {
-            if let Some(d) = &this_day {
-                page.push(&format!("——— {d} ———\n"), TIME);
-            }
-            day = this_day;
-        }
-        page.message(m);
-    }
-    for p in &c.pending {
-        page.push(&format!("sending…  {}\n", p.text), PENDING);
-    }
-    page
 }

@@ -5,19 +5,17 @@
 //! app-wide [`message::Message`] travels through fltk's `app::channel`; engine events reach
 //! the main thread through it, and all widget work happens on the main thread.
 //!
+//! What the windows show (the view model, markup, display text) lives in the FLTK-free
+//! [`lanchat_ui_model`], where it is unit-tested without a display; this crate is the widgets
+//! and the wiring.
+//!
 //! # Layout
-//! - [`model`]: the view model, `apply(&mut Model, Event)`; pure and unit-tested.
-//! - [`markup`]: bold, italics, inline code and links → styled spans; pure.
-//! - [`trace`]: the opt-in trace (`LANCHAT_UI_TRACE=1`) tests wait on.
 //! - [`message`]: the app-wide message enum.
 //! - `bridge`: the thread forwarding engine events into the channel.
 //! - `controller`: handles messages; owns the engine, the model and the windows.
 //! - `login`, `main_window`: the two windows; `sidebar`, `conversation`, `transfers`:
 //!   parts of the main window; `picker`: small modal dialogs.
-pub mod markup;
 pub mod message;
-pub mod model;
-pub mod trace;
 
 mod bridge;
 mod controller;
@@ -94,30 +92,4 @@ pub fn run(options: UiOptions) -> Result<(), UiError> {
         }
     }
     Ok(())
-}
-
-/// "1.2 MiB" and the like.
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn human_sizes() {
-        assert_eq!(super::human_size(12), "12 B");
-        assert_eq!(super::human_size(1536), "1.5 KiB");
-        assert_eq!(super::human_size(3 * 1024 * 1024), "3.0 MiB");
-    }
 }

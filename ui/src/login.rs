@@ -8,10 +8,10 @@ use fltk::group::Flex;
 use fltk::input::{Input, SecretInput};
 use fltk::prelude::*;
 use fltk::{app, window::Window};
+use lanchat_ui_model::model::{Model, Phase};
+use lanchat_ui_model::{captions, trace};
 
 use crate::message::Message;
-use crate::model::{Model, Phase};
-use crate::trace;
 
 /// The login window's widgets.
 #[derive(Debug)]
@@ -173,18 +173,8 @@ impl LoginWindow {
         self.error.set_label(&error);
         let not_found = model.phase == Phase::NotFound;
         let fp_changed = matches!(model.phase, Phase::FingerprintChanged { .. });
-        if let Phase::FingerprintChanged {
-            name,
-            pinned,
-            offered,
-        } = &model.phase
-        {
-            self.changed_text.set_label(&format!(
-                "Warning: coordinator '{name}' now presents fingerprint {} but {pinned} was \
-                 trusted before. If it was not reinstalled, someone may be impersonating it: \
-                 ask your administrator before trusting it.",
-                offered.short()
-            ));
+        if let Some(warning) = captions::fingerprint_warning(model) {
+            self.changed_text.set_label(&warning);
         }
         set_visible(&mut self.not_found, not_found);
         set_visible(&mut self.changed, fp_changed);

@@ -8,11 +8,12 @@ use fltk::input::MultilineInput;
 use fltk::menu::{MenuBar, MenuFlag};
 use fltk::prelude::*;
 use fltk::{app, window::Window};
-use lanchat_net::protocol::{ConvRef, PresenceStatus};
+use lanchat_net::protocol::ConvRef;
+use lanchat_ui_model::captions;
+use lanchat_ui_model::model::Model;
 
 use crate::conversation::ConversationView;
 use crate::message::{Action, List, Message};
-use crate::model::Model;
 use crate::sidebar::{ListView, Sidebar};
 use crate::transfers::TransferStrip;
 
@@ -225,35 +226,14 @@ impl MainWindow {
 
     /// Shows the model.
     pub fn render(&mut self, model: &Model, sender: app::Sender<Message>) {
-        let me = model.me.as_ref();
-        let unread = model.total_unread();
-        let who = me.map_or(String::new(), |u| format!(" — {}", u.display));
-        let title = match unread {
-            0 => format!("lanchat{who}"),
-            n => format!("({n}) lanchat{who}"),
-        };
+        let title = captions::window_title(model);
         if self.window.label() != title {
             self.window.set_label(&title);
         }
         self.sidebar.render(model);
         let c = model.current_conv();
-        let mut heading = model.current.to_string();
-        if let Some(room) = model.current_room() {
-            if let Some(n) = model.member_count(room) {
-                let plural = if n == 1 { "" } else { "s" };
-                heading.push_str(&format!("   ({n} member{plural})"));
-            }
-        }
-        if let ConvRef::Dm(user) = &model.current {
-            let status = model
-                .people
-                .get(&user.to_lowercase())
-                .map_or(PresenceStatus::Offline, |u| u.status);
-            heading.push_str(&format!("   ({})", format!("{status:?}").to_lowercase()));
-        }
-        if c.is_some_and(|c| c.muted) {
-            heading.push_str("   [muted]");
-        }
+        // fltk reads `@` in a label as a symbol code.
+        let heading = captions::conversation_heading(model);
         self.title.set_label(&heading.replace('@', "@@"));
         let topic = c.map(|c| c.topic.as_str()).unwrap_or_default();
         self.topic.set_label(&topic.replace('@', "@@"));
@@ -267,14 +247,7 @@ impl MainWindow {
             self.centre.fixed(&self.transfers.column, height);
         }
         self.centre.layout();
-        let status = model
-            .connection
-            .clone()
-            .or_else(|| model.notices.last().cloned())
-            .unwrap_or_else(|| match me {
-                Some(u) if u.status == PresenceStatus::Away => "You are away.".into(),
-                _ => String::new(),
-            });
+        let status = captions::status_bar(model);
         self.status.set_label(&status.replace('@', "@@"));
         if matches!(model.current, ConvRef::Dm(_)) {
             self.send_file.activate();

@@ -2,6 +2,7 @@
 //! controller on the main thread handles them (fltk's `app::channel` is a single global
 //! channel, so a second message type would silently eat this one's messages).
 use lanchat_client::{Event, TransferKey};
+use lanchat_ui_model::transcript::Target;
 
 /// Something for the main thread to do.
 #[derive(Debug, Clone)]
@@ -65,22 +66,6 @@ pub enum Click {
     Double,
     /// Right button (context menu).
     Right,
-}
-
-/// A clickable part of the conversation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// Open in the browser.
-    Link(String),
-    /// Download a shared file.
-    File {
-        /// Shared file id.
-        id: u64,
-        /// Its name.
-        name: String,
-    },
-    /// Load older messages.
-    Older,
 }
 
 /// Menu commands.

@@ -1,13 +1,15 @@
 //! The left column: rooms, direct conversations and people; and the member list on the
-//! right. Each list is a `HoldBrowser` whose lines are rebuilt from the model; the rows
-//! behind the lines are kept here (browser line data would need unsafe code).
+//! right. Each list is a `HoldBrowser` whose lines are rebuilt from
+//! [`lanchat_ui_model::sidebar`]'s lines; the rows behind the lines are kept here (browser
+//! line data would need unsafe code).
 use fltk::browser::HoldBrowser;
 use fltk::prelude::*;
 use fltk::{app, frame::Frame};
-use lanchat_net::protocol::{ConvRef, PresenceStatus, Role};
+use lanchat_net::protocol::PresenceStatus;
+use lanchat_ui_model::model::Model;
+use lanchat_ui_model::sidebar::{self, Line, Row};
 
 use crate::message::{Click, List, Message};
-use crate::model::Model;
 
 /// One list: a heading and a browser.
 #[derive(Debug)]
@@ -17,6 +19,7 @@ pub struct ListView {
     /// The list.
     pub browser: HoldBrowser,
     lines: Vec<String>,
+    rows: Vec<Row>,
 }
 
 impl ListView {
@@ -45,12 +48,17 @@ impl ListView {
             heading,
             browser,
             lines: Vec::new(),
+            rows: Vec::new(),
         }
     }
 
     /// Replaces the lines (only when they changed, to keep the scroll position) and selects
-    /// `selected` (0-based) if given.
-    fn set(&mut self, lines: Vec<String>, selected: Option<usize>) {
+    /// the one standing for `selected`, if any.
+    fn set(&mut self, lines: Vec<Line>, selected: Option<&Row>) {
+        let (rows, lines): (Vec<Row>, Vec<String>) = lines
+            .into_iter()
+            .map(|l| (l.row.clone(), browser_line(&l)))
+            .unzip();
         if lines != self.lines {
             self.browser.clear();
             for line in &lines {
@@ -58,7 +66,8 @@ impl ListView {
             }
             self.lines = lines;
         }
-        match selected {
+        self.rows = rows;
+        match selected.and_then(|s| self.rows.iter().position(|r| r == s)) {
             Some(i) => self.browser.select(i as i32 + 1),
             None => {
                 for i in self.browser.selected_items() {
@@ -69,9 +78,20 @@ impl ListView {
     }
 }
 
-/// `@b` bold, `@i` italic, `@C<n>` colour: fltk browser format codes. `@.` ends the codes so
-/// a name starting with `@` shows as typed.
-fn line(codes: &str, text: &str) -> String {
+/// A line in fltk browser format: `@b` bold, `@C<n>` colour, `@.` ends the codes so a name
+/// starting with `@` shows as typed. A person's presence is a coloured mark before the text.
+fn browser_line(line: &Line) -> String {
+    let mut codes = String::new();
+    if line.bold {
+        codes.push_str("@b");
+    }
+    let mut text = String::new();
+    if let Some(status) = line.status {
+        let (color, mark) = status_mark(status);
+        codes.push_str(color);
+        text.push_str(mark);
+    }
+    text.push_str(&line.text);
     format!("{codes}@.{text}")
 }
 
@@ -80,14 +100,6 @@ fn status_mark(status: PresenceStatus) -> (&'static str, &'static str) {
         PresenceStatus::Online => ("@C60", "● "),
         PresenceStatus::Away => ("@C94", "◐ "),
         PresenceStatus::Offline => ("@C39", "○ "),
-    }
-}
-
-fn unread_suffix(unread: u64, muted: bool) -> String {
-    match (unread, muted) {
-        (0, _) => String::new(),
-        (_, true) => " (new)".into(),
-        (n, false) => format!(" ({n})"),
     }
 }
 
@@ -102,10 +114,6 @@ pub struct Sidebar {
     pub people: ListView,
     /// Members of the current room.
     pub members: ListView,
-    room_rows: Vec<ConvRef>,
-    direct_rows: Vec<ConvRef>,
-    people_rows: Vec<String>,
-    member_rows: Vec<String>,
 }
 
 impl Sidebar {
@@ -116,132 +124,46 @@ impl Sidebar {
             direct,
             people,
             members,
-            room_rows: Vec::new(),
-            direct_rows: Vec::new(),
-            people_rows: Vec::new(),
-            member_rows: Vec::new(),
         }
     }
 
     /// What a clicked line stands for: a conversation to show, or a username.
     pub fn row(&self, list: List, line: i32) -> Option<Row> {
         let i = usize::try_from(line).ok()?.checked_sub(1)?;
-        match list {
-            List::Rooms => self.room_rows.get(i).cloned().map(Row::Conv),
-            List::Direct => self.direct_rows.get(i).cloned().map(Row::Conv),
-            List::People => self.people_rows.get(i).cloned().map(Row::User),
-            List::Members => self.member_rows.get(i).cloned().map(Row::User),
-        }
+        let view = match list {
+            List::Rooms => &self.rooms,
+            List::Direct => &self.direct,
+            List::People => &self.people,
+            List::Members => &self.members,
+        };
+        view.rows.get(i).cloned()
     }
 
     /// Rebuilds the lists from the model.
     pub fn render(&mut self, model: &Model) {
-        let mut rooms = Vec::new();
-        let mut direct = Vec::new();
-        self.room_rows.clear();
-        self.direct_rows.clear();
-        for (conv, c) in &model.convs {
-            let mut codes = String::new();
-            if c.unread() > 0 && !c.muted {
-                codes.push_str("@b");
-            }
-            let mut text = conv.to_string();
-            text.push_str(&unread_suffix(c.unread(), c.muted));
-            if c.muted {
-                text.push_str("  [muted]");
-            }
-            match conv {
-                ConvRef::Room(_) => {
-                    rooms.push(line(&codes, &text));
-                    self.room_rows.push(conv.clone());
-                }
-                ConvRef::Dm(user) => {
-                    let status = model
-                        .people
-                        .get(&user.to_lowercase())
-                        .map_or(PresenceStatus::Offline, |u| u.status);
-                    let (color, mark) = status_mark(status);
-                    direct.push(line(&format!("{codes}{color}"), &format!("{mark}{text}")));
-                    self.direct_rows.push(conv.clone());
-                }
-            }
-        }
-        let pick = |rows: &[ConvRef]| rows.iter().position(|r| *r == model.current);
-        let (room_sel, direct_sel) = (pick(&self.room_rows), pick(&self.direct_rows));
-        self.rooms.set(rooms, room_sel);
-        self.direct.set(direct, direct_sel);
-
-        // People: online first, then away, then offline; by name within each.
-        let mut people: Vec<_> = model.people.values().collect();
-        people.sort_by_key(|u| (u.status as u8, u.display.to_lowercase()));
-        self.people_rows = people.iter().map(|u| u.username.clone()).collect();
-        let lines = people
-            .iter()
-            .map(|u| {
-                let (color, mark) = status_mark(u.status);
-                let me = model.username() == Some(u.username.as_str());
-                let name = if u.display == u.username {
-                    u.username.clone()
-                } else {
-                    format!("{} ({})", u.display, u.username)
-                };
-                let you = if me { " — you" } else { "" };
-                let away = match u.status {
-                    PresenceStatus::Away => " — away",
-                    PresenceStatus::Offline => " — offline",
-                    PresenceStatus::Online => "",
-                };
-                line(color, &format!("{mark}{name}{away}{you}"))
-            })
-            .collect();
-        self.people.set(lines, None);
-
-        // Members of the current room, owner and admins first.
-        let mut members: Vec<_> = model
-            .current_room()
-            .and_then(|r| model.members.get(r))
-            .map(|m| m.iter().collect())
-            .unwrap_or_default();
-        members.sort_by_key(|m| (std::cmp::Reverse(m.role), m.username.to_lowercase()));
-        self.member_rows = members.iter().map(|m| m.username.clone()).collect();
-        let lines = members
-            .iter()
-            .map(|m| {
-                let (color, mark) = status_mark(m.status);
-                let role = match m.role {
-                    Role::Owner => " (owner)",
-                    Role::Admin => " (admin)",
-                    Role::Member => "",
-                };
-                line(color, &format!("{mark}{}{role}", m.display))
-            })
-            .collect();
-        self.members.set(lines, None);
-        let title = match model.current_room() {
-            Some(_) => format!("Members ({})", self.member_rows.len()),
-            None => "Members".to_string(),
-        };
-        self.members.heading.set_label(&title);
+        let lists = sidebar::lists(model);
+        let current = Row::Conv(model.current.clone());
+        self.rooms.set(lists.rooms, Some(&current));
+        self.direct.set(lists.direct, Some(&current));
+        self.people.set(lists.people, None);
+        self.members.set(lists.members, None);
+        self.members.heading.set_label(&lists.members_heading);
     }
-}
-
-/// A clicked sidebar line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Row {
-    /// Show this conversation.
-    Conv(ConvRef),
-    /// A person (open the direct conversation, or act on a member).
-    User(String),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lanchat_net::protocol::ConvRef;
 
     #[test]
-    fn unread_markers() {
-        assert_eq!(unread_suffix(0, false), "");
-        assert_eq!(unread_suffix(3, false), " (3)");
-        assert_eq!(unread_suffix(3, true), " (new)");
+    fn presence_and_unread_in_browser_codes() {
+        let line = Line {
+            row: Row::Conv(ConvRef::Dm("bob".into())),
+            text: "@bob (2)".into(),
+            bold: true,
+            status: Some(PresenceStatus::Away),
+        };
+        assert_eq!(browser_line(&line), "@b@C94@.◐ @bob (2)");
     }
 }

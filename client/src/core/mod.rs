@@ -18,7 +18,7 @@
 //! # Layout
 //! - this file: the API (`handle_*`, `poll_*`), the phases and the request table.
 //! - [`locate`]: choosing the coordinator: pinned first, announcements as hints.
-//! - [`pins`]: pinned coordinators (fingerprint, name, last address that worked).
+//! - `pins`: pinned coordinators (fingerprint, name, last address that worked).
 //! - `session`: logging in, commands, replies and pushed events.
 //! - [`sequencer`]: exactly-once, in-order delivery per conversation.
 //! - `files`: offers, shares and downloads: which transfer tasks run, and their bookkeeping.

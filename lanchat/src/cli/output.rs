@@ -7,6 +7,7 @@ use lanchat_net::protocol::{
     ChatMessage, ConvSummary, MemberInfo, MembershipChange, MessageKind, PresenceStatus, Role,
     RoomInfo, UserInfo,
 };
+use lanchat_ui_model::format;
 use serde_json::{json, Value};
 
 /// Local wall-clock time of a message, `HH:MM`.
@@ -46,22 +47,6 @@ fn offer_json(o: &lanchat_net::protocol::FileOffer) -> Value {
     json!({"id": o.id, "from": o.from, "to": o.to, "name": o.name, "size": o.size, "hash": hex::encode(o.hash)})
 }
 
-/// Bytes in a human unit.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
-
 /// A one-line progress bar: `[#######-------]  45%  12.0 MiB/s  0:07 left`.
 pub fn progress_bar(done: u64, total: u64, rate: u64, eta_ms: Option<u64>) -> String {
     const WIDTH: u64 = 24;
@@ -76,7 +61,7 @@ pub fn progress_bar(done: u64, total: u64, rate: u64, eta_ms: Option<u64>) -> St
         "[{}{}] {pct:>3}%  {}/s  {eta} left",
         "#".repeat(filled as usize),
         "-".repeat((WIDTH - filled) as usize),
-        human_bytes(rate)
+        format::size(rate)
     )
 }
 
@@ -291,7 +276,7 @@ fn message_line(m: &ChatMessage) -> String {
                 m.sender_display,
                 f.id,
                 f.name,
-                human_bytes(f.size),
+                format::size(f.size),
                 f.id
             ),
             None => format!(
@@ -426,7 +411,7 @@ pub fn event_lines(event: &Event) -> Vec<String> {
             "* {} offers you {} ({}) — /accept {} [DIR] or /deny {}",
             o.from,
             o.name,
-            human_bytes(o.size),
+            format::size(o.size),
             o.id,
             o.id
         )],
@@ -434,7 +419,7 @@ pub fn event_lines(event: &Event) -> Vec<String> {
             "* offer {}: {} ({}) to {}; waiting for them to accept",
             o.id,
             o.name,
-            human_bytes(o.size),
+            format::size(o.size),
             o.to
         )],
         Event::OfferAnswered { id, accepted: true } => {
@@ -461,7 +446,7 @@ pub fn event_lines(event: &Event) -> Vec<String> {
                 None => "",
             };
             let resumed = if moved < size {
-                format!(", resumed: {} of it sent now", human_bytes(*moved))
+                format!(", resumed: {} of it sent now", format::size(*moved))
             } else {
                 String::new()
             };
@@ -471,7 +456,7 @@ pub fn event_lines(event: &Event) -> Vec<String> {
                 .unwrap_or_default();
             vec![format!(
                 "* {key}: {name} ({}) transferred{route} and verified{resumed}{place}",
-                human_bytes(*size)
+                format::size(*size)
             )]
         }
         Event::TransferFailed { key, name, reason } => {

@@ -1,6 +1,10 @@
 //! Every engine event kind, applied to a model.
 use super::*;
-use lanchat_net::protocol::MessageKind;
+use lanchat_client::{Event, TransferKey};
+use lanchat_net::fingerprint::Fingerprint;
+use lanchat_net::protocol::{
+    ConvSummary, ErrorCode, FileOffer, MembershipChange, MessageKind, PresenceStatus,
+};
 
 fn me() -> UserInfo {
     user("alice", PresenceStatus::Online)
@@ -621,4 +625,17 @@ fn search_rooms_summaries_done_and_stop() {
     assert_eq!(m.phase, Phase::Stopped);
     apply(&mut m, Event::Stopped);
     assert_eq!(m.phase, Phase::Stopped);
+}
+
+#[test]
+fn direct_messages_and_mentions_want_attention_unless_muted_or_own() {
+    let mut m = logged_in();
+    let dm = ConvRef::Dm("bob".into());
+    assert!(m.wants_attention(&msg(dm.clone(), 1, "bob", "hi")));
+    assert!(m.wants_attention(&msg(room("dev"), 3, "bob", "ask @Alice")));
+    assert!(!m.wants_attention(&msg(room("dev"), 3, "bob", "hi all")));
+    assert!(!m.wants_attention(&msg(dm.clone(), 1, "alice", "hi @alice")));
+    m.convs.get_mut(&room("dev")).unwrap().muted = true;
+    assert!(!m.wants_attention(&msg(room("dev"), 4, "bob", "ask @alice")));
+    assert!(!Model::default().wants_attention(&msg(dm, 1, "bob", "hi")));
 }

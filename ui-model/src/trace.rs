@@ -74,21 +74,12 @@ pub fn describe(event: &Event) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lanchat_net::protocol::{ChatMessage, ConvRef, MessageKind, MsgId};
+    use crate::fixtures;
+    use lanchat_net::protocol::ConvRef;
 
     #[test]
     fn message_line_names_conversation_sender_and_text() {
-        let m = ChatMessage {
-            conv: ConvRef::Room("general".into()),
-            seq: 1,
-            id: MsgId::random(),
-            sender: "bob".into(),
-            sender_display: "Bob".into(),
-            ts_ms: 0,
-            kind: MessageKind::Text,
-            text: "hi".into(),
-            file: None,
-        };
+        let m = fixtures::text(ConvRef::Room("general".into()), 1, "bob", "hi");
         let e = Event::Message {
             message: m,
             backlog: false,

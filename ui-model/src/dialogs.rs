@@ -1,0 +1,145 @@
+//! What the dialogs say and offer: the choices in the pickers (each a label shown and the
+//! value it stands for), the question about an incoming file, and the search results.
+use std::path::Path;
+
+use lanchat_net::protocol::{ChatMessage, ConvRef, FileOffer, PresenceStatus};
+
+use crate::format;
+use crate::model::Model;
+
+/// How many search results the results dialog lists.
+const SEARCH_SHOWN: usize = 20;
+
+/// The members of `room` this user can kick or promote: everyone but themselves.
+pub fn members_to_moderate(model: &Model, room: &str) -> Vec<(String, String)> {
+    let me = model.username().unwrap_or_default().to_lowercase();
+    model
+        .members
+        .get(room)
+        .into_iter()
+        .flatten()
+        .filter(|m| m.username.to_lowercase() != me)
+        .map(|m| (format!("{} ({:?})", m.display, m.role), m.username.clone()))
+        .collect()
+}
+
+/// Everyone else, to start a direct conversation with; offline people are marked.
+pub fn people_to_message(model: &Model) -> Vec<(String, String)> {
+    model
+        .people
+        .values()
+        .filter(|u| Some(u.username.as_str()) != model.username())
+        .map(|u| {
+            let s = if u.status == PresenceStatus::Offline {
+                " (offline)"
+            } else {
+                ""
+            };
+            (format!("{}{s}", u.display), u.username.clone())
+        })
+        .collect()
+}
+
+/// The rooms of the last room list that this user is not in.
+pub fn rooms_to_join(model: &Model) -> Vec<(String, String)> {
+    model
+        .directory
+        .iter()
+        .filter(|r| !model.convs.contains_key(&ConvRef::Room(r.name.clone())))
+        .map(|r| {
+            (
+                format!("#{}  ({} members)  {}", r.name, r.members, r.topic),
+                r.name.clone(),
+            )
+        })
+        .collect()
+}
+
+/// Asks whether to accept an offered file into `downloads`.
+pub fn offer_question(offer: &FileOffer, downloads: &Path) -> String {
+    format!(
+        "{} offers you the file\n\n{}  ({})\n\nSave it in {}?",
+        offer.from,
+        offer.name,
+        format::size(offer.size),
+        downloads.display()
+    )
+}
+
+/// The results of a search, newest first, as plain text (the first few of them).
+pub fn search_results(query: &str, found: &[ChatMessage]) -> String {
+    let mut text = format!("{} result(s) for '{query}':\n\n", found.len());
+    for m in found.iter().take(SEARCH_SHOWN) {
+        text.push_str(&format!("{}  {}: {}\n", m.conv, m.sender_display, m.text));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{logged_in, user};
+    use crate::model::Conversation;
+    use lanchat_net::protocol::{MemberInfo, Role, RoomInfo};
+
+    fn model() -> Model {
+        let mut model = logged_in(user("alice", "ALICE", PresenceStatus::Online));
+        let bob = user("bob", "BOB", PresenceStatus::Offline);
+        model.people.insert("bob".into(), bob);
+        model
+    }
+
+    #[test]
+    fn pickers_leave_out_this_user_and_what_they_have() {
+        let mut model = model();
+        assert_eq!(
+            people_to_message(&model),
+            [("BOB (offline)".to_string(), "bob".to_string())]
+        );
+        let member = |name: &str, role| MemberInfo {
+            username: name.into(),
+            display: name.into(),
+            role,
+            status: PresenceStatus::Online,
+        };
+        model.members.insert(
+            "dev".into(),
+            vec![member("Alice", Role::Owner), member("bob", Role::Member)],
+        );
+        assert_eq!(
+            members_to_moderate(&model, "dev"),
+            [("bob (Member)".to_string(), "bob".to_string())]
+        );
+        model.directory = ["dev", "ops"]
+            .map(|name| RoomInfo {
+                name: name.into(),
+                topic: "t".into(),
+                members: 2,
+            })
+            .into();
+        model
+            .convs
+            .insert(ConvRef::Room("dev".into()), Conversation::default());
+        assert_eq!(
+            rooms_to_join(&model),
+            [("#ops  (2 members)  t".to_string(), "ops".to_string())]
+        );
+    }
+
+    #[test]
+    fn offer_question_names_sender_file_size_and_folder() {
+        let offer = FileOffer {
+            id: 1,
+            from: "bob".into(),
+            to: "alice".into(),
+            name: "plan.pdf".into(),
+            size: 1536,
+            hash: [0; 32],
+        };
+        assert_eq!(
+            offer_question(&offer, Path::new("downloads")),
+            "bob offers you the file\n\nplan.pdf  (1.5 KiB)\n\nSave it in downloads?"
+        );
+        assert_eq!(search_results("x", &[]), "0 result(s) for 'x':\n\n");
+    }
+}
