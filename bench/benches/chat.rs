@@ -116,6 +116,7 @@ fn start_client(lan: &Lan, name: &str) -> Client {
         accept_new_fingerprint: false,
         trust_first_contact: true,
         trusted: Vec::new(),
+        hints: Vec::new(),
         client_name: format!("bench-{name}"),
         peer_listen: None,
     })

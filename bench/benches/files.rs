@@ -524,6 +524,7 @@ fn register(target: &Target, name: &str, direct: bool) -> Client {
         accept_new_fingerprint: false,
         trust_first_contact: true,
         trusted: Vec::new(),
+        hints: Vec::new(),
         client_name: format!("bench-{name}"),
         peer_listen: direct.then(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
     })

@@ -60,6 +60,9 @@ pub struct EngineConfig {
     /// Coordinators the user vouches for in advance (a fingerprint from a flag or an invite):
     /// used like pinned ones.
     pub trusted: Vec<Pin>,
+    /// Addresses where a trusted coordinator may be found (from an invite): tried like the
+    /// last address that worked, before any announcement.
+    pub hints: Vec<Target>,
     /// Shown in the coordinator's logs.
     pub client_name: String,
     /// Where to accept direct file connections from other clients (port 0: any free port).

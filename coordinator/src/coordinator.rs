@@ -28,7 +28,7 @@ use crate::gate::Close;
 use crate::hub::Hub;
 use crate::relay::RelayBoard;
 use crate::shared::Shared;
-use crate::{announce, blobs, commit, server};
+use crate::{announce, blobs, commit, keys, server};
 
 /// How long the connections get, all together, to deliver what is queued (the shutdown
 /// notice above all) and close by themselves; each writer also has its own bound.
@@ -60,6 +60,7 @@ impl Coordinator {
         store.integrity_check()?;
         let identity = Identity::load_or_create(&config.data_dir)?;
         let fingerprint = identity.fingerprint();
+        let rollover = keys::load_chain(&config.data_dir)?;
         let server = tls::coordinator_server_config(&identity)?;
         let endpoint = tls::endpoint(config.listen, Some(server)).map_err(|source| {
             CoordinatorError::Listen {
@@ -109,6 +110,7 @@ impl Coordinator {
             hub,
             throttle: Mutex::default(),
             name: config.name,
+            rollover,
             relays: RelayBoard::default(),
             committer,
             tasks: TaskTracker::new(),

@@ -1,4 +1,4 @@
-//! Why a coordinator could not start.
+//! Why a coordinator could not start (or its key could not be rolled over).
 use std::net::SocketAddr;
 
 use lanchat_net::tls;
@@ -34,4 +34,12 @@ pub enum CoordinatorError {
     /// The multicast socket could not be set up.
     #[error("cannot join the multicast group: {0}")]
     Discovery(#[from] lanchat_net::discovery::DiscoveryError),
+    /// The key rollover statements could not be read, made or kept.
+    #[error("key rollover in {path}: {reason}")]
+    Keys {
+        /// The file or directory.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
 }

@@ -23,7 +23,7 @@
 //!
 //! let hub = Mutex::new(Hub::new(Store::open_in_memory().unwrap(), None));
 //! let throttle = Mutex::new(LoginThrottle::default());
-//! let cx = Context { hub: &hub, throttle: &throttle, name: "office" };
+//! let cx = Context { hub: &hub, throttle: &throttle, name: "office", rollover: &[] };
 //! // What the hub pushes to this connection (events, other sessions' messages) lands in
 //! // `frames`, as encoded frames.
 //! let (to_client, frames) = outbox(OUTBOX_CAPACITY);
@@ -91,6 +91,8 @@ pub struct Context<'a> {
     pub throttle: &'a Mutex<LoginThrottle>,
     /// The coordinator's name, as Welcome tells it.
     pub name: &'a str,
+    /// Its key rollover statements, as Welcome hands them to clients (see [`crate::keys`]).
+    pub rollover: &'a [lanchat_net::rollover::Rollover],
 }
 
 /// Who is logged in on a connection.
@@ -296,7 +298,7 @@ impl Gate {
         Ok(Reply::Welcome {
             version: PROTOCOL_VERSION,
             name: cx.name.to_string(),
-            rollover: Vec::new(),
+            rollover: cx.rollover.to_vec(),
         })
     }
 }

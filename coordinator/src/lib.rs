@@ -17,6 +17,7 @@
 //! - [`throttle`]: the token bucket that caps a session's message rate.
 //! - [`blobs`]: content-addressed storage of shared files.
 //! - [`config`]: how to run a coordinator, and every default ([`CoordinatorConfig::new`]).
+//! - [`keys`]: rolling the coordinator's key over, vouched for by the old one.
 //!
 //! The drivers (sockets, tasks, threads, the clock):
 //! - `coordinator`: start, accept connections, shut down ([`Coordinator`]).
@@ -34,6 +35,7 @@ pub mod blobs;
 pub mod config;
 pub mod gate;
 pub mod hub;
+pub mod keys;
 pub mod outbox;
 pub mod rules;
 pub mod throttle;

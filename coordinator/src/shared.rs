@@ -23,6 +23,8 @@ pub struct Shared {
     pub throttle: Mutex<LoginThrottle>,
     /// The coordinator's name (for Welcome).
     pub name: String,
+    /// Its key rollover statements, oldest first (for Welcome).
+    pub rollover: Vec<lanchat_net::rollover::Rollover>,
     /// Relayed offers waiting for their recipient.
     pub relays: RelayBoard,
     /// The group-commit queue every connection's messages go through.
@@ -46,6 +48,7 @@ impl Shared {
             hub: &self.hub,
             throttle: &self.throttle,
             name: &self.name,
+            rollover: &self.rollover,
         }
     }
 }

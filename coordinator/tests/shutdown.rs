@@ -121,6 +121,7 @@ fn a_connected_client_is_told_and_disconnected_and_the_database_closes() {
         accept_new_fingerprint: false,
         trust_first_contact: false,
         trusted: Vec::new(),
+        hints: Vec::new(),
         client_name: "shutdown-test".into(),
         peer_listen: None,
     })

@@ -7,6 +7,7 @@ use lanchat_coordinator::CoordinatorConfig;
 use lanchat_net::beacon::{RealmKey, DEFAULT_REALM};
 use lanchat_net::discovery::{DiscoveryConfig, DEFAULT_GROUP, DEFAULT_PORT, DEFAULT_TTL};
 use lanchat_net::fingerprint::Pin;
+use lanchat_net::invite::Invite;
 
 /// lanchat: an office LAN messenger.
 #[derive(Debug, Parser)]
@@ -65,7 +66,7 @@ impl NetArgs {
 #[derive(Debug, Args)]
 pub struct CoordinatorArgs {
     /// Data directory (database and identity). Default: the platform data dir.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     pub data: Option<PathBuf>,
     /// QUIC address to listen on.
     #[arg(long, value_name = "ADDR:PORT", default_value_t = CoordinatorConfig::DEFAULT_LISTEN)]
@@ -84,6 +85,66 @@ pub struct CoordinatorArgs {
     pub max_share_mib: u64,
     #[command(flatten)]
     pub net: NetArgs,
+    /// Something to do instead of running.
+    #[command(subcommand)]
+    pub action: Option<CoordinatorAction>,
+}
+
+/// What `lanchat coordinator` can do besides running.
+#[derive(Debug, Subcommand)]
+pub enum CoordinatorAction {
+    /// Roll the coordinator's key over to a new one that the old key vouches for (stop the
+    /// coordinator first). Clients that pinned the old key accept the new one by themselves.
+    RotateKey,
+}
+
+/// How a client is told which coordinator to trust, besides finding it: flags shared by the
+/// terminal client and the GUI.
+#[derive(Debug, Clone, Args)]
+pub struct TrustArgs {
+    /// Coordinator address, instead of discovery (needs --fingerprint).
+    #[arg(long, value_name = "ADDR:PORT", requires = "fingerprint")]
+    pub coordinator: Option<SocketAddr>,
+    /// The coordinator's fingerprint (as it prints at start): with --coordinator, the one at
+    /// that address; alone, trust the coordinator discovery finds with this fingerprint.
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub fingerprint: Option<Pin>,
+    /// An invite the coordinator printed (lanchat://FINGERPRINT[@ADDRESS:PORT]): trust that
+    /// coordinator from the first contact, and try its address first.
+    #[arg(long, value_name = "LINK")]
+    pub invite: Option<Invite>,
+}
+
+impl TrustArgs {
+    /// The explicit coordinator (address and fingerprint), if given.
+    pub fn target(&self) -> Option<lanchat_client::Target> {
+        self.coordinator
+            .zip(self.fingerprint.clone())
+            .map(|(addr, pin)| lanchat_client::Target { addr, pin })
+    }
+
+    /// Fingerprints vouched for without an address to go with them (for discovery).
+    pub fn trusted(&self) -> Vec<Pin> {
+        let alone = self
+            .fingerprint
+            .clone()
+            .filter(|_| self.coordinator.is_none());
+        let invited = self.invite.map(|i| Pin::exact(i.fingerprint));
+        alone.into_iter().chain(invited).collect()
+    }
+
+    /// Addresses an invite gave.
+    pub fn hints(&self) -> Vec<lanchat_client::Target> {
+        self.invite
+            .and_then(|i| {
+                Some(lanchat_client::Target {
+                    addr: i.addr?,
+                    pin: Pin::exact(i.fingerprint),
+                })
+            })
+            .into_iter()
+            .collect()
+    }
 }
 
 /// `lanchat cli`.
@@ -101,13 +162,8 @@ pub struct CliArgs {
     /// Data directory (known coordinators). Default: the platform data dir.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// Coordinator address, instead of discovery (needs --fingerprint).
-    #[arg(long, value_name = "ADDR:PORT", requires = "fingerprint")]
-    pub coordinator: Option<SocketAddr>,
-    /// The coordinator's fingerprint (as it prints at start): with --coordinator, the one at
-    /// that address; alone, trust the coordinator discovery finds with this fingerprint.
-    #[arg(long, value_name = "FINGERPRINT")]
-    pub fingerprint: Option<Pin>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// When no coordinator is pinned yet, use the first one found without asking (check its
     /// fingerprint afterwards).
     #[arg(long)]
@@ -135,12 +191,8 @@ pub struct GuiArgs {
     /// Data directory (known coordinators). Default: the platform data dir.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// Coordinator address, instead of discovery (needs --fingerprint).
-    #[arg(long, value_name = "ADDR:PORT", requires = "fingerprint")]
-    pub coordinator: Option<SocketAddr>,
-    /// The coordinator's fingerprint (as it prints at start).
-    #[arg(long, value_name = "FINGERPRINT", requires = "coordinator")]
-    pub fingerprint: Option<Pin>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// Folder for received files. Default: the platform's download folder.
     #[arg(long, value_name = "DIR")]
     pub downloads: Option<PathBuf>,

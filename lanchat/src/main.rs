@@ -11,11 +11,12 @@ mod cli;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use args::{default_data_dir, Cli, CoordinatorArgs, GuiArgs, Mode, NetArgs};
+use args::{default_data_dir, Cli, CoordinatorAction, CoordinatorArgs, GuiArgs, Mode, NetArgs};
 use clap::Parser;
 use cli::Outcome;
 use lanchat_coordinator::config::host_name;
 use lanchat_coordinator::{Coordinator, CoordinatorConfig};
+use lanchat_net::invite::Invite;
 
 fn main() -> ExitCode {
     let args = Cli::parse();
@@ -49,14 +50,12 @@ fn gui(args: GuiArgs) -> anyhow::Result<()> {
     let engine = lanchat_client::EngineConfig {
         data_dir: args.data.unwrap_or_else(|| default_data_dir("client")),
         discovery: Some(args.net.discovery()),
-        coordinator: args
-            .coordinator
-            .zip(args.fingerprint)
-            .map(|(addr, pin)| lanchat_client::Target { addr, pin }),
+        coordinator: args.trust.target(),
         accept_new_fingerprint: false,
         // The login window shows the first contact; it asks before trusting (see ui).
         trust_first_contact: true,
-        trusted: Vec::new(),
+        trusted: args.trust.trusted(),
+        hints: args.trust.hints(),
         client_name: format!("lanchat-gui/{}", env!("CARGO_PKG_VERSION")),
         peer_listen: Some(args.peer_listen),
     };
@@ -118,6 +117,22 @@ fn host_hook(net: NetArgs) -> lanchat_ui::HostHook {
 }
 
 fn coordinator(args: CoordinatorArgs) -> anyhow::Result<()> {
+    if let Some(CoordinatorAction::RotateKey) = args.action {
+        let data_dir = args.data.unwrap_or_else(|| default_data_dir("coordinator"));
+        let rotation = lanchat_coordinator::keys::rotate(&data_dir)?;
+        println!(
+            "rolled the coordinator's key over in {}",
+            data_dir.display()
+        );
+        println!("old fingerprint: {}", rotation.old);
+        println!("new fingerprint: {}", rotation.new);
+        println!("new full fingerprint: {}", rotation.new.full_hex());
+        println!(
+            "start the coordinator again: clients that pinned the old key accept the new one by \
+             themselves (the old key vouches for it)"
+        );
+        return Ok(());
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let data_dir = args.data.unwrap_or_else(|| default_data_dir("coordinator"));
@@ -137,6 +152,12 @@ fn coordinator(args: CoordinatorArgs) -> anyhow::Result<()> {
         );
         println!("fingerprint: {fp}");
         println!("full fingerprint: {}", fp.full_hex());
+        let local = coordinator.local_addr()?;
+        let invite = Invite {
+            fingerprint: fp,
+            addr: (!local.ip().is_unspecified()).then_some(local),
+        };
+        println!("invite: {invite}");
         println!("data: {}", data.display());
         use std::io::Write;
         std::io::stdout().flush()?;

@@ -8,6 +8,7 @@
 //! - [`beacon`]: encrypted, authenticated multicast datagrams (sans-I/O) and replay filtering.
 //! - [`discovery`]: the multicast socket that sends and receives beacons.
 //! - [`fingerprint`]: certificate fingerprints and pins in a human-checkable form.
+//! - [`invite`]: a coordinator's fingerprint (and address) as one string to hand out.
 //! - [`rollover`]: a coordinator's new key vouched for by its old one (signed statements).
 //! - [`tls`]: identities, TLS 1.3 configs, the fingerprint-pinning verifier.
 //! - [`transfer`]: moving files over QUIC streams (resume, BLAKE3 verification, safe names).
@@ -16,6 +17,7 @@ pub mod codec;
 pub mod discovery;
 pub mod fingerprint;
 pub mod framed;
+pub mod invite;
 pub mod protocol;
 pub mod rollover;
 pub mod tls;

@@ -61,25 +61,37 @@ impl Identity {
     /// Loads the identity kept in `dir`, or makes one and keeps it there (key readable by the
     /// owner only), so the fingerprint stays the same across restarts.
     pub fn load_or_create(dir: &Path) -> Result<Self, TlsError> {
-        let cert_path = dir.join(CERT_FILE);
-        let key_path = dir.join(KEY_FILE);
-        let io = |path: &Path| {
-            let path = path.display().to_string();
-            move |source| TlsError::Io { path, source }
-        };
-        if cert_path.exists() && key_path.exists() {
-            let cert = std::fs::read(&cert_path).map_err(io(&cert_path))?;
-            let key = std::fs::read(&key_path).map_err(io(&key_path))?;
-            return Ok(Identity {
-                cert: CertificateDer::from(cert),
-                key: PrivatePkcs8KeyDer::from(key),
-            });
+        if let Some(identity) = Self::load(dir)? {
+            return Ok(identity);
         }
         let identity = Self::generate()?;
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
-        write_private(&key_path, identity.key.secret_pkcs8_der()).map_err(io(&key_path))?;
-        std::fs::write(&cert_path, identity.cert.as_ref()).map_err(io(&cert_path))?;
+        identity.save(dir)?;
         Ok(identity)
+    }
+
+    /// The identity kept in `dir`, if there is one.
+    pub fn load(dir: &Path) -> Result<Option<Self>, TlsError> {
+        let cert_path = dir.join(CERT_FILE);
+        let key_path = dir.join(KEY_FILE);
+        if !(cert_path.exists() && key_path.exists()) {
+            return Ok(None);
+        }
+        let cert = std::fs::read(&cert_path).map_err(io_error(&cert_path))?;
+        let key = std::fs::read(&key_path).map_err(io_error(&key_path))?;
+        Ok(Some(Identity {
+            cert: CertificateDer::from(cert),
+            key: PrivatePkcs8KeyDer::from(key),
+        }))
+    }
+
+    /// Keeps this identity in `dir`, replacing the one there: each file is written beside its
+    /// place and renamed over it, so a crash leaves a whole file, old or new.
+    pub fn save(&self, dir: &Path) -> Result<(), TlsError> {
+        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let key_path = dir.join(KEY_FILE);
+        let cert_path = dir.join(CERT_FILE);
+        replace(&key_path, self.key.secret_pkcs8_der(), true).map_err(io_error(&key_path))?;
+        replace(&cert_path, self.cert.as_ref(), false).map_err(io_error(&cert_path))
     }
 
     /// BLAKE3 of the certificate.
@@ -98,15 +110,34 @@ impl Identity {
     }
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> TlsError {
+    let path = path.display().to_string();
+    move |source| TlsError::Io { path, source }
+}
+
+/// Writes `bytes` next to `path` and renames the result over it; `private`: readable by the
+/// owner only.
+fn replace(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    write_file(&tmp, bytes, private)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn write_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
     use std::io::Write;
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
-    options.mode(0o600);
-    options.open(path)?.write_all(bytes)
+    if private {
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 mod lazy_keys;

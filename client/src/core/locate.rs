@@ -164,22 +164,25 @@ impl Core {
             || self.config.accept_new_fingerprint
     }
 
-    /// The last addresses that worked for pinned coordinators, most recently used first.
+    /// The last addresses that worked for pinned coordinators, most recently used first, then
+    /// the addresses invites gave.
     fn remembered(&self) -> Vec<Attempt> {
-        self.pins
-            .entries()
-            .iter()
-            .filter_map(|e| {
-                Some(Attempt {
-                    target: Target {
-                        addr: e.last_addr?,
-                        pin: Pin::exact(e.fingerprint),
-                    },
-                    name: e.name.clone(),
-                    announce: None,
-                })
+        let pinned = self.pins.entries().iter().filter_map(|e| {
+            Some(Attempt {
+                target: Target {
+                    addr: e.last_addr?,
+                    pin: Pin::exact(e.fingerprint),
+                },
+                name: e.name.clone(),
+                announce: None,
             })
-            .collect()
+        });
+        let hinted = self.config.hints.iter().map(|target| Attempt {
+            target: target.clone(),
+            name: "coordinator".into(),
+            announce: None,
+        });
+        pinned.chain(hinted).collect()
     }
 
     /// Decides what to do with what was heard: connect to trusted coordinators, check a

@@ -76,6 +76,8 @@ pub struct CoreConfig {
     pub trust_first_contact: bool,
     /// Coordinators the user vouched for (fingerprints from a flag or an invite).
     pub trusted: Vec<Pin>,
+    /// Where such a coordinator may be (from an invite), tried before any announcement.
+    pub hints: Vec<Target>,
     /// Shown in the coordinator's logs.
     pub client_name: String,
     /// This client's direct file endpoint, told to the coordinator at every login so senders

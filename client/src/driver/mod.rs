@@ -151,6 +151,7 @@ impl Driver {
             accept_new_fingerprint: config.accept_new_fingerprint,
             trust_first_contact: config.trust_first_contact,
             trusted: config.trusted.clone(),
+            hints: config.hints.clone(),
             client_name: config.client_name.clone(),
             peer_endpoint,
         };

@@ -31,6 +31,7 @@ impl Office {
             hub: &self.hub,
             throttle: &self.throttle,
             name: "test office",
+            rollover: &[],
         }
     }
 

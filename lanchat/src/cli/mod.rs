@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
 use crossbeam_channel::{select, Receiver};
-use lanchat_client::{Command, Engine, EngineConfig, Event, Target};
+use lanchat_client::{Command, Engine, EngineConfig, Event};
 use lanchat_net::fingerprint::{Fingerprint, Pin};
 use lanchat_net::protocol::{ConvRef, ErrorCode, MsgId};
 use serde_json::json;
@@ -79,17 +79,11 @@ pub fn run(args: CliArgs) -> Result<Outcome, CliError> {
             .clone()
             .unwrap_or_else(|| default_data_dir("client")),
         discovery: Some(args.net.discovery()),
-        coordinator: args
-            .coordinator
-            .zip(args.fingerprint.clone())
-            .map(|(addr, pin)| Target { addr, pin }),
+        coordinator: args.trust.target(),
         accept_new_fingerprint: args.accept_new_fingerprint,
         trust_first_contact: args.trust_first_contact,
-        // A fingerprint without an address vouches for the coordinator discovery finds.
-        trusted: match args.coordinator {
-            None => args.fingerprint.iter().cloned().collect(),
-            Some(_) => Vec::new(),
-        },
+        trusted: args.trust.trusted(),
+        hints: args.trust.hints(),
         client_name: format!("lanchat-cli/{}", env!("CARGO_PKG_VERSION")),
         peer_listen: (!args.no_direct).then_some(args.peer_listen),
     };

@@ -32,6 +32,7 @@ fn relay_only(lan: &Lan, name: &str) -> Client {
         accept_new_fingerprint: false,
         trust_first_contact: true,
         trusted: Vec::new(),
+        hints: Vec::new(),
         client_name: format!("test-{name}"),
         peer_listen: None,
     });

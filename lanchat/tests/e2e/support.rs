@@ -68,6 +68,8 @@ pub struct CoordinatorProcess {
     pub child: Child,
     pub addr: SocketAddr,
     pub fingerprint: String,
+    /// The invite it printed (`lanchat://FINGERPRINT@ADDRESS`).
+    pub invite: String,
     pub data: PathBuf,
     pub lan: Lan,
     pub name: String,
@@ -113,7 +115,8 @@ impl CoordinatorProcess {
         let mut lines = BufReader::new(stdout).lines();
         let mut addr = None;
         let mut fingerprint = None;
-        while addr.is_none() || fingerprint.is_none() {
+        let mut invite = None;
+        while addr.is_none() || fingerprint.is_none() || invite.is_none() {
             let line = lines
                 .next()
                 .expect("coordinator exited before printing its address")
@@ -122,6 +125,8 @@ impl CoordinatorProcess {
                 addr = Some(rest.trim().parse().expect("address"));
             } else if let Some(rest) = line.strip_prefix("full fingerprint: ") {
                 fingerprint = Some(rest.trim().to_string());
+            } else if let Some(rest) = line.strip_prefix("invite: ") {
+                invite = Some(rest.trim().to_string());
             }
         }
         // Keep draining stdout so the process never blocks on a full pipe.
@@ -130,6 +135,7 @@ impl CoordinatorProcess {
             child,
             addr: addr.expect("address"),
             fingerprint: fingerprint.expect("fingerprint"),
+            invite: invite.expect("invite"),
             data: data.to_path_buf(),
             lan: lan.clone(),
             name: name.to_string(),
@@ -203,6 +209,7 @@ impl Client {
             accept_new_fingerprint: false,
             trust_first_contact,
             trusted: Vec::new(),
+            hints: Vec::new(),
             client_name: format!("test-{name}"),
             peer_listen: Some("127.0.0.1:0".parse().unwrap()),
         })

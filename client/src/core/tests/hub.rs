@@ -25,6 +25,7 @@ struct Office {
     addr: SocketAddr,
     hub: Mutex<Hub>,
     throttle: Mutex<LoginThrottle>,
+    rollover: Vec<lanchat_net::rollover::Rollover>,
 }
 
 impl Office {
@@ -35,6 +36,7 @@ impl Office {
             addr: addr.parse().unwrap(),
             hub: Mutex::new(Hub::new(Store::open_in_memory().unwrap(), None)),
             throttle: Mutex::new(LoginThrottle::default()),
+            rollover: Vec::new(),
         }
     }
 
@@ -43,6 +45,7 @@ impl Office {
             hub: &self.hub,
             throttle: &self.throttle,
             name: &self.name,
+            rollover: &self.rollover,
         }
     }
 

@@ -248,6 +248,7 @@ fn config(coordinator: Option<Target>) -> CoreConfig {
         accept_new_fingerprint: false,
         trust_first_contact: false,
         trusted: Vec::new(),
+        hints: Vec::new(),
         client_name: "test".into(),
         peer_endpoint: None,
     }
