@@ -10,10 +10,12 @@ mod sessions;
 
 use lanchat_store::{Store, User};
 
+/// A fresh in-memory store.
 pub fn store() -> Store {
     Store::open_in_memory().unwrap()
 }
 
+/// A user `name` (display name in capitals) created at `now_ms`.
 pub fn user(store: &mut Store, name: &str, now_ms: i64) -> User {
     store
         .create_user(name, &name.to_uppercase(), "hash", now_ms)
