@@ -2,6 +2,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command as Process, Stdio};
 use std::sync::mpsc;
+use std::time::Instant;
 
 use serde_json::Value;
 
@@ -10,8 +11,13 @@ use crate::support::*;
 pub struct Bot {
     child: std::process::Child,
     stdin: Option<std::process::ChildStdin>,
-    lines: mpsc::Receiver<Value>,
+    /// Each line with the moment it was read from the process.
+    lines: mpsc::Receiver<(Instant, Value)>,
     log: Vec<Value>,
+    /// When the process was started.
+    started: Instant,
+    /// When the line `wait` returned last was read.
+    last_at: Instant,
 }
 
 impl Bot {
@@ -39,6 +45,7 @@ impl Bot {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        let started = Instant::now();
         let mut child = cmd.spawn().expect("start lanchat cli");
         let stdout = child.stdout.take().unwrap();
         let (tx, lines) = mpsc::channel();
@@ -47,7 +54,7 @@ impl Bot {
                 let line = line.expect("read");
                 let value: Value = serde_json::from_str(&line)
                     .unwrap_or_else(|e| panic!("not one JSON object per line: {line:?}: {e}"));
-                if tx.send(value).is_err() {
+                if tx.send((Instant::now(), value)).is_err() {
                     return;
                 }
             }
@@ -58,6 +65,8 @@ impl Bot {
             stdin,
             lines,
             log: Vec::new(),
+            started,
+            last_at: started,
         }
     }
 
@@ -70,15 +79,21 @@ impl Bot {
     pub fn wait(&mut self, what: &str, mut pick: impl FnMut(&Value) -> bool) -> Value {
         loop {
             match self.lines.recv_timeout(PATIENCE) {
-                Ok(v) => {
+                Ok((at, v)) => {
                     self.log.push(v.clone());
                     if pick(&v) {
+                        self.last_at = at;
                         return v;
                     }
                 }
                 Err(_) => panic!("no {what}; saw {:#?}", self.log),
             }
         }
+    }
+
+    /// How long after the process started the line the last `wait` returned was printed.
+    pub fn since_start(&self) -> std::time::Duration {
+        self.last_at.duration_since(self.started)
     }
 
     pub fn wait_type(&mut self, ty: &str) -> Value {
@@ -127,7 +142,7 @@ impl Bot {
         // Its stdout closes when the process exits, and the reader thread then hangs up.
         loop {
             match self.lines.recv_timeout(PATIENCE) {
-                Ok(v) => self.log.push(v),
+                Ok((_, v)) => self.log.push(v),
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 Err(mpsc::RecvTimeoutError::Timeout) => panic!("cli did not exit: {:#?}", self.log),
             }
