@@ -1,1 +1,11 @@
-//! Benchmarks for lanchat; see benches/.
+//! Benchmarks for lanchat (`cargo bench`); the code is in `benches/`, the current figures and
+//! what limits them in `docs/performance.md`. Throughput and latency are measured here, never
+//! asserted in tests.
+//!
+//! # Layout
+//! - `benches/chat.rs`: client start → coordinator found, and a direct message's round trip
+//!   through the coordinator, against a plain TCP relay doing the same hops.
+//! - `benches/files.rs`: file transfers through the client engine, direct and relayed,
+//!   against a plain TCP copy and a bare quinn stream.
+//! - `benches/load.rs`: fan-out to rooms of 10/100/500, round trips under load and memory per
+//!   idle client, with the release coordinator in its own process and raw protocol clients.
