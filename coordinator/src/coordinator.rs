@@ -23,6 +23,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::clock::now_ms;
 use crate::config::{CoordinatorConfig, DB_FILE};
+use crate::data_lock::DataLock;
 use crate::error::CoordinatorError;
 use crate::gate::Close;
 use crate::hub::Hub;
@@ -46,6 +47,8 @@ pub struct Coordinator {
     announcer: Option<tokio::task::JoinHandle<()>>,
     /// The group-commit thread; it ends after the last connection.
     commits: JoinHandle<()>,
+    /// Held while it runs: one coordinator per data directory.
+    lock: DataLock,
 }
 
 impl Coordinator {
@@ -56,6 +59,7 @@ impl Coordinator {
             path: config.data_dir.display().to_string(),
             source,
         })?;
+        let lock = DataLock::acquire(&config.data_dir)?;
         let store = Store::open(&config.data_dir.join(DB_FILE))?;
         store.integrity_check()?;
         let identity = Identity::load_or_create(&config.data_dir)?;
@@ -124,6 +128,7 @@ impl Coordinator {
             accept,
             announcer,
             commits,
+            lock,
         })
     }
 
@@ -148,6 +153,7 @@ impl Coordinator {
             accept,
             announcer,
             commits,
+            lock,
             ..
         } = self;
         if let Some(announcer) = announcer {
@@ -172,6 +178,8 @@ impl Coordinator {
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, endpoint.wait_idle()).await;
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, shared.tasks.wait()).await;
         close_database(shared, commits).await;
+        // The data directory is free for the next coordinator (or a key rotation) only now.
+        drop(lock);
     }
 }
 

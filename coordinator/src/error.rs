@@ -34,6 +34,15 @@ pub enum CoordinatorError {
     /// The multicast socket could not be set up.
     #[error("cannot join the multicast group: {0}")]
     Discovery(#[from] lanchat_net::discovery::DiscoveryError),
+    /// Another coordinator (or a key rotation) is using the data directory.
+    #[error(
+        "a coordinator is already running on {path} (stop it first; one data directory serves \
+         one coordinator)"
+    )]
+    InUse {
+        /// The data directory.
+        path: String,
+    },
     /// The key rollover statements could not be read, made or kept.
     #[error("key rollover in {path}: {reason}")]
     Keys {

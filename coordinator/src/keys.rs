@@ -12,6 +12,7 @@ use lanchat_net::fingerprint::Fingerprint;
 use lanchat_net::rollover::{Rollover, MAX_CHAIN};
 use lanchat_net::tls::Identity;
 
+use crate::data_lock::DataLock;
 use crate::error::CoordinatorError;
 
 /// File of the data directory that keeps the chain of rollover statements (postcard).
@@ -43,9 +44,10 @@ pub fn load_chain(dir: &Path) -> Result<Vec<Rollover>, CoordinatorError> {
     Ok(chain)
 }
 
-/// Rolls the identity kept in `dir` over to a new one (see the module documentation). The
-/// coordinator must not be running on `dir`: it keeps using the key it started with.
+/// Rolls the identity kept in `dir` over to a new one (see the module documentation). Refused
+/// while a coordinator runs on `dir` (it would keep using the key it started with).
 pub fn rotate(dir: &Path) -> Result<Rotation, CoordinatorError> {
+    let _running = DataLock::acquire(dir)?;
     let old = Identity::load(dir)?.ok_or_else(|| CoordinatorError::Keys {
         path: dir.display().to_string(),
         reason: "there is no identity to roll over here (no coordinator ever ran on it)".into(),
@@ -109,6 +111,17 @@ mod tests {
         assert_eq!(chain.len(), 2);
         // A client that pinned the first key follows both hand-overs.
         assert_eq!(vouched_by(&chain, now, |f| *f == first), Some(first));
+    }
+
+    #[test]
+    fn a_running_coordinator_s_key_is_not_rotated() {
+        let dir = tempfile::tempdir().unwrap();
+        Identity::load_or_create(dir.path()).unwrap();
+        let running = DataLock::acquire(dir.path()).unwrap();
+        let e = rotate(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("stop it first"), "{e}");
+        drop(running);
+        rotate(dir.path()).unwrap();
     }
 
     #[test]

@@ -28,6 +28,7 @@
 //! - `announce`: multicast announcements and probe answers.
 //! - `shared`: what every connection shares; the blocking pool for the hub's work.
 //! - `error`: why a coordinator could not start ([`CoordinatorError`]).
+//! - `data_lock`: one coordinator per data directory.
 //! - `clock`: the time ([`now_ms`]), read only here.
 //! - `lock`: locks that outlive a panic.
 pub mod auth;
@@ -44,6 +45,7 @@ mod announce;
 mod clock;
 mod commit;
 mod coordinator;
+mod data_lock;
 mod error;
 mod lock;
 mod relay;

@@ -153,7 +153,7 @@ async fn or_never<F: Future + Unpin>(future: Option<&mut F>) -> F::Output {
 /// the CPU cache), whatever it carries, and so it does for the client. A 500-member room fed
 /// 200 messages/s was written one message per packet (100,000 packets/s) and used a whole
 /// core; with the interval each packet carries several messages. Measured with
-/// `cargo bench --bench load`, see the README's load figures.
+/// `cargo bench --bench load`, see docs/performance.md.
 pub const WRITE_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Writes what the hub and the reader queue, everything queued at once; bulk frames at most

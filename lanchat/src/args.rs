@@ -71,7 +71,8 @@ pub struct CoordinatorArgs {
     /// QUIC address to listen on.
     #[arg(long, value_name = "ADDR:PORT", default_value_t = CoordinatorConfig::DEFAULT_LISTEN)]
     pub listen: SocketAddr,
-    /// Name announced to clients (clients pin fingerprints by this name). Default: host name.
+    /// Name announced to clients (shown to people; clients trust the key, not the name). Keep it
+    /// when rolling the key over. Default: host name.
     #[arg(long)]
     pub name: Option<String>,
     /// Do not announce on multicast (clients then need --coordinator and --fingerprint).

@@ -119,6 +119,13 @@ impl Pins {
         self.entries.retain(|e| e.fingerprint != *fp);
     }
 
+    /// Forgets every pin under `name` but `keep` (the person accepted a new key for that
+    /// coordinator: the old one must not stay trusted beside it).
+    pub fn replace_name(&mut self, name: &str, keep: &Fingerprint) {
+        self.entries
+            .retain(|e| e.name != name || e.fingerprint == *keep);
+    }
+
     /// The pin of this certificate.
     pub fn entry(&self, fp: &Fingerprint) -> Option<&PinEntry> {
         self.entries.iter().find(|e| e.fingerprint == *fp)

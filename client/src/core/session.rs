@@ -357,6 +357,10 @@ impl Core {
         } else {
             link_name(&self.phase).unwrap_or_else(|| server.clone())
         };
+        if !self.pins.is_pinned(&fingerprint) {
+            // A key accepted by the person for a name already pinned replaces that pin.
+            self.pins.replace_name(&name, &fingerprint);
+        }
         self.pin(fingerprint, &name, addr);
         self.emit(Event::Connected { name: server, addr });
     }

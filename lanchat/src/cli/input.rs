@@ -97,6 +97,7 @@ plain text              send to the current conversation
 /cancel ID              cancel an offer or its transfer (either side)
 /share PATH             share a file into the current conversation
 /get ID [DIR]           download a shared file
+/trust [FINGERPRINT]    use a coordinator not trusted yet (after checking its fingerprint)
 /help                   this text
 /quit                   log out and exit (so does end of input)";
 

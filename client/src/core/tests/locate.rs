@@ -371,3 +371,26 @@ fn an_explicit_coordinator_is_pinned_once_greeted_under_the_name_it_gives() {
     let pins = saved_pins(&h.actions());
     assert_eq!(pins.check("office", &fp("coordinator")), Pinned::Same);
 }
+
+#[test]
+fn a_new_key_the_person_accepts_replaces_the_old_pin_for_that_name() {
+    let mut h = Harness::discovering(pinned("office", fp("old"), None));
+    h.actions();
+    h.beacon(announce(1, "office", 10, fp("new")));
+    h.advance(COLLECT);
+    // Asked for its rollover statements; it has none.
+    h.open();
+    h.wait_for_deadline();
+    h.actions();
+    h.command(Command::AcceptFingerprint {
+        name: "office".into(),
+        fingerprint: fp("new"),
+    });
+    h.actions();
+    h.beacon(announce(1, "office", 10, fp("new")));
+    h.advance(COLLECT_PINNED);
+    h.open();
+    let pins = saved_pins(&h.actions());
+    assert_eq!(pins.check("office", &fp("new")), Pinned::Same);
+    assert!(!pins.is_pinned(&fp("old")), "both keys would stay trusted");
+}
