@@ -110,7 +110,7 @@ pub struct TrustArgs {
     /// that address; alone, trust the coordinator discovery finds with this fingerprint.
     #[arg(long, value_name = "FINGERPRINT")]
     pub fingerprint: Option<Pin>,
-    /// An invite the coordinator printed (lanchat://FINGERPRINT[@ADDRESS:PORT]): trust that
+    /// An invite the coordinator printed (lanchat://FINGERPRINT, or with @ADDRESS:PORT): trust that
     /// coordinator from the first contact, and try its address first.
     #[arg(long, value_name = "LINK")]
     pub invite: Option<Invite>,
