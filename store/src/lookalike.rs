@@ -104,10 +104,22 @@ pub(crate) fn rebuild(conn: &mut rusqlite::Connection) -> Result<Vec<Clash>, Sto
 }
 
 impl Store {
-    /// The account whose username looks like `name` (see [`lookalike_keys`]), if any: for
-    /// refusing a display name that would pass for someone else.
-    pub fn user_looking_like(&self, name: &str) -> Result<Option<User>, StoreError> {
-        holder(&self.conn, &lookalike_keys(name))
+    /// The accounts whose usernames look like `name` (see [`lookalike_keys`]), oldest first:
+    /// for refusing a display name that would pass for someone else. At most two (one per
+    /// key).
+    pub fn users_looking_like(&self, name: &str) -> Result<Vec<User>, StoreError> {
+        let keys = lookalike_keys(name);
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id IN
+               (SELECT user_id FROM name_keys WHERE key IN (?1, ?2))
+             ORDER BY id"
+        ))?;
+        let first = keys.first().map(String::as_str).unwrap_or_default();
+        let second = keys.get(1).map_or(first, String::as_str);
+        let users = stmt
+            .query_map(params![first, second], user_from_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(users)
     }
 
     /// Pairs of existing accounts whose names look alike, found when the store was opened.
@@ -196,20 +208,14 @@ mod tests {
                 "{name}: {refused:?}"
             );
         }
-        assert_eq!(
-            store
-                .user_looking_like("AI1ce")
-                .unwrap()
-                .map(|u| u.username),
-            None
-        );
-        assert_eq!(
-            store
-                .user_looking_like("A1ice")
-                .unwrap()
-                .map(|u| u.username),
-            Some("alice".into())
-        );
+        let like = |name: &str| -> Vec<String> {
+            let users = store.users_looking_like(name).unwrap();
+            users.into_iter().map(|u| u.username).collect()
+        };
+        assert!(like("AI1ce").is_empty());
+        // "aIice" holds the key of its folded form ("aiice") alone.
+        assert_eq!(like("A1ice"), ["alice"]);
+        assert_eq!(like("aIice"), ["alice", "aIice"]);
         assert_eq!(store.list_users().unwrap().len(), 2);
     }
 }
