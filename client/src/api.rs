@@ -44,8 +44,7 @@ pub struct Target {
 pub struct EngineConfig {
     /// Where the known-coordinators file lives.
     pub data_dir: PathBuf,
-    /// Multicast discovery (also hears presence announcements). Required unless `coordinator`
-    /// is given.
+    /// Multicast discovery. Required unless `coordinator` is given.
     pub discovery: Option<DiscoveryConfig>,
     /// Skip discovery and use this coordinator.
     pub coordinator: Option<Target>,
@@ -323,7 +322,8 @@ pub enum Event {
     Summaries(Vec<ConvSummary>),
     /// A room was created or joined by this user.
     Joined(ConvSummary),
-    /// A user's presence or display name changed.
+    /// A user's presence or display name changed, as the coordinator says (never a multicast
+    /// beacon).
     Presence(UserInfo),
     /// Someone's membership of a room changed.
     Membership {

@@ -1,5 +1,6 @@
-//! The coordinator's voice on the multicast group: periodic announcements, a prompt answer to
-//! every probe (so a starting client finds it in milliseconds), and presence changes.
+//! The coordinator's voice on the multicast group: periodic announcements and a prompt answer
+//! to every probe (so a starting client finds it in milliseconds). Presence is not multicast
+//! (see `hub/presence.rs`): logged-in clients hear it over QUIC.
 //!
 //! Answers go to the whole group, so one answer serves every client that probed before it. The
 //! coordinator answers at most once per [`MIN_ANSWER_GAP`]: a probe that comes sooner is
@@ -12,8 +13,6 @@ use std::time::{Duration, Instant};
 
 use lanchat_net::beacon::{Announce, BeaconKind};
 use lanchat_net::discovery::Discovery;
-use lanchat_net::protocol::UserInfo;
-use tokio::sync::mpsc;
 
 /// How often the coordinator announces itself unasked.
 pub const ANNOUNCE_INTERVAL: Duration = Duration::from_secs(2);
@@ -21,11 +20,7 @@ pub const ANNOUNCE_INTERVAL: Duration = Duration::from_secs(2);
 pub const MIN_ANSWER_GAP: Duration = Duration::from_millis(50);
 
 /// Runs until the task is aborted.
-pub async fn run(
-    discovery: Arc<Discovery>,
-    announce: Announce,
-    mut presence: mpsc::UnboundedReceiver<UserInfo>,
-) {
+pub async fn run(discovery: Arc<Discovery>, announce: Announce) {
     let mut tick = tokio::time::interval(ANNOUNCE_INTERVAL);
     let mut answers = Answers::default();
     loop {
@@ -49,13 +44,6 @@ pub async fn run(
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             },
-            Some(user) = presence.recv() => {
-                send(&discovery, BeaconKind::Presence {
-                    username: user.username,
-                    display: user.display,
-                    status: user.status,
-                }).await;
-            }
         }
     }
 }

@@ -17,7 +17,6 @@ use lanchat_net::fingerprint::Fingerprint;
 use lanchat_net::protocol::PROTOCOL_VERSION;
 use lanchat_net::tls::{self, Identity};
 use lanchat_store::Store;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -27,6 +26,7 @@ use crate::data_lock::DataLock;
 use crate::error::CoordinatorError;
 use crate::gate::Close;
 use crate::hub::Hub;
+use crate::names;
 use crate::relay::RelayBoard;
 use crate::shared::Shared;
 use crate::{announce, blobs, commit, keys, server};
@@ -60,8 +60,9 @@ impl Coordinator {
             source,
         })?;
         let lock = DataLock::acquire(&config.data_dir)?;
-        let store = Store::open(&config.data_dir.join(DB_FILE))?;
+        let mut store = Store::open(&config.data_dir.join(DB_FILE))?;
         store.integrity_check()?;
+        names::check_stored(&mut store)?;
         let identity = Identity::load_or_create(&config.data_dir)?;
         let fingerprint = identity.fingerprint();
         let rollover = keys::load_chain(&config.data_dir)?;
@@ -78,7 +79,6 @@ impl Coordinator {
                 addr: config.listen,
                 source,
             })?;
-        let (presence_tx, presence_rx) = mpsc::unbounded_channel();
         let announcer = match config.discovery {
             Some(cfg) => {
                 let discovery = Arc::new(Discovery::bind(cfg)?);
@@ -91,15 +91,11 @@ impl Coordinator {
                     started_ms: now_ms() as u64,
                     protocol_version: PROTOCOL_VERSION,
                 };
-                Some(tokio::spawn(announce::run(
-                    discovery,
-                    announce,
-                    presence_rx,
-                )))
+                Some(tokio::spawn(announce::run(discovery, announce)))
             }
             None => None,
         };
-        let mut hub = Hub::new(store, announcer.is_some().then_some(presence_tx));
+        let mut hub = Hub::new(store);
         hub.set_message_rate(config.message_rate);
         hub.enable_sharing(
             blobs::Blobs::new(config.data_dir.join("blobs")),

@@ -21,7 +21,7 @@
 //! use lanchat_net::protocol::{ConvRef, MsgId, Reply, Request, PROTOCOL_VERSION};
 //! use lanchat_store::Store;
 //!
-//! let hub = Mutex::new(Hub::new(Store::open_in_memory().unwrap(), None));
+//! let hub = Mutex::new(Hub::new(Store::open_in_memory().unwrap()));
 //! let throttle = Mutex::new(LoginThrottle::default());
 //! let cx = Context { hub: &hub, throttle: &throttle, name: "office", rollover: &[] };
 //! // What the hub pushes to this connection (events, other sessions' messages) lands in

@@ -16,13 +16,12 @@
 use std::collections::HashMap;
 
 use lanchat_net::protocol::{
-    ConvRef, ErrorCode, Event, MsgId, PresenceStatus, Reply, Request, ServerFrame, UserInfo,
-    MAX_HISTORY_PAGE,
+    ConvRef, ErrorCode, Event, MsgId, PresenceStatus, Reply, Request, ServerFrame, MAX_HISTORY_PAGE,
 };
 use lanchat_net::transfer::wire::FileMeta;
 use lanchat_store as store;
 use lanchat_store::{Conversation, Store, UserId};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 pub use crate::outbox::Outbox;
 use crate::outbox::Urgency;
@@ -90,7 +89,6 @@ pub struct Hub {
     sessions: HashMap<SessionId, Session>,
     by_user: HashMap<UserId, Vec<SessionId>>,
     next_session: SessionId,
-    presence_out: Option<mpsc::UnboundedSender<UserInfo>>,
     files: files::Files,
     /// Messages per second one session may post.
     message_rate: u32,
@@ -101,15 +99,13 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// A hub over `store`. Presence changes are also sent to `presence_out` (the multicast
-    /// announcer) when given.
-    pub fn new(store: Store, presence_out: Option<mpsc::UnboundedSender<UserInfo>>) -> Self {
+    /// A hub over `store`.
+    pub fn new(store: Store) -> Self {
         Hub {
             store,
             sessions: HashMap::new(),
             by_user: HashMap::new(),
             next_session: 1,
-            presence_out,
             files: files::Files::default(),
             message_rate: TokenBucket::MESSAGES_PER_SECOND,
             batch: None,

@@ -13,6 +13,8 @@
 //! - [`gate`]: one connection's hello, login and request routing.
 //! - [`outbox`]: the bounded queue of frames between the hub and a connection's writer.
 //! - [`rules`]: which names and passwords are accepted, and why not.
+//! - [`names`]: display names that would pass for another user's username; the stored names
+//!   held to the rules at start.
 //! - [`auth`]: Argon2id hashing and login throttling.
 //! - [`throttle`]: the token bucket that caps a session's message rate.
 //! - [`blobs`]: content-addressed storage of shared files.
@@ -25,7 +27,7 @@
 //! - `commit`: group commit: messages from every connection stored with one fsync.
 //! - `streams`: file streams: relay, uploads of shared files, downloads.
 //! - `relay`: where a relayed offer's sender waits for its recipient.
-//! - `announce`: multicast announcements and probe answers.
+//! - `announce`: multicast announcements and probe answers (presence is not multicast).
 //! - `shared`: what every connection shares; the blocking pool for the hub's work.
 //! - `error`: why a coordinator could not start ([`CoordinatorError`]).
 //! - `data_lock`: one coordinator per data directory.
@@ -37,6 +39,7 @@ pub mod config;
 pub mod gate;
 pub mod hub;
 pub mod keys;
+pub mod names;
 pub mod outbox;
 pub mod rules;
 pub mod throttle;

@@ -2,6 +2,8 @@
 //!
 //! Pure functions so every rule is unit-tested and the reason text is the one users see.
 use lanchat_net::protocol::{ErrorCode, ErrorInfo};
+use lanchat_net::text::{first_invisible, is_bidi_control};
+use lanchat_store::lookalike_keys;
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -17,7 +19,9 @@ fn invalid(message: String) -> ErrorInfo {
 }
 
 /// Usernames: 2–32 characters, letters, digits, `_`, `-`, `.`, starting with a letter.
-/// ASCII only so that two names cannot look alike on screen.
+/// ASCII only: they are typed in commands (`/msg @bob`), and nothing invisible or
+/// direction-changing can be in one. ASCII still has look-alikes (`I`, `l`, `1`; `0`, `O`;
+/// `rn`, `m`): the store refuses a name that looks like an existing one.
 pub fn check_username(name: &str) -> Result<(), ErrorInfo> {
     let len = name.chars().count();
     if !(2..=32).contains(&len) {
@@ -57,28 +61,46 @@ pub fn normalize_room(name: &str) -> Result<String, ErrorInfo> {
     Ok(name)
 }
 
-/// Display names: 1–48 characters, no control characters.
-pub fn check_display(display: &str) -> Result<(), ErrorInfo> {
+/// Display names, as stored: runs of white space become one space, none at either end; 1–48
+/// characters; nothing invisible or direction-changing (a right-to-left override would
+/// reorder the name and what is shown after it; zero-width characters make two names that
+/// look the same differ); no `@`, or anything that looks like one, because front ends show
+/// `Display (@username)` and a name must not fake that. Whether it looks like another user's
+/// username is checked against the store (`names.rs`).
+pub fn normalize_display(display: &str) -> Result<String, ErrorInfo> {
+    let display = display.split_whitespace().collect::<Vec<_>>().join(" ");
     let len = display.chars().count();
-    if len == 0 || len > MAX_DISPLAY_CHARS || display.trim().is_empty() {
+    if len == 0 || len > MAX_DISPLAY_CHARS {
         return Err(invalid(format!(
             "display name must be 1 to {MAX_DISPLAY_CHARS} characters and not blank"
         )));
     }
-    if display.chars().any(char::is_control) {
+    if let Some(c) = first_invisible(&display) {
+        return Err(invalid(format!(
+            "display name may not contain invisible or direction-changing characters \
+             (found {c})"
+        )));
+    }
+    if lookalike_keys(&display).iter().any(|k| k.contains('@')) {
         return Err(invalid(
-            "display name may not contain control characters".into(),
+            "display name may not contain '@': names are shown as \"Display (@username)\"".into(),
         ));
     }
-    Ok(())
+    Ok(display)
 }
 
-/// Topics: at most 300 characters, no control characters.
+/// Topics: at most 300 characters on one line, and nothing that reorders the text after it
+/// (topics are shown after names in the room's system lines).
 pub fn check_topic(topic: &str) -> Result<(), ErrorInfo> {
-    if topic.chars().count() > MAX_TOPIC_CHARS || topic.chars().any(char::is_control) {
+    let bad =
+        |c: char| c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}');
+    if topic.chars().count() > MAX_TOPIC_CHARS || topic.chars().any(bad) {
         return Err(ErrorInfo::new(
             ErrorCode::BadRequest,
-            format!("a topic is at most {MAX_TOPIC_CHARS} characters on one line"),
+            format!(
+                "a topic is at most {MAX_TOPIC_CHARS} characters on one line, without \
+                 direction-changing characters"
+            ),
         ));
     }
     Ok(())
@@ -179,11 +201,46 @@ mod tests {
 
     #[test]
     fn display_and_topic() {
-        assert!(check_display("Alice Ångström").is_ok());
-        assert!(check_display("").is_err());
-        assert!(check_display("   ").is_err());
-        assert!(check_display("a\nb").is_err());
+        assert_eq!(
+            normalize_display("Alice Ångström").unwrap(),
+            "Alice Ångström"
+        );
+        assert_eq!(
+            normalize_display("  Alice \t  Martin ").unwrap(),
+            "Alice Martin"
+        );
+        // Line breaks of any kind are white space: the name stays on one line.
+        assert_eq!(normalize_display("a\nb\u{2028}c").unwrap(), "a b c");
+        assert_eq!(normalize_display("Zoë ❤️").unwrap(), "Zoë ❤️");
+        assert!(normalize_display("").is_err());
+        assert!(normalize_display("   ").is_err());
+        assert!(normalize_display(&"x".repeat(49)).is_err());
         assert!(check_topic("release on friday").is_ok());
         assert!(check_topic("two\nlines").is_err());
+        assert!(check_topic("evil \u{202E}txt.exe").is_err());
+    }
+
+    /// What issue 12 found accepted: a right-to-left override in a display name, and names
+    /// that fake the `Display (@username)` form or look empty.
+    #[test]
+    fn display_names_that_hide_or_reorder_are_refused_with_the_reason() {
+        for (bad, why) in [
+            ("Alice \u{202E}nimda", "U+202E"),
+            ("\u{2067}Alice", "U+2067"),
+            ("ali\u{200B}ce", "U+200B"),
+            ("al\u{200D}ice", "U+200D"),
+            ("\u{FEFF}alice", "U+FEFF"),
+            ("a\u{00AD}lice", "U+00AD"),
+            ("bell\u{7}", "U+0007"),
+            ("\u{3164}", "U+3164"),
+            ("\u{2800}", "U+2800"),
+            ("\u{1b}[2Kalice", "U+001B"),
+            ("Alice (@alice)", "'@'"),
+            ("Alice (\u{FF20}alice)", "'@'"),
+        ] {
+            let err = normalize_display(bad).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidName, "{bad:?}");
+            assert!(err.message.contains(why), "{bad:?}: {}", err.message);
+        }
     }
 }

@@ -10,6 +10,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(clean.len() <= 200);
     assert!(!clean.contains(['/', '\\', '\0', ':']));
     assert!(!clean.chars().any(char::is_control));
+    assert!(!clean.chars().any(lanchat_net::text::is_bidi_control));
     assert!(clean != "." && clean != "..");
     assert!(!clean.ends_with(['.', ' ']));
 });

@@ -11,12 +11,15 @@
 //! Sealing beacons with a realm key still buys three things:
 //!
 //! * several independent lanchat installations (realms) can share one LAN
-//!   without seeing each other's coordinators and presence;
+//!   without seeing each other's coordinators;
 //! * anything that is not a lanchat beacon of our realm (stray traffic, other
 //!   programs on the same group, corrupted packets) is rejected cheaply and
 //!   without ever reaching the postcard decoder;
-//! * with a secret `--realm` passphrase, outsiders cannot read the names and
-//!   presence information carried in beacons.
+//! * with a secret `--realm` passphrase, outsiders cannot read the coordinator
+//!   names carried in beacons.
+//!
+//! A realm member can send anything, though: every beacon is a claim, never a fact. That is
+//! why presence is no longer multicast (see [`BeaconKind::Presence`]).
 //!
 //! The default realm ([`DEFAULT_REALM`]) is zero-config and therefore **not**
 //! secret: anybody who knows lanchat can derive its key.
@@ -131,7 +134,10 @@ pub enum BeaconKind {
     Announce(Announce),
     /// Someone asks coordinators to announce themselves now.
     Probe,
-    /// A user's presence changed.
+    /// A user's presence changed, as coordinators before December 2026 multicast it. Nothing
+    /// sends it now and clients ignore it: anyone with the realm passphrase could show a
+    /// colleague online, or a "CEO" who has no account; presence comes from the coordinator
+    /// over QUIC. Kept so that such beacons still decode (and tests can forge them).
     Presence {
         /// Login name.
         username: String,

@@ -10,6 +10,7 @@
 //! - [`fingerprint`]: certificate fingerprints and pins in a human-checkable form.
 //! - [`invite`]: a coordinator's fingerprint (and address) as one string to hand out.
 //! - [`rollover`]: a coordinator's new key vouched for by its old one (signed statements).
+//! - [`text`]: characters that reorder or hide text (bidirectional controls, invisibles).
 //! - [`tls`]: identities, TLS 1.3 configs, the fingerprint-pinning verifier.
 //! - [`transfer`]: moving files over QUIC streams (resume, BLAKE3 verification, safe names).
 pub mod beacon;
@@ -20,5 +21,6 @@ pub mod framed;
 pub mod invite;
 pub mod protocol;
 pub mod rollover;
+pub mod text;
 pub mod tls;
 pub mod transfer;

@@ -2,6 +2,7 @@
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
+use crate::lookalike;
 use crate::rows::{user_from_row, USER_COLUMNS};
 use crate::{Role, Store, StoreError, User, UserId};
 
@@ -10,9 +11,10 @@ impl Store {
     /// nothing unread there.
     ///
     /// Fails with [`StoreError::UsernameTaken`] if the name exists in any
-    /// capitalisation. Like all name comparisons here this uses SQLite's
-    /// `NOCASE`, which folds ASCII letters only; the coordinator is expected
-    /// to restrict usernames to ASCII.
+    /// capitalisation (SQLite's `NOCASE`, which folds ASCII letters only; the
+    /// coordinator is expected to restrict usernames to ASCII), and with
+    /// [`StoreError::UsernameLooksLike`] if it looks like an existing one
+    /// (see [`lookalike_keys`](crate::lookalike_keys)).
     pub fn create_user(
         &mut self,
         username: &str,
@@ -36,12 +38,19 @@ impl Store {
         if taken {
             return Err(StoreError::UsernameTaken);
         }
+        let keys = lookalike::lookalike_keys(username);
+        if let Some(existing) = lookalike::holder(&tx, &keys)? {
+            return Err(StoreError::UsernameLooksLike {
+                existing: existing.username,
+            });
+        }
         tx.execute(
             "INSERT INTO users (username, display, password_hash, created_ms)
              VALUES (?1, ?2, ?3, ?4)",
             params![username, display, password_hash, now_ms],
         )?;
         let id = tx.last_insert_rowid();
+        lookalike::claim(&tx, id, &keys)?;
         let joined = tx.execute(
             "INSERT INTO members (conv_id, user_id, role, joined_ms, read_seq)
              SELECT id, ?1, ?2, ?3, last_seq FROM conversations

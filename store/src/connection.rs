@@ -6,7 +6,7 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 
-use crate::{schema, StoreError};
+use crate::{lookalike, schema, StoreError};
 
 /// How long a statement waits for another connection's write lock before
 /// failing with `SQLITE_BUSY`; generous because the coordinator would rather
@@ -20,6 +20,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct Store {
     pub(crate) conn: Connection,
+    /// Existing accounts found to look alike at open (see [`Store::lookalike_clashes`]).
+    pub(crate) clashes: Vec<lookalike::Clash>,
 }
 
 /// Compiled statements kept per connection (the store has fewer distinct queries).
@@ -36,7 +38,8 @@ impl Store {
     /// reached stable storage and survives a crash or power loss.
     ///
     /// Fails with [`StoreError::SchemaTooNew`] if a newer lanchat wrote the
-    /// file.
+    /// file. The usernames' look-alike keys are recomputed on the way (see
+    /// [`Store::lookalike_clashes`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         Self::setup(Connection::open(path)?)
     }
@@ -66,7 +69,8 @@ impl Store {
         // transaction, so it must be set here before anything else runs.
         conn.pragma_update(None, "foreign_keys", true)?;
         schema::migrate(&mut conn)?;
-        Ok(Store { conn })
+        let clashes = lookalike::rebuild(&mut conn)?;
+        Ok(Store { conn, clashes })
     }
 
     /// Caps the database file at its current size plus `extra_pages` pages (SQLite's
@@ -123,7 +127,10 @@ mod tests {
         assert_eq!(pragma("synchronous"), "Integer(2)");
         assert_eq!(pragma("foreign_keys"), "Integer(1)");
         assert_eq!(pragma("busy_timeout"), "Integer(5000)");
-        assert_eq!(pragma("user_version"), "Integer(2)");
+        assert_eq!(
+            pragma("user_version"),
+            format!("Integer({})", crate::schema::SUPPORTED_VERSION)
+        );
     }
 
     /// The fan-out reads a stored message back (`LIMIT ?`) and a room's members (`ORDER BY`)

@@ -14,6 +14,13 @@ pub enum StoreError {
     /// Another account already has this username, compared case-insensitively.
     #[error("username is already taken")]
     UsernameTaken,
+    /// The username looks like an existing account's (see
+    /// [`lookalike_keys`](crate::lookalike_keys)), which is named.
+    #[error("username looks like the existing user {existing}")]
+    UsernameLooksLike {
+        /// The existing account's username.
+        existing: String,
+    },
     /// Another room already has this name, compared case-insensitively.
     #[error("a room with this name already exists")]
     RoomExists,

@@ -15,6 +15,8 @@
 //! - `connection`: [`Store::open`] (pragmas, durability) and
 //!   [`Store::integrity_check`].
 //! - `accounts`, `sessions`: users and login sessions.
+//! - `lookalike`: usernames that look alike ([`lookalike_keys`]), kept to one
+//!   account per key.
 //! - `conversations`: lookups shared by rooms and DMs, and a user's
 //!   conversation list with unread counts.
 //! - `rooms`, `dm`: named rooms (including the always-present `general`)
@@ -33,6 +35,7 @@ mod conversations;
 mod dm;
 mod error;
 mod files;
+mod lookalike;
 mod members;
 mod messages;
 mod model;
@@ -44,6 +47,7 @@ mod sessions;
 
 pub use connection::Store;
 pub use error::StoreError;
+pub use lookalike::{lookalike_keys, Clash};
 pub use model::{
     Appended, ConvId, ConvKind, ConvSummary, Conversation, MemberInfo, Membership, MessageKind,
     NewMessage, Role, RoomListing, SharedFile, StoredMessage, User, UserId,

@@ -131,6 +131,16 @@ const MIGRATIONS: &[&str] = &[
         VALUES ('delete', old.id, old.text);
     END;
     "#,
+    // Version 3: look-alike keys of usernames (see `lookalike.rs`). The primary key lets each
+    // key belong to one account; the rows are recomputed from `users` at every open, so this
+    // migration only creates the table.
+    r#"
+    CREATE TABLE name_keys (
+        key     TEXT    PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX name_keys_by_user ON name_keys(user_id);
+    "#,
 ];
 
 /// The schema version this build writes and understands.
@@ -199,8 +209,7 @@ mod tests {
             .conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .unwrap();
-        assert_eq!(version, 2);
-        assert_eq!(SUPPORTED_VERSION, 2);
+        assert_eq!(version, SUPPORTED_VERSION);
         store.integrity_check().unwrap();
 
         // Version-1 history is intact and still searchable.

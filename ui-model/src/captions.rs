@@ -2,14 +2,14 @@
 //! status bar, and the login window's warning about a changed fingerprint.
 use lanchat_net::protocol::{ConvRef, PresenceStatus};
 
+use crate::format;
 use crate::model::{Model, Phase};
 
-/// "(3) lanchat — Alice": unread messages not muted, and who is logged in.
+/// "(3) lanchat — Alice (@alice)": unread messages not muted, and who is logged in.
 pub fn window_title(model: &Model) -> String {
-    let who = model
-        .me
-        .as_ref()
-        .map_or(String::new(), |u| format!(" — {}", u.display));
+    let who = model.me.as_ref().map_or(String::new(), |u| {
+        format!(" — {}", format::person(&u.username, &u.display))
+    });
     match model.total_unread() {
         0 => format!("lanchat{who}"),
         n => format!("({n}) lanchat{who}"),
@@ -85,7 +85,7 @@ mod tests {
             ..Conversation::default()
         };
         model.convs.insert(model.current.clone(), unread.clone());
-        assert_eq!(window_title(&model), "lanchat — Alice");
+        assert_eq!(window_title(&model), "lanchat — Alice (@alice)");
         assert_eq!(conversation_heading(&model), "#general   [muted]");
         model.current = ConvRef::Dm("bob".into());
         model.convs.insert(
@@ -95,7 +95,7 @@ mod tests {
                 ..unread
             },
         );
-        assert_eq!(window_title(&model), "(2) lanchat — Alice");
+        assert_eq!(window_title(&model), "(2) lanchat — Alice (@alice)");
         assert_eq!(conversation_heading(&model), "@bob   (offline)");
         assert_eq!(status_bar(&model), "You are away.");
         model.notices.push("Not allowed: x".into());

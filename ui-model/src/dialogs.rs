@@ -19,7 +19,10 @@ pub fn members_to_moderate(model: &Model, room: &str) -> Vec<(String, String)> {
         .into_iter()
         .flatten()
         .filter(|m| m.username.to_lowercase() != me)
-        .map(|m| (format!("{} ({:?})", m.display, m.role), m.username.clone()))
+        .map(|m| {
+            let who = format::person(&m.username, &m.display);
+            (format!("{who} ({:?})", m.role), m.username.clone())
+        })
         .collect()
 }
 
@@ -35,7 +38,10 @@ pub fn people_to_message(model: &Model) -> Vec<(String, String)> {
             } else {
                 ""
             };
-            (format!("{}{s}", u.display), u.username.clone())
+            (
+                format!("{}{s}", format::person(&u.username, &u.display)),
+                u.username.clone(),
+            )
         })
         .collect()
 }
@@ -70,7 +76,8 @@ pub fn offer_question(offer: &FileOffer, downloads: &Path) -> String {
 pub fn search_results(query: &str, found: &[ChatMessage]) -> String {
     let mut text = format!("{} result(s) for '{query}':\n\n", found.len());
     for m in found.iter().take(SEARCH_SHOWN) {
-        text.push_str(&format!("{}  {}: {}\n", m.conv, m.sender_display, m.text));
+        let who = format::person(&m.sender, &m.sender_display);
+        text.push_str(&format!("{}  {who}: {}\n", m.conv, m.text));
     }
     text
 }
@@ -94,7 +101,7 @@ mod tests {
         let mut model = model();
         assert_eq!(
             people_to_message(&model),
-            [("BOB (offline)".to_string(), "bob".to_string())]
+            [("BOB (@bob) (offline)".to_string(), "bob".to_string())]
         );
         let member = |name: &str, role| MemberInfo {
             username: name.into(),

@@ -1,5 +1,5 @@
-//! Numbers as people read them, shared by the GUI and the terminal client so both say the
-//! same thing about the same file.
+//! Numbers and names as people read them, shared by the GUI and the terminal client so both
+//! say the same thing about the same file and the same person.
 
 /// A byte count in binary units with one decimal: `12 B`, `1.5 KiB`, `3.0 MiB`.
 ///
@@ -21,6 +21,25 @@ pub fn size(bytes: u64) -> String {
     }
 }
 
+/// A person as every front end names them, in lists, live messages and history alike:
+/// `Alice Martin (@alice)`, or just `alice` when the display name is the username. The
+/// username is the part nobody else can have (the coordinator refuses look-alikes, and
+/// display names that look like someone else's username), so it is shown whenever the display
+/// name differs from it, even only in case.
+///
+/// ```
+/// use lanchat_ui_model::format::person;
+/// assert_eq!(person("alice", "Alice Martin"), "Alice Martin (@alice)");
+/// assert_eq!(person("bob", "bob"), "bob");
+/// ```
+pub fn person(username: &str, display: &str) -> String {
+    if display == username || display.is_empty() {
+        username.to_string()
+    } else {
+        format!("{display} (@{username})")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -28,5 +47,12 @@ mod tests {
         assert_eq!(super::size(12), "12 B");
         assert_eq!(super::size(1536), "1.5 KiB");
         assert_eq!(super::size(3 * 1024 * 1024), "3.0 MiB");
+    }
+
+    #[test]
+    fn people_are_named_with_their_username() {
+        assert_eq!(super::person("alice", "Alice"), "Alice (@alice)");
+        assert_eq!(super::person("alice", "alice"), "alice");
+        assert_eq!(super::person("alice", ""), "alice");
     }
 }

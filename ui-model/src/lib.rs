@@ -4,7 +4,7 @@
 //! The FLTK crate (`lanchat-ui`) owns the windows: it feeds engine events into [`model::apply`],
 //! renders the [`model::Model`], and sends the engine the
 //! [`Command`](lanchat_client::Command)s that the model's methods return. The terminal client
-//! shares [`format`](mod@format) with it.
+//! shares [`format`](mod@format) with it, so both name a person the same way.
 //!
 //! ```
 //! use lanchat_client::Event;
@@ -25,7 +25,7 @@
 //!   the transfer strip say, as text with looks and click targets; the widgets only draw it.
 //! - [`captions`]: the window title, the conversation heading, the status bar, warnings.
 //! - [`dialogs`]: the pickers' choices and the dialogs' words.
-//! - [`format`](mod@format): sizes in human units.
+//! - [`format`](mod@format): sizes in human units, and people as `Display (@username)`.
 //! - [`trace`]: the opt-in trace (`LANCHAT_UI_TRACE=1`, lines on stderr) that GUI tests
 //!   wait on.
 pub mod captions;

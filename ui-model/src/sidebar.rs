@@ -7,6 +7,7 @@ use std::cmp::Reverse;
 
 use lanchat_net::protocol::{ConvRef, PresenceStatus, Role};
 
+use crate::format;
 use crate::model::Model;
 
 /// What a line stands for when it is clicked.
@@ -109,11 +110,7 @@ fn people(model: &Model) -> Vec<Line> {
         .into_iter()
         .map(|u| {
             let me = model.username() == Some(u.username.as_str());
-            let name = if u.display == u.username {
-                u.username.clone()
-            } else {
-                format!("{} ({})", u.display, u.username)
-            };
+            let name = format::person(&u.username, &u.display);
             let you = if me { " — you" } else { "" };
             let away = match u.status {
                 PresenceStatus::Away => " — away",
@@ -147,7 +144,7 @@ fn members(model: &Model) -> Vec<Line> {
             };
             Line {
                 row: Row::User(m.username.clone()),
-                text: format!("{}{role}", m.display),
+                text: format!("{}{role}", format::person(&m.username, &m.display)),
                 bold: false,
                 status: Some(m.status),
             }
@@ -214,9 +211,13 @@ mod tests {
         assert_eq!(lists.direct[0].status, Some(PresenceStatus::Away));
         assert_eq!(
             texts(&lists.people),
-            ["alice — you", "Bob (bob) — away", "Carol (carol) — offline"]
+            [
+                "alice — you",
+                "Bob (@bob) — away",
+                "Carol (@carol) — offline"
+            ]
         );
-        assert_eq!(texts(&lists.members), ["alice (owner)", "Bob"]);
+        assert_eq!(texts(&lists.members), ["alice (owner)", "Bob (@bob)"]);
         assert_eq!(lists.members[1].row, Row::User("bob".into()));
         assert_eq!(lists.members_heading, "Members (2)");
     }

@@ -85,7 +85,7 @@ impl Page {
         match (&m.kind, &m.file) {
             (MessageKind::System, _) => self.push(&format!("— {}", m.text), Look::System),
             (MessageKind::File, Some(f)) => {
-                self.push(&m.sender_display, Look::Sender);
+                self.push(&format::person(&m.sender, &m.sender_display), Look::Sender);
                 self.push(" shared ", Look::Plain);
                 let card = format!("[file] {} ({})", f.name, format::size(f.size));
                 let target = Target::File {
@@ -96,7 +96,7 @@ impl Page {
                 self.push("  click to download", Look::Time);
             }
             _ => {
-                self.push(&m.sender_display, Look::Sender);
+                self.push(&format::person(&m.sender, &m.sender_display), Look::Sender);
                 self.push(": ", Look::Plain);
                 for span in markup::parse(&m.text) {
                     match span.style {
@@ -175,6 +175,7 @@ mod tests {
         assert_eq!(&page.text[*start..*end], "https://x.org");
         assert_eq!(*target, Target::Link("https://x.org".into()));
         assert!(page.looks[*start..*end].iter().all(|l| *l == Look::Link));
+        assert!(page.text.contains("Bob (@bob): see "), "{:?}", page.text);
         let now = page.text.find("now").unwrap();
         assert_eq!(page.looks[now], Look::Bold);
         assert!(page.text.ends_with("sending…  typed\n"));

@@ -274,6 +274,7 @@ pub struct Core {
     /// Other commands given while disconnected.
     queued: VecDeque<Command>,
     sequencer: Sequencer,
+    /// What the coordinator last said of each user (one entry per account it told us of).
     presence: HashMap<String, (PresenceStatus, String)>,
     /// Coordinators (by announced id) that said they were shutting down: their last
     /// announcements may still be in flight and must not lure us back.
@@ -414,14 +415,12 @@ impl Core {
             {
                 self.check_alive(now)
             }
-            (
-                _,
-                BeaconKind::Presence {
-                    username,
-                    display,
-                    status,
-                },
-            ) => self.note_presence(&username, &display, status),
+            // Anyone with the realm passphrase can send one, account or not (a "CEO" who does
+            // not exist, or a colleague "online" who is not): presence shown to the user comes
+            // only from the coordinator over QUIC. Coordinators no longer send these.
+            (_, BeaconKind::Presence { username, .. }) => {
+                tracing::debug!(%from, %username, "presence beacon ignored");
+            }
             _ => {}
         }
         self.after();
@@ -544,19 +543,21 @@ impl Core {
         }
     }
 
-    /// Emits a presence change once, whichever path (QUIC or multicast) brings it first.
-    fn note_presence(&mut self, username: &str, display: &str, status: PresenceStatus) {
-        let key = username.to_lowercase();
-        let now = (status, display.to_string());
-        if self.presence.get(&key) == Some(&now) {
-            return;
+    /// Emits a presence change the coordinator reported, once: a change already known (from a
+    /// user list, or a second session's login) is not news.
+    fn note_presence(&mut self, user: UserInfo) {
+        if self.remember_presence(&user) {
+            self.emit(Event::Presence(user));
         }
-        self.presence.insert(key, now);
-        self.emit(Event::Presence(UserInfo {
-            username: username.to_string(),
-            display: display.to_string(),
-            status,
-        }));
+    }
+
+    /// Records what the coordinator says of a user; true if that is a change.
+    fn remember_presence(&mut self, user: &UserInfo) -> bool {
+        let now = (user.status, user.display.clone());
+        let before = self
+            .presence
+            .insert(user.username.to_lowercase(), now.clone());
+        before != Some(now)
     }
 }
 

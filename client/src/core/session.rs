@@ -297,7 +297,7 @@ impl Core {
             }
             (Pending::Command(_), Ok(Reply::Users(users))) => {
                 for u in &users {
-                    self.note_presence(&u.username, &u.display, u.status);
+                    self.remember_presence(u);
                 }
                 self.emit(Event::Users(users))
             }
@@ -379,7 +379,7 @@ impl Core {
         }
         let resumed = self.logged_in_before;
         self.logged_in_before = true;
-        self.note_presence(&user.username, &user.display, user.status);
+        self.note_presence(user.clone());
         self.emit(Event::LoggedIn {
             user,
             conversations: conversations.clone(),
@@ -437,7 +437,7 @@ impl Core {
                 let step = self.sequencer.live(message);
                 self.deliver(step, false);
             }
-            Push::Presence(user) => self.note_presence(&user.username, &user.display, user.status),
+            Push::Presence(user) => self.note_presence(user),
             Push::Membership { room, user, change } => {
                 self.emit(Event::Membership { room, user, change })
             }

@@ -34,6 +34,10 @@ impl Gate {
                 ErrorCode::UsernameTaken,
                 format!("the username {username} is already taken"),
             ),
+            StoreError::UsernameLooksLike { existing } => err(
+                ErrorCode::UsernameTaken,
+                format!("the username {username} looks like the existing user {existing}"),
+            ),
             other => Refusal::from(other),
         })?;
         tracing::info!(user = %user.username, "registered");

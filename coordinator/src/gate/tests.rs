@@ -21,7 +21,7 @@ struct Office {
 impl Office {
     fn new() -> Office {
         Office {
-            hub: Mutex::new(Hub::new(Store::open_in_memory().unwrap(), None)),
+            hub: Mutex::new(Hub::new(Store::open_in_memory().unwrap())),
             throttle: Mutex::default(),
         }
     }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use lanchat_net::protocol::{
     ConvRef, ErrorCode, Event, FileOffer, MsgId, PeerEndpoint, Reply, ServerFrame, UploadTicket,
 };
+use lanchat_net::text::is_bidi_control;
 use lanchat_net::transfer::wire::FileMeta;
 use lanchat_store::{ConvId, UserId};
 
@@ -87,11 +88,20 @@ fn random_token() -> [u8; 32] {
     t
 }
 
+/// File names are shown beside the sender's name (offers, shared-file cards): no control
+/// characters, and nothing that reorders what follows (`invoice<RLO>fdp.exe` would read as
+/// `invoiceexe.pdf`). Receivers sanitize names again before writing anything.
 fn check_name(name: &str) -> Result<(), Refusal> {
     if name.trim().is_empty() || name.len() > MAX_NAME_BYTES {
         return Err(err(
             ErrorCode::BadRequest,
             format!("a file name must be 1 to {MAX_NAME_BYTES} bytes"),
+        ));
+    }
+    if name.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return Err(err(
+            ErrorCode::BadRequest,
+            "a file name may not contain control or direction-changing characters",
         ));
     }
     Ok(())

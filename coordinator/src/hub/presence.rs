@@ -1,21 +1,22 @@
 //! Presence: a user is online while any of their sessions is not away, and everyone hears
-//! when that changes (over QUIC, and over multicast through `presence_out`).
+//! when that changes, over QUIC only. (Coordinators used to multicast presence beacons too;
+//! a beacon proves nothing about its sender, so clients no longer believe them, and sending
+//! them only told everyone on the LAN who holds the realm passphrase, account or not, who comes
+//! and goes.)
 use lanchat_net::protocol::{Event, PresenceStatus, Reply, ServerFrame};
 use lanchat_store::UserId;
 
 use super::{Hub, Refusal, Session, SessionId};
-use crate::rules;
+use crate::names;
 
 impl Hub {
-    /// A user's new display name: everyone hears it as a presence update.
+    /// A user's new display name (see `names.rs` for what is refused): everyone hears it as
+    /// a presence update.
     pub(super) fn set_display(&mut self, me: UserId, display: &str) -> Result<Reply, Refusal> {
-        rules::check_display(display)?;
-        self.store.set_display(me, display)?;
+        let display = names::display_for(&self.store, me, display)?;
+        self.store.set_display(me, &display)?;
         let info = self.user_info(me)?;
-        self.broadcast(ServerFrame::Event(Event::Presence(info.clone())));
-        if let Some(out) = &self.presence_out {
-            let _ = out.send(info);
-        }
+        self.broadcast(ServerFrame::Event(Event::Presence(info)));
         Ok(Reply::Ok)
     }
 
@@ -72,9 +73,6 @@ impl Hub {
         let Ok(info) = self.user_info(user) else {
             return;
         };
-        self.broadcast(ServerFrame::Event(Event::Presence(info.clone())));
-        if let Some(out) = &self.presence_out {
-            let _ = out.send(info);
-        }
+        self.broadcast(ServerFrame::Event(Event::Presence(info)));
     }
 }

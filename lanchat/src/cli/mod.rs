@@ -6,9 +6,11 @@
 //! # Layout
 //! - [`input`]: parsing typed lines.
 //! - [`output`]: rendering events as text and JSON.
+//! - [`terminal`]: the one writer of stdout, which escapes every control character.
 //! - this file: the loop joining stdin, the engine and stdout.
 pub mod input;
 pub mod output;
+pub mod terminal;
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -21,6 +23,7 @@ use serde_json::json;
 
 use crate::args::{default_data_dir, CliArgs};
 use input::{parse, Input, HELP};
+use terminal::Terminal;
 
 /// Why the terminal client could not run.
 #[derive(Debug, thiserror::Error)]
@@ -100,12 +103,11 @@ pub fn run(args: CliArgs) -> Result<Outcome, CliError> {
         current: ConvRef::Room("general".into()),
         latest: HashMap::new(),
         muted: HashMap::new(),
-        out: std::io::stdout().lock(),
+        term: Terminal::new(std::io::stdout().lock()),
         outcome: Outcome::Done,
         quitting: false,
         downloads: args.downloads.clone().unwrap_or_else(default_downloads),
         tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
-        bar_shown: false,
         untrusted: Vec::new(),
     };
     client.run(lines)?;
@@ -146,13 +148,13 @@ struct Client<W: Write> {
     /// Newest seq seen per conversation (to mark read on switching).
     latest: HashMap<ConvRef, u64>,
     muted: HashMap<ConvRef, bool>,
-    out: W,
+    /// stdout: everything printed goes through it, escaped.
+    term: Terminal<W>,
     outcome: Outcome,
     quitting: bool,
     downloads: std::path::PathBuf,
     /// stdout is a terminal: progress is a bar redrawn in place.
     tty: bool,
-    bar_shown: bool,
 }
 
 impl<W: Write> Client<W> {
@@ -185,23 +187,14 @@ impl<W: Write> Client<W> {
     }
 
     fn print_json(&mut self, value: serde_json::Value) -> Result<(), CliError> {
-        writeln!(self.out, "{value}")?;
-        self.out.flush()?;
-        Ok(())
+        Ok(self.term.json(&value)?)
     }
 
     fn say(&mut self, line: &str) -> Result<(), CliError> {
         if self.json {
             return Ok(());
         }
-        if self.bar_shown {
-            // End the progress bar's line before printing over it.
-            writeln!(self.out)?;
-            self.bar_shown = false;
-        }
-        writeln!(self.out, "{line}")?;
-        self.out.flush()?;
-        Ok(())
+        Ok(self.term.line(line)?)
     }
 
     fn complain(&mut self, why: String) -> Result<(), CliError> {
@@ -256,7 +249,10 @@ impl<W: Write> Client<W> {
                 if self.json {
                     return self.print_json(json!({"type": "help", "text": HELP}));
                 }
-                return self.say(HELP);
+                for line in HELP.lines() {
+                    self.say(line)?;
+                }
+                return Ok(());
             }
             Input::Invalid(why) => return self.complain(why),
             Input::Quit => {
@@ -414,9 +410,7 @@ impl<W: Write> Client<W> {
         {
             if self.tty {
                 let bar = output::progress_bar(*done, *total, *rate, *eta_ms);
-                write!(self.out, "\r{key} {name} {bar}\x1b[K")?;
-                self.out.flush()?;
-                self.bar_shown = true;
+                self.term.bar(&format!("{key} {name} {bar}"))?;
             }
         } else {
             for line in output::event_lines(&event) {

@@ -266,23 +266,20 @@ pub fn event_json(event: &Event) -> Value {
 
 fn message_line(m: &ChatMessage) -> String {
     let when = clock(m.ts_ms);
+    let who = format::person(&m.sender, &m.sender_display);
     match m.kind {
-        MessageKind::Text => format!("[{when}] {} <{}> {}", m.conv, m.sender_display, m.text),
+        MessageKind::Text => format!("[{when}] {} <{who}> {}", m.conv, m.text),
         MessageKind::System => format!("[{when}] {} * {}", m.conv, m.text),
         MessageKind::File => match &m.file {
             Some(f) => format!(
-                "[{when}] {} <{}> shared file {}: {} ({}) — /get {}",
+                "[{when}] {} <{who}> shared file {}: {} ({}) — /get {}",
                 m.conv,
-                m.sender_display,
                 f.id,
                 f.name,
                 format::size(f.size),
                 f.id
             ),
-            None => format!(
-                "[{when}] {} <{}> shared {}",
-                m.conv, m.sender_display, m.text
-            ),
+            None => format!("[{when}] {} <{who}> shared {}", m.conv, m.text),
         },
     }
 }
@@ -339,8 +336,8 @@ pub fn event_lines(event: &Event) -> Vec<String> {
                 return vec![format!("* reconnected as {}", user.username)];
             }
             let mut lines = vec![format!(
-                "* logged in as {} ({})",
-                user.username, user.display
+                "* logged in as {}",
+                format::person(&user.username, &user.display)
             )];
             let unread: Vec<&ConvSummary> =
                 conversations.iter().filter(|s| s.unread() > 0).collect();
@@ -370,8 +367,8 @@ pub fn event_lines(event: &Event) -> Vec<String> {
             let mut lines = vec![format!("* members of #{room}:")];
             lines.extend(members.iter().map(|m| {
                 format!(
-                    "  {:<20} {:<7} {}",
-                    m.username,
+                    "  {:<32} {:<7} {}",
+                    format::person(&m.username, &m.display),
                     role(m.role),
                     status(m.status)
                 )
@@ -380,11 +377,10 @@ pub fn event_lines(event: &Event) -> Vec<String> {
         }
         Event::Users(users) => {
             let mut lines = vec!["* people:".to_string()];
-            lines.extend(
-                users
-                    .iter()
-                    .map(|u| format!("  {:<20} {:<8} {}", u.username, status(u.status), u.display)),
-            );
+            lines.extend(users.iter().map(|u| {
+                let who = format::person(&u.username, &u.display);
+                format!("  {who:<32} {}", status(u.status))
+            }));
             lines
         }
         Event::SearchResults { query, messages } => {
@@ -404,7 +400,11 @@ pub fn event_lines(event: &Event) -> Vec<String> {
             }
             vec![line]
         }
-        Event::Presence(u) => vec![format!("* {} is {}", u.username, status(u.status))],
+        Event::Presence(u) => vec![format!(
+            "* {} is {}",
+            format::person(&u.username, &u.display),
+            status(u.status)
+        )],
         // Membership changes also arrive as system lines in the room's history.
         Event::Membership { .. } | Event::Topic { .. } | Event::ConvState(_) => vec![],
         Event::FileOffered(o) => vec![format!(
@@ -522,7 +522,10 @@ mod tests {
             message: msg(),
             backlog: false,
         });
-        assert!(lines[0].ends_with("#general <Alice> hi"), "{lines:?}");
+        assert!(
+            lines[0].ends_with("#general <Alice (@alice)> hi"),
+            "{lines:?}"
+        );
         let err = Event::Error {
             code: None,
             message: "there is no room #x".into(),
@@ -532,5 +535,51 @@ mod tests {
         let dm = ConvRef::Dm("bob".into());
         // The conversation's string form used in JSON (`#room` / `@user`).
         assert_eq!(dm.to_string(), "@bob");
+    }
+
+    /// Issue 12: `/nick alice` made bob's lines read `<alice>`. Every name shown carries the
+    /// username whenever the display name differs from it.
+    #[test]
+    fn every_person_shown_carries_the_username() {
+        let mut m = msg();
+        m.sender = "bob".into();
+        m.sender_display = "alice".into();
+        let line = &event_lines(&Event::Message {
+            message: m.clone(),
+            backlog: false,
+        })[0];
+        assert!(line.ends_with("<alice (@bob)> hi"), "{line}");
+        let history = event_lines(&Event::History {
+            conv: m.conv.clone(),
+            messages: vec![m],
+        });
+        assert!(history[1].ends_with("<alice (@bob)> hi"), "{history:?}");
+        let bob = UserInfo {
+            username: "bob".into(),
+            display: "Bob Smith".into(),
+            status: PresenceStatus::Online,
+        };
+        assert_eq!(
+            event_lines(&Event::Presence(bob.clone())),
+            ["* Bob Smith (@bob) is online"]
+        );
+        let people = event_lines(&Event::Users(vec![bob.clone()]));
+        assert!(people[1].contains("Bob Smith (@bob)"), "{people:?}");
+        let members = event_lines(&Event::Members {
+            room: "dev".into(),
+            members: vec![MemberInfo {
+                username: "bob".into(),
+                display: "Bob Smith".into(),
+                role: Role::Admin,
+                status: PresenceStatus::Away,
+            }],
+        });
+        assert!(members[1].contains("Bob Smith (@bob)"), "{members:?}");
+        let me = event_lines(&Event::LoggedIn {
+            user: bob,
+            conversations: vec![],
+            resumed: false,
+        });
+        assert_eq!(me, ["* logged in as Bob Smith (@bob)"]);
     }
 }

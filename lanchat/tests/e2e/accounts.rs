@@ -1,6 +1,7 @@
-//! Register, refuse duplicates and weak passwords, refuse wrong passwords, change password.
+//! Register, refuse duplicates, look-alikes and weak passwords, refuse wrong passwords, change
+//! password, display names that cannot pass for someone else.
 use lanchat_client::{Command, Event};
-use lanchat_net::protocol::ErrorCode;
+use lanchat_net::protocol::{ErrorCode, PresenceStatus};
 
 use crate::support::*;
 
@@ -88,4 +89,65 @@ fn display_name_change_reaches_others() {
     alice.say(&general(), "hello");
     let m = bob.wait_message("hello");
     assert_eq!(m.sender_display, "Alice Liddell");
+}
+
+/// Issue 12, finding 8: "`/nick alice` is accepted …; a display name with a right-to-left
+/// override is accepted; `aIice` (capital I) registers beside `alice`". Against a real
+/// coordinator: every attempt is refused with the reason, nobody hears of it, and the honest
+/// name that follows reaches the others with the username beside it.
+#[test]
+fn nobody_can_pose_as_a_colleague() {
+    let (lan, _coord, _dir) = office();
+    let mut alice = Client::register(&lan, "alice");
+
+    for fake in ["aIice", "a1ice", "ALICE"] {
+        let mut impostor = Client::start(&lan, "impostor");
+        impostor.send(Command::Register {
+            username: fake.into(),
+            password: PASSWORD.into(),
+        });
+        let (code, message) = impostor.wait_error("register");
+        assert_eq!(code, Some(ErrorCode::UsernameTaken), "{fake}: {message}");
+        let says = if fake == "ALICE" {
+            "already taken"
+        } else {
+            "looks like the existing user alice"
+        };
+        assert!(message.contains(says), "{fake}: {message}");
+    }
+
+    let mut bob = Client::register(&lan, "bob");
+    let attempts = [
+        ("alice", "looks like the existing user alice"),
+        ("Alice", "looks like the existing user alice"),
+        ("\u{0430}lice", "looks like the existing user alice"),
+        ("Bob \u{202E}nimda", "U+202E"),
+        ("ali\u{200B}ce", "U+200B"),
+        ("Alice (@alice)", "'@'"),
+    ];
+    for (display, says) in attempts {
+        bob.send(Command::SetDisplay(display.into()));
+        let (code, message) = bob.wait_error("nick");
+        assert_eq!(code, Some(ErrorCode::InvalidName), "{display:?}: {message}");
+        assert!(message.contains(says), "{display:?}: {message}");
+    }
+    bob.send(Command::SetDisplay("Bob Smith".into()));
+    let heard = alice.wait("bob's display name", |e| match e {
+        Event::Presence(u) if u.username == "bob" && u.status == PresenceStatus::Online => {
+            (u.display != "bob").then(|| u.display.clone())
+        }
+        _ => None,
+    });
+    // The first display name alice heard of is the honest one: no refused one got through.
+    assert_eq!(heard, "Bob Smith");
+    bob.say(&general(), "it's me");
+    let m = alice.wait_message("it's me");
+    assert_eq!(
+        (m.sender.as_str(), m.sender_display.as_str()),
+        ("bob", "Bob Smith")
+    );
+    assert_eq!(
+        lanchat_ui_model::format::person(&m.sender, &m.sender_display),
+        "Bob Smith (@bob)"
+    );
 }

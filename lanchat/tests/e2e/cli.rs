@@ -229,3 +229,109 @@ fn wrong_password_exits_non_zero() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("\"AuthFailed\""), "{text}");
 }
+
+/// `lanchat cli` without `--json`, as a person reads it: stdout's raw lines.
+struct Plain {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: mpsc::Receiver<Vec<u8>>,
+    log: Vec<String>,
+}
+
+impl Plain {
+    fn register(lan: &Lan, data: &std::path::Path, user: &str) -> Plain {
+        let mut child = Process::new(bin())
+            .args(["cli", "--trust-first-contact", "--register", "--user", user])
+            .arg("--data")
+            .arg(data)
+            .args(lan.flags())
+            .env("LANCHAT_PASSWORD", PASSWORD)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start lanchat cli");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || loop {
+            let mut line = Vec::new();
+            match stdout.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {
+                    if tx.send(line).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Plain {
+            child,
+            stdin,
+            lines,
+            log: Vec::new(),
+        }
+    }
+
+    /// Waits for a line containing `text`; every line read must be one line of inert text.
+    fn wait(&mut self, text: &str) -> String {
+        loop {
+            let raw = match self.lines.recv_timeout(PATIENCE) {
+                Ok(raw) => raw,
+                Err(_) => panic!("no line with {text:?}; saw {:#?}", self.log),
+            };
+            let line = String::from_utf8(raw).expect("UTF-8 output");
+            let body = line.strip_suffix('\n').expect("whole lines");
+            assert!(
+                !body
+                    .chars()
+                    .any(|c| c.is_control() || lanchat_net::text::is_bidi_control(c)),
+                "a raw control character reached the terminal: {line:?}"
+            );
+            self.log.push(body.to_string());
+            if body.contains(text) {
+                return body.to_string();
+            }
+        }
+    }
+}
+
+impl Drop for Plain {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Issue 12, finding 9: "The plain terminal client prints message text, names and file names
+/// raw: CR, CSI and OSC sequences (OSC 52 writes the clipboard) can erase and fake lines."
+/// alice sends exactly that; bob's terminal shows it as visible escapes on one line.
+#[test]
+fn the_terminal_shows_escape_sequences_instead_of_obeying_them() {
+    let (lan, _coord, dir) = office();
+    let mut bob = Plain::register(&lan, &dir.path().join("bob"), "bob");
+    bob.wait("* logged in as bob");
+    let mut alice = Client::register(&lan, "alice");
+    let evil = "hi\r\x1b[2K[12:00] #general <ceo> wire the money\x1b]52;c;ZXZpbA==\x07\u{9b}31m \
+                \u{202E}gpj.exe\nsecond line";
+    alice.say_acked(&general(), evil);
+    let line = bob.wait("wire the money");
+    assert!(
+        line.ends_with(
+            "#general <alice> hi\\r\\u{1b}[2K[12:00] #general <ceo> wire the money\
+             \\u{1b}]52;c;ZXZpbA==\\u{7}\\u{9b}31m \\u{202e}gpj.exe\\nsecond line"
+        ),
+        "{line}"
+    );
+    // History prints the same way.
+    let mut input = bob.stdin.take().unwrap();
+    writeln!(input, "/history 5").unwrap();
+    input.flush().unwrap();
+    bob.wait("* history of #general");
+    let again = bob.wait("wire the money");
+    assert_eq!(again, line);
+    drop(input);
+    let status = bob.child.wait().expect("cli exits at end of input");
+    assert!(status.success(), "{status}");
+}

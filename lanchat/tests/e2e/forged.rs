@@ -75,15 +75,32 @@ impl Forger {
         self.runtime.block_on(self.discovery.send(kind)).unwrap();
     }
 
-    /// A genuine presence beacon. Beacons reach a client in the order sent, so once it reports
-    /// this one it has handled every forged announcement sent before.
-    fn marker(&self, username: &str) {
+    /// A presence beacon claiming `username` is online, as coordinators used to send them.
+    fn presence(&self, username: &str) {
         let kind = BeaconKind::Presence {
             username: username.into(),
             display: username.into(),
             status: PresenceStatus::Online,
         };
         self.runtime.block_on(self.discovery.send(kind)).unwrap();
+    }
+
+    /// Waits until this forger's socket hears a beacon `pick` accepts from someone else: what
+    /// any member of the realm hears, clients included.
+    fn hear(&self, what: &str, pick: impl Fn(&BeaconKind) -> bool) {
+        self.runtime.block_on(async {
+            let heard = tokio::time::timeout(PATIENCE, async {
+                loop {
+                    match self.discovery.recv().await {
+                        Ok((beacon, _)) if pick(&beacon.kind) => return,
+                        _ => {}
+                    }
+                }
+            });
+            heard
+                .await
+                .unwrap_or_else(|_| panic!("no {what} on the group"));
+        })
     }
 
     /// Answers every probe at once with a forged announcement claiming the earliest start (so
@@ -110,14 +127,17 @@ impl Forger {
     }
 }
 
-/// Waits for the client's report of `marker`'s presence beacon; returns what came before it.
-fn events_until_marker(client: &mut Client, marker: &str) -> Vec<Event> {
-    let from = client.seen.len();
-    client.wait("marker beacon", |e| match e {
-        Event::Presence(u) if u.username == marker => Some(()),
-        _ => None,
-    });
-    client.seen[from..].to_vec()
+/// Collects `client`'s events for `quiet` (a bounded absence check: what must not happen has
+/// had that long), failing at once on a disconnection.
+fn quiet_for(client: &mut Client, quiet: std::time::Duration) {
+    let until = Instant::now() + quiet;
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        match client.engine.events().recv_timeout(left) {
+            Ok(e @ Event::Disconnected { .. }) => panic!("the session ended: {e:?}"),
+            Ok(e) => client.seen.push(e),
+            Err(_) => break,
+        }
+    }
 }
 
 /// Whether any client ever said hello to the coordinator whose log is `log` (see
@@ -218,28 +238,62 @@ fn a_forged_restart_neither_ends_the_session_nor_leads_to_a_decoy() {
     let lure = Forger::new(&lan, "test-office", decoy.addr, decoy_fp);
     restart.announce(now_ms() + 1000);
     lure.announce(1);
-    restart.marker("marker-one");
-    let between = events_until_marker(&mut alice, "marker-one");
-    assert!(
-        !between
-            .iter()
-            .any(|e| matches!(e, Event::Disconnected { .. })),
-        "{between:#?}"
-    );
+    // The lure's socket hears the forged restart, as alice's does.
+    lure.hear("forged restart", |k| {
+        matches!(k, BeaconKind::Announce(a) if a.fingerprint == real_fp && a.started_ms > now_ms())
+    });
     // The client checks the claim with a ping on its connection (answered at once), so it
     // stays past the ping's deadline.
-    let quiet_until = Instant::now() + lanchat_client::core::PING_TIMEOUT * 2;
-    while let Some(left) = quiet_until.checked_duration_since(Instant::now()) {
-        match alice.engine.events().recv_timeout(left) {
-            Ok(e @ Event::Disconnected { .. }) => {
-                panic!("a forged restart ended the session: {e:?}")
-            }
-            Ok(e) => alice.seen.push(e),
-            Err(_) => break,
-        }
-    }
+    quiet_for(&mut alice, lanchat_client::core::PING_TIMEOUT * 2);
     alice.say_acked(&general(), "still on the real coordinator");
     assert!(!was_greeted(&log), "the decoy was contacted");
+}
+
+/// Finding 8: "forged presence beacons from a machine with no account show a nonexistent
+/// "CEO" online". A realm member with no account multicasts that the CEO (and alice's
+/// colleague bob, before he is there) is online: no client reports it; presence comes from
+/// the coordinator, which knows no CEO.
+#[test]
+fn a_forged_presence_beacon_never_shows_anyone_online() {
+    let (lan, coord, _dir) = office();
+    let mut alice = Client::register(&lan, "alice");
+    let forger = Forger::new(
+        &lan,
+        "test-office",
+        coord.addr,
+        fingerprint(&coord.fingerprint),
+    );
+    let ear = Forger::new(&lan, "ear", coord.addr, [0; 32]);
+    for _ in 0..5 {
+        forger.presence("CEO");
+    }
+    forger.presence("bob");
+    ear.hear(
+        "the forged presence",
+        |k| matches!(k, BeaconKind::Presence { username, .. } if username == "bob"),
+    );
+    // Then the real bob logs in: alice hears of him from the coordinator, once.
+    let _bob = Client::register(&lan, "bob");
+    alice.wait("bob online", |e| match e {
+        Event::Presence(u) if u.username == "bob" => Some(()),
+        _ => None,
+    });
+    quiet_for(&mut alice, std::time::Duration::from_secs(1));
+    alice.send(Command::Users);
+    let users = alice.wait("users", |e| match e {
+        Event::Users(users) => Some(users.clone()),
+        _ => None,
+    });
+    assert!(users.iter().all(|u| u.username != "CEO"), "{users:?}");
+    let presence: Vec<_> = alice
+        .seen
+        .iter()
+        .filter_map(|e| match e {
+            Event::Presence(u) => Some(u.username.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(presence, ["alice", "bob"], "{:#?}", alice.seen);
 }
 
 /// Finding 3: announcements with the real name and key but dead addresses, answering every

@@ -2,6 +2,7 @@
 //!
 //! The name comes from another machine and may be hostile. What survives is a single path
 //! component: no separators, no `..`, no drive or absolute paths, no control characters, no
+//! bidirectional controls (`invoice<RLO>fdp.exe` would show as `invoiceexe.pdf`), no
 //! names Windows reserves for devices, no trailing dots or spaces, not too long. The final
 //! path is then checked to lie inside the directory, and an existing file is never
 //! overwritten: a numbered name is chosen instead.
@@ -16,6 +17,8 @@
     )
 )]
 use std::path::{Path, PathBuf};
+
+use crate::text::is_bidi_control;
 
 /// Longest name kept, in bytes (most file systems allow 255).
 pub const MAX_NAME_BYTES: usize = 200;
@@ -33,7 +36,7 @@ pub fn sanitize(name: &str) -> String {
     let last = last.rsplit(':').next().unwrap_or("");
     let mut clean: String = last
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !c.is_control() && !is_bidi_control(*c))
         .map(|c| match c {
             '<' | '>' | '"' | '|' | '?' | '*' => '_',
             c => c,
@@ -132,6 +135,8 @@ mod tests {
             ("a<b>c|d?.txt", "a_b_c_d_.txt"),
             ("normal name (1).tar.gz", "normal name (1).tar.gz"),
             ("ünïcödé.txt", "ünïcödé.txt"),
+            ("invoice\u{202E}fdp.exe", "invoicefdp.exe"),
+            ("\u{2067}x\u{2069}.txt", "x.txt"),
         ];
         for (hostile, expected) in cases {
             assert_eq!(sanitize(hostile), expected, "{hostile:?}");

@@ -35,6 +35,36 @@ fn duplicate_username_is_rejected_case_insensitively() {
     assert_eq!(s.member_ids(s.general().unwrap().id).unwrap().len(), 1);
 }
 
+/// The attack of issue 12: `aIice` (capital I) registered beside `alice`.
+#[test]
+fn look_alike_usernames_are_refused_naming_the_existing_one() {
+    let mut s = store();
+    user(&mut s, "alice", 1);
+    user(&mut s, "mallory", 1);
+    for (name, existing) in [
+        ("aIice", "alice"),
+        ("a1ice", "alice"),
+        ("AIice", "alice"),
+        ("rnallory", "mallory"),
+    ] {
+        match s.create_user(name, name, "h", 2) {
+            Err(StoreError::UsernameLooksLike { existing: e }) => assert_eq!(e, existing, "{name}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    assert_eq!(s.list_users().unwrap().len(), 2);
+    assert_eq!(s.member_ids(s.general().unwrap().id).unwrap().len(), 2);
+    // Different names still get in, and a display name can be checked against usernames.
+    user(&mut s, "alicia", 3);
+    let like = |name: &str| -> Vec<String> {
+        let users = s.users_looking_like(name).unwrap();
+        users.into_iter().map(|u| u.username).collect()
+    };
+    assert_eq!(like("ALICE"), ["alice"]);
+    assert_eq!(like("\u{0430}lice"), ["alice"]);
+    assert!(like("Alice Martin").is_empty());
+}
+
 #[test]
 fn list_users_is_ordered_by_username() {
     let mut s = store();

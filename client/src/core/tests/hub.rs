@@ -34,7 +34,7 @@ impl Office {
             name: name.into(),
             fingerprint: fp(name),
             addr: addr.parse().unwrap(),
-            hub: Mutex::new(Hub::new(Store::open_in_memory().unwrap(), None)),
+            hub: Mutex::new(Hub::new(Store::open_in_memory().unwrap())),
             throttle: Mutex::new(LoginThrottle::default()),
             rollover: Vec::new(),
         }

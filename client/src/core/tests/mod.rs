@@ -3,11 +3,12 @@
 //! `hub`), and every action and event is checked.
 //!
 //! Layout: `locate` (choosing and pinning a coordinator), `session` (login, sending,
-//! reconnecting), `files` (offers and shares), `hub` (the core against a real coordinator hub
-//! in memory).
+//! reconnecting), `presence` (only the coordinator says who is online), `files` (offers and
+//! shares), `hub` (the core against a real coordinator hub in memory).
 mod files;
 mod hub;
 mod locate;
+mod presence;
 mod session;
 
 use std::net::SocketAddr;

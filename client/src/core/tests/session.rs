@@ -21,7 +21,7 @@ fn send(conv: ConvRef, text: &str, id: u8) -> Command {
 }
 
 /// A core logged in over an explicit connection, its start-up frames answered.
-fn logged_in(conversations: Vec<ConvSummary>) -> Harness {
+pub(super) fn logged_in(conversations: Vec<ConvSummary>) -> Harness {
     let mut h = Harness::explicit();
     h.command(login("alice"));
     let frames = h.open();
@@ -309,27 +309,4 @@ fn catch_up_and_live_pushes_that_overlap_deliver_each_message_once_in_order() {
         })
         .collect();
     assert_eq!(seqs, [(1, true), (2, true), (3, true)]);
-}
-
-#[test]
-fn presence_from_either_path_is_reported_once() {
-    let mut h = logged_in(vec![]);
-    h.events();
-    let bob = UserInfo {
-        username: "bob".into(),
-        display: "Bob".into(),
-        status: PresenceStatus::Online,
-    };
-    h.push(lanchat_net::protocol::Event::Presence(bob.clone()));
-    h.beacon(Beacon {
-        sender_id: 9,
-        counter: 1,
-        sent_ms: 0,
-        kind: BeaconKind::Presence {
-            username: "bob".into(),
-            display: "Bob".into(),
-            status: PresenceStatus::Online,
-        },
-    });
-    assert_eq!(h.events(), [Event::Presence(bob)]);
 }

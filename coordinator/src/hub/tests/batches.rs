@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn a_full_disk_refuses_the_whole_batch_delivers_nothing_and_the_hub_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    let mut hub = Hub::new(Store::open(&dir.path().join("full.db")).unwrap(), None);
+    let mut hub = Hub::new(Store::open(&dir.path().join("full.db")).unwrap());
     let (alice, bob) = (user(&mut hub, "alice"), user(&mut hub, "bob"));
     let a = connect(&mut hub, alice);
     let mut b = connect(&mut hub, bob);

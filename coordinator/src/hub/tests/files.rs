@@ -103,3 +103,28 @@ fn sender_logout_withdraws_offers_and_uploads_need_their_ticket() {
         .any(|e| matches!(e, Event::OfferCancelled { id: i, by } if *i == id && by == "alice")));
     assert!(hub.upload(a, 1, &[0; 32]).is_err());
 }
+
+/// Names shown beside the sender's: nothing that fakes an extension or a line.
+#[test]
+fn file_names_that_reorder_or_control_the_display_are_refused() {
+    let mut hub = hub();
+    let (a, _) = (user(&mut hub, "alice"), user(&mut hub, "bob"));
+    let alice = connect(&mut hub, a);
+    for name in [
+        "invoice\u{202E}fdp.exe",
+        "a\rb.txt",
+        "\u{1b}]52;c;eA==\u{7}.txt",
+    ] {
+        let request = Request::OfferFile {
+            to: "bob".into(),
+            name: name.into(),
+            size: 10,
+            hash: [7; 32],
+        };
+        refused(
+            hub.handle(alice.sid, request, now_ms()),
+            ErrorCode::BadRequest,
+            "direction-changing",
+        );
+    }
+}

@@ -22,7 +22,7 @@ use super::*;
 use crate::clock::now_ms;
 use lanchat_net::protocol::{
     ChatMessage, ConvSummary, ErrorInfo, MembershipChange, MessageKind, MsgId, Role, RoomInfo,
-    MAX_TEXT_BYTES,
+    UserInfo, MAX_TEXT_BYTES,
 };
 
 use tokio::sync::oneshot::error::TryRecvError;
@@ -38,7 +38,7 @@ struct Client {
 }
 
 fn hub() -> Hub {
-    Hub::new(Store::open_in_memory().unwrap(), None)
+    Hub::new(Store::open_in_memory().unwrap())
 }
 
 fn user(hub: &mut Hub, name: &str) -> UserId {

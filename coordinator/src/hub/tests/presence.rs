@@ -3,26 +3,18 @@ use super::*;
 
 #[test]
 fn presence_follows_sessions_and_away() {
-    let (out_tx, mut out_rx) = mpsc::unbounded_channel();
-    let mut hub = Hub::new(Store::open_in_memory().unwrap(), Some(out_tx));
+    let mut hub = hub();
     let (alice, bob) = (user(&mut hub, "alice"), user(&mut hub, "bob"));
     let mut a = connect(&mut hub, alice);
-    assert_eq!(out_rx.try_recv().unwrap().status, PresenceStatus::Online);
 
     let (mut b1, _) = connect_with(&mut hub, bob, OUTBOX_CAPACITY);
     assert_eq!(events(&mut a), [presence("bob", PresenceStatus::Online)]);
-    let announced = out_rx.try_recv().unwrap();
-    assert_eq!(
-        (announced.username.as_str(), announced.status),
-        ("bob", PresenceStatus::Online)
-    );
     drain(&mut b1.rx);
 
     // A second session is not news.
     let b2 = connect(&mut hub, bob);
     assert!(events(&mut a).is_empty());
     assert!(events(&mut b1).is_empty());
-    assert!(out_rx.try_recv().is_err());
 
     let away = |hub: &mut Hub, c: &Client, away| {
         assert_eq!(req(hub, c, Request::SetAway { away }).unwrap(), Reply::Ok)
@@ -32,7 +24,6 @@ fn presence_follows_sessions_and_away() {
     assert!(events(&mut a).is_empty());
     away(&mut hub, &b2, true);
     assert_eq!(events(&mut a), [presence("bob", PresenceStatus::Away)]);
-    assert_eq!(out_rx.try_recv().unwrap().status, PresenceStatus::Away);
     let users = match req(&mut hub, &a, Request::Users).unwrap() {
         Reply::Users(u) => u,
         other => panic!("{other:?}"),
@@ -110,4 +101,52 @@ fn display_name_changes_are_announced_and_used() {
     );
     send(&mut hub, &a, room("general"), "hi").unwrap();
     assert_eq!(messages(&mut b)[0].sender_display, "Alice A.");
+}
+
+/// Issue 12: `/nick alice` by bob was accepted, and so was a right-to-left override. Refused
+/// now, with the reason; nobody hears of the attempt.
+#[test]
+fn display_names_that_pass_for_someone_else_are_refused() {
+    let mut hub = hub();
+    let (alice, bob) = (user(&mut hub, "alice"), user(&mut hub, "bob"));
+    let mut a = connect(&mut hub, alice);
+    let b = connect(&mut hub, bob);
+    drain(&mut a.rx);
+    let set = |hub: &mut Hub, display: &str| {
+        req(
+            hub,
+            &b,
+            Request::SetDisplay {
+                display: display.into(),
+            },
+        )
+    };
+    for fake in ["alice", "Alice", "aIice", "\u{0430}lice"] {
+        refused(
+            set(&mut hub, fake),
+            ErrorCode::InvalidName,
+            "looks like the existing user alice",
+        );
+    }
+    refused(
+        set(&mut hub, "Bob \u{202E}nimda"),
+        ErrorCode::InvalidName,
+        "U+202E",
+    );
+    refused(
+        set(&mut hub, "Alice (@alice)"),
+        ErrorCode::InvalidName,
+        "'@'",
+    );
+    assert!(events(&mut a).is_empty());
+    // What is stored is what everyone hears: white space tidied.
+    assert_eq!(set(&mut hub, "  Bob   Smith ").unwrap(), Reply::Ok);
+    assert_eq!(
+        events(&mut a),
+        [Event::Presence(UserInfo {
+            username: "bob".into(),
+            display: "Bob Smith".into(),
+            status: PresenceStatus::Online,
+        })]
+    );
 }
