@@ -26,6 +26,10 @@
 //! - `rows`: the SELECT column lists and the mappers from their rows to
 //!   model types, shared by the modules above.
 //! - `search`: FTS5 full-text search restricted to the user's conversations.
+//! - `read`: [`Reads`], every query that only reads, on the writer's connection or a
+//!   snapshot.
+//! - `pool`: [`ReadPool`], read-only connections whose [`Snapshot`]s read beside the
+//!   writer (WAL), so slow reads never hold up writes.
 
 mod accounts;
 mod connection;
@@ -36,6 +40,8 @@ mod files;
 mod members;
 mod messages;
 mod model;
+mod pool;
+mod read;
 mod rooms;
 mod rows;
 mod schema;
@@ -48,3 +54,5 @@ pub use model::{
     Appended, ConvId, ConvKind, ConvSummary, Conversation, MemberInfo, Membership, MessageKind,
     NewMessage, Role, RoomListing, SharedFile, StoredMessage, User, UserId,
 };
+pub use pool::{ReadPool, Snapshot, READERS};
+pub use read::Reads;

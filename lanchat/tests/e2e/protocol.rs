@@ -104,7 +104,7 @@ fn misbehaving_clients_are_refused_and_disconnected_without_harm() {
 
         // Anything before Hello.
         let mut c = raw(&coord).await;
-        let err = c.ask(1, Request::Users).await.unwrap_err();
+        let err = c.ask(1, Request::Users { after: None }).await.unwrap_err();
         assert_eq!(err.code, ErrorCode::BadRequest);
 
         // Not logged in.

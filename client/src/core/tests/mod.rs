@@ -3,11 +3,12 @@
 //! `hub`), and every action and event is checked.
 //!
 //! Layout: `locate` (choosing and pinning a coordinator), `session` (login, sending,
-//! reconnecting), `files` (offers and shares), `hub` (the core against a real coordinator hub
-//! in memory).
+//! reconnecting), `files` (offers and shares), `pages` (lists read a page at a time), `hub`
+//! (the core against a real coordinator hub in memory).
 mod files;
 mod hub;
 mod locate;
+mod pages;
 mod session;
 
 use std::net::SocketAddr;
