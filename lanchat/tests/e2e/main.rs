@@ -23,4 +23,5 @@ mod raw;
 mod restart;
 mod rooms;
 mod simlan;
+mod storage;
 mod support;
