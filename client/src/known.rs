@@ -13,10 +13,8 @@ pub fn path(dir: &Path) -> PathBuf {
     dir.join(FILE)
 }
 
-/// Loads the pins kept in `dir` (missing file: nothing pinned); an older version's
-/// world-readable file is made private.
+/// Loads the pins kept in `dir` (missing file: nothing pinned).
 pub fn load(dir: &Path) -> std::io::Result<Pins> {
-    private::tighten(&path(dir))?;
     match std::fs::read_to_string(path(dir)) {
         Ok(text) => Ok(Pins::parse(&text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Pins::default()),

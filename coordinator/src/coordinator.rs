@@ -64,7 +64,7 @@ impl Coordinator {
         private::dir(&config.data_dir).map_err(data_dir)?;
         let lock = DataLock::acquire(&config.data_dir)?;
         let db = config.data_dir.join(DB_FILE);
-        private_database(&db).map_err(data_dir)?;
+        private_data(&config.data_dir, &db).map_err(data_dir)?;
         let store = Store::open(&db)?;
         store.integrity_check()?;
         let identity = Identity::load_or_create(&config.data_dir)?;
@@ -220,17 +220,12 @@ async fn close_database(shared: Arc<Shared>, commits: JoinHandle<()>) {
     }
 }
 
-/// Makes the database private before SQLite opens it: created `0600` if new (SQLite gives its
-/// `-wal` and `-shm` files the database's own mode), tightened with whatever an older version
-/// left beside it otherwise.
-fn private_database(db: &std::path::Path) -> std::io::Result<()> {
+/// Makes the data private before SQLite opens the database: the database is created `0600`
+/// if new (SQLite gives its `-wal` and `-shm` files the database's own mode), and whatever an
+/// older version left (database, identity, shared files) is tightened.
+fn private_data(dir: &std::path::Path, db: &std::path::Path) -> std::io::Result<()> {
     private::options().open(db)?;
-    for suffix in ["", "-wal", "-shm"] {
-        let mut path = db.as_os_str().to_owned();
-        path.push(suffix);
-        private::tighten(std::path::Path::new(&path))?;
-    }
-    Ok(())
+    private::tighten_all(dir)
 }
 
 /// How often abandoned partial uploads are looked for.

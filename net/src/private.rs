@@ -47,15 +47,26 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     restrict(path, FILE_MODE)
 }
 
-/// Makes an existing `path` private (a no-op for one that does not exist): `0700` for a
-/// directory, `0600` for a file.
-pub fn tighten(path: &Path) -> io::Result<()> {
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => restrict(path, DIR_MODE),
-        Ok(_) => restrict(path, FILE_MODE),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
+/// Makes `dir` and everything in it private: folders `0700`, files `0600` (what an older
+/// version created is made private at the next start). Symbolic links are left alone, and not
+/// followed; a `dir` that does not exist is fine.
+pub fn tighten_all(dir: &Path) -> io::Result<()> {
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if meta.file_type().is_symlink() {
+        return Ok(());
     }
+    if !meta.is_dir() {
+        return restrict(dir, FILE_MODE);
+    }
+    restrict(dir, DIR_MODE)?;
+    for entry in std::fs::read_dir(dir)? {
+        tighten_all(&entry?.path())?;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -98,9 +109,25 @@ mod tests {
         let db = loose.join("lanchat.db");
         std::fs::write(&db, b"x").unwrap();
         std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
-        dir(&loose).unwrap();
-        tighten(&db).unwrap();
-        tighten(&loose.join("missing")).unwrap();
+        tighten_all(&loose).unwrap();
+        tighten_all(&loose.join("missing")).unwrap();
         assert_eq!((mode(&loose), mode(&db)), (DIR_MODE, FILE_MODE));
+
+        // A whole tree, without following a link out of it.
+        let inner = loose.join("blobs/ab");
+        std::fs::create_dir_all(&inner).unwrap();
+        std::fs::write(inner.join("blob"), b"x").unwrap();
+        let outside = root.path().join("outside");
+        std::fs::write(&outside, b"x").unwrap();
+        std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::os::unix::fs::symlink(&outside, loose.join("link")).unwrap();
+        for p in [loose.join("blobs"), inner.clone()] {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        tighten_all(&loose).unwrap();
+        assert_eq!(mode(&loose.join("blobs")), DIR_MODE);
+        assert_eq!(mode(&inner), DIR_MODE);
+        assert_eq!(mode(&inner.join("blob")), FILE_MODE);
+        assert_eq!(mode(&outside), 0o644, "links are not followed");
     }
 }

@@ -18,6 +18,7 @@ mod forged;
 mod gui;
 mod netns;
 mod pinning;
+mod private;
 mod protocol;
 mod raw;
 mod restart;
