@@ -21,6 +21,7 @@ mod pinning;
 mod private;
 mod protocol;
 mod raw;
+mod reads;
 mod restart;
 mod rooms;
 mod simlan;
