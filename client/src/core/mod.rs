@@ -161,7 +161,7 @@ enum Pending {
     /// A page of a list; the next is asked for until the list ends.
     List(pages::Gathering),
     /// A page of the file offers that waited for this user's login.
-    PendingOffers,
+    WaitingOffers,
     Join,
     Logout,
     Offer(PathBuf),
@@ -185,7 +185,7 @@ impl Pending {
             Pending::Send(_) => "send".into(),
             Pending::History | Pending::After(_) => "history".into(),
             Pending::List(list) => list.command().into(),
-            Pending::PendingOffers => "offers".into(),
+            Pending::WaitingOffers => "offers".into(),
             Pending::Join => "join".into(),
             Pending::Logout => "logout".into(),
             Pending::Offer(_) => "send".into(),

@@ -289,12 +289,12 @@ impl Core {
                     unexpected("a list", &other);
                 }
             }
-            (Pending::PendingOffers, Ok(Reply::Offers { offers, next })) => {
+            (Pending::WaitingOffers, Ok(Reply::Offers { offers, next })) => {
                 for offer in offers {
                     self.file_push(Push::FileOffer(offer));
                 }
                 if let Some(after) = next {
-                    self.request(Request::PendingOffers { after }, Pending::PendingOffers);
+                    self.request(Request::PendingOffers { after }, Pending::WaitingOffers);
                 }
             }
             (Pending::Join, Ok(Reply::Summaries(list))) => {
@@ -404,7 +404,7 @@ impl Core {
         }
         self.actions.push_back(Action::SessionReady);
         // The offers that waited for this login, a page at a time.
-        self.request(Request::PendingOffers { after: 0 }, Pending::PendingOffers);
+        self.request(Request::PendingOffers { after: 0 }, Pending::WaitingOffers);
         if let Some(DirectEndpoint { port, fingerprint }) = self.config.peer_endpoint {
             let request = Request::SetPeerEndpoint { port, fingerprint };
             self.request(request, Pending::Quiet("peer endpoint"));
