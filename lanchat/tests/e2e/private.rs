@@ -5,7 +5,7 @@
 #![cfg(unix)]
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as Process;
 
 use lanchat_client::{Command, EngineConfig, Event};
@@ -21,23 +21,9 @@ fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-/// `dir` and everything under it.
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = vec![dir.to_path_buf()];
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
 /// Every folder under `dir` is 0700 and every file 0600.
 fn assert_private(dir: &Path) {
-    for p in walk(dir) {
+    for p in std::iter::once(dir.to_path_buf()).chain(walk(dir)) {
         let want = if p.is_dir() { 0o700 } else { 0o600 };
         assert_eq!(mode(&p), want, "{} is {:o}", p.display(), mode(&p));
     }
@@ -45,7 +31,7 @@ fn assert_private(dir: &Path) {
 
 /// What an older version left: folders 0755, files 0644.
 fn loosen(dir: &Path) {
-    for p in walk(dir) {
+    for p in std::iter::once(dir.to_path_buf()).chain(walk(dir)) {
         set_mode(&p, if p.is_dir() { 0o755 } else { 0o644 });
     }
 }

@@ -18,22 +18,6 @@ use lanchat_net::transfer::wire::{
 use crate::raw::{logged_in, Raw};
 use crate::support::*;
 
-/// A file of `len` pseudo-random bytes.
-fn make_file(dir: &Path, name: &str, len: usize, seed: u8) -> PathBuf {
-    let mut state = 0x2545_f491_u32 ^ u32::from(seed);
-    let bytes: Vec<u8> = (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as u8
-        })
-        .collect();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
 /// Shares `path` into `conv` and waits for its file message.
 fn share(c: &mut Client, conv: &ConvRef, path: &Path) -> SharedFile {
     c.send(Command::ShareFile {

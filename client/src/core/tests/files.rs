@@ -23,16 +23,7 @@ fn offer(id: u64, from: &str, to: &str) -> FileOffer {
 }
 
 fn logged_in() -> Harness {
-    let mut h = Harness::explicit();
-    h.command(Command::Login {
-        username: "alice".into(),
-        password: "correct horse battery".into(),
-    });
-    let frames = h.open();
-    h.logged_in(&frames[0], [1; 32], vec![]);
-    h.actions();
-    h.events();
-    h
+    alice_logged_in().0
 }
 
 #[test]

@@ -243,6 +243,22 @@ impl Harness {
     }
 }
 
+/// A core logged in as alice at an explicit coordinator, and the frames it sent right after
+/// the login (what it asks for by itself); its other actions and events are drained.
+fn alice_logged_in() -> (Harness, Vec<ClientFrame>) {
+    let mut h = Harness::explicit();
+    h.command(crate::api::Command::Login {
+        username: "alice".into(),
+        password: "correct horse battery".into(),
+    });
+    let frames = h.open();
+    h.logged_in(&frames[0], [1; 32], vec![]);
+    let after = h.sent();
+    h.actions();
+    h.events();
+    (h, after)
+}
+
 fn config(coordinator: Option<Target>) -> CoreConfig {
     CoreConfig {
         coordinator,

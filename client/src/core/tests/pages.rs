@@ -11,16 +11,7 @@ use crate::core::MAX_GATHERED;
 use lanchat_coordinator::hub::{MAX_OFFERS_PER_RECIPIENT, MAX_OFFERS_PER_SENDER};
 
 fn logged_in() -> Harness {
-    let mut h = Harness::explicit();
-    h.command(Command::Login {
-        username: "alice".into(),
-        password: "correct horse battery".into(),
-    });
-    let frames = h.open();
-    h.logged_in(&frames[0], [1; 32], vec![]);
-    h.actions();
-    h.events();
-    h
+    alice_logged_in().0
 }
 
 fn rooms(names: &[&str]) -> Vec<RoomInfo> {
@@ -206,14 +197,8 @@ fn gathering_stops_at_its_bound_and_says_so() {
 
 #[test]
 fn offers_that_waited_for_the_login_are_read_page_by_page() {
-    let mut h = Harness::explicit();
-    h.command(Command::Login {
-        username: "alice".into(),
-        password: "correct horse battery".into(),
-    });
-    let frames = h.open();
-    h.logged_in(&frames[0], [1; 32], vec![]);
-    let asked = only(h.sent());
+    let (mut h, after_login) = alice_logged_in();
+    let asked = only(after_login);
     assert_eq!(asked.request, Request::PendingOffers { after: 0 });
     let offer = |id: u64| FileOffer {
         id,
