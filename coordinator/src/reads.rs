@@ -9,7 +9,7 @@
 //! many run at once; searches are capped in size and words before they reach the index.
 //!
 //! Presence (who is online) lives in the hub's sessions; the hub mirrors each user's status
-//! here ([`Reads::note_presence`]) so that member and user lists need not take its lock.
+//! here (`Reads::note_presence`) so that member and user lists need not take its lock.
 //!
 //! Like the hub, this does no network I/O and never reads the clock.
 use std::collections::HashMap;
