@@ -19,7 +19,7 @@ use lanchat_coordinator::{Coordinator, CoordinatorConfig};
 use lanchat_net::beacon::RealmKey;
 use lanchat_net::discovery::DiscoveryConfig;
 use lanchat_net::protocol::{ConvRef, MsgId};
-use lanchat_store::{MessageKind, Store};
+use lanchat_store::{MessageKind, Reads as _, Store};
 
 /// Sequential client starts measured for discovery.
 const DISCOVERY_RUNS: usize = 30;

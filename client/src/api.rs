@@ -441,6 +441,9 @@ pub enum EngineError {
     /// The multicast socket could not be set up.
     #[error("cannot join the multicast group: {0}")]
     Discovery(#[from] lanchat_net::discovery::DiscoveryError),
+    /// The data directory could not be created or made private.
+    #[error("cannot create the data directory: {0}")]
+    DataDir(std::io::Error),
     /// The known-coordinators file could not be read.
     #[error("cannot read the known-coordinators file: {0}")]
     Known(std::io::Error),

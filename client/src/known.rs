@@ -1,6 +1,8 @@
 //! The known-coordinators file in the client's data directory: the [`Pins`] kept across runs.
 use std::path::{Path, PathBuf};
 
+use lanchat_net::private;
+
 use crate::core::Pins;
 
 /// File name inside the client's data directory.
@@ -20,12 +22,13 @@ pub fn load(dir: &Path) -> std::io::Result<Pins> {
     }
 }
 
-/// Writes `pins` to `dir` (via a temporary file, so a crash never leaves it half written).
+/// Writes `pins` to `dir` (via a temporary file, so a crash never leaves it half written),
+/// readable by the owner only.
 pub fn save(dir: &Path, pins: &Pins) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    private::dir(dir)?;
     let target = path(dir);
     let tmp = target.with_extension("tmp");
-    std::fs::write(&tmp, pins.to_text())?;
+    private::write(&tmp, pins.to_text().as_bytes())?;
     std::fs::rename(&tmp, &target)
 }
 

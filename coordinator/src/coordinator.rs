@@ -9,17 +9,19 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use lanchat_net::beacon::Announce;
 use lanchat_net::discovery::Discovery;
 use lanchat_net::fingerprint::Fingerprint;
+use lanchat_net::private;
 use lanchat_net::protocol::PROTOCOL_VERSION;
 use lanchat_net::tls::{self, Identity};
 use lanchat_store::Store;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::admission::Admission;
 use crate::clock::now_ms;
 use crate::config::{CoordinatorConfig, DB_FILE};
 use crate::data_lock::DataLock;
@@ -55,12 +57,15 @@ impl Coordinator {
     /// Opens the database, loads or makes the identity, listens and starts announcing.
     /// Must be called inside a multi-threaded tokio runtime.
     pub fn start(config: CoordinatorConfig) -> Result<Coordinator, CoordinatorError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| CoordinatorError::DataDir {
+        let data_dir = |source| CoordinatorError::DataDir {
             path: config.data_dir.display().to_string(),
             source,
-        })?;
+        };
+        private::dir(&config.data_dir).map_err(data_dir)?;
         let lock = DataLock::acquire(&config.data_dir)?;
-        let mut store = Store::open(&config.data_dir.join(DB_FILE))?;
+        let db = config.data_dir.join(DB_FILE);
+        private_data(&config.data_dir, &db).map_err(data_dir)?;
+        let mut store = Store::open(&db)?;
         store.integrity_check()?;
         names::check_stored(&mut store)?;
         let identity = Identity::load_or_create(&config.data_dir)?;
@@ -79,7 +84,7 @@ impl Coordinator {
                 addr: config.listen,
                 source,
             })?;
-        let announcer = match config.discovery {
+        let announcer = match config.discovery.clone() {
             Some(cfg) => {
                 let discovery = Arc::new(Discovery::bind(cfg)?);
                 let announce = Announce {
@@ -97,10 +102,13 @@ impl Coordinator {
         };
         let mut hub = Hub::new(store);
         hub.set_message_rate(config.message_rate);
-        hub.enable_sharing(
-            blobs::Blobs::new(config.data_dir.join("blobs")),
-            config.max_share_bytes,
-        );
+        let blobs = blobs::Blobs::new(config.data_dir.join("blobs"));
+        let swept = blobs.sweep_partials(SystemTime::now(), blobs::PARTIAL_TTL);
+        if swept > 0 {
+            tracing::info!(swept, "removed abandoned partial uploads");
+        }
+        hub.enable_sharing(blobs.clone(), config.share_limits());
+        let reads = hub.reads();
         let (committer, queue) = commit::channel();
         let hub = Arc::new(Mutex::new(hub));
         let commits = queue
@@ -108,6 +116,9 @@ impl Coordinator {
             .map_err(CoordinatorError::Thread)?;
         let shared = Arc::new(Shared {
             hub,
+            reads,
+            admission: Admission::new(config.max_unauthenticated_per_address),
+            login_timeout: config.login_timeout,
             throttle: Mutex::default(),
             name: config.name,
             rollover,
@@ -117,6 +128,9 @@ impl Coordinator {
             shutdown: CancellationToken::new(),
         });
         let accept = tokio::spawn(accept_loop(endpoint.clone(), shared.clone()));
+        shared
+            .tasks
+            .spawn(sweep_partials(blobs, shared.shutdown.clone()));
         Ok(Coordinator {
             endpoint,
             shared,
@@ -199,6 +213,39 @@ async fn close_database(shared: Arc<Shared>, commits: JoinHandle<()>) {
         tracing::info!("database closed");
     } else {
         tracing::warn!("the database is still in use; it closes when its last user ends");
+    }
+}
+
+/// Makes the data private before SQLite opens the database: the database is created `0600`
+/// if new (SQLite gives its `-wal` and `-shm` files the database's own mode), and whatever an
+/// older version left (database, identity, shared files) is tightened.
+fn private_data(dir: &std::path::Path, db: &std::path::Path) -> std::io::Result<()> {
+    private::options().open(db)?;
+    private::tighten_all(dir)
+}
+
+/// How often abandoned partial uploads are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
+/// Deletes partial uploads nobody touched for [`blobs::PARTIAL_TTL`] every [`SWEEP_EVERY`]
+/// (the start did it once already), until the shutdown.
+async fn sweep_partials(blobs: blobs::Blobs, stop: CancellationToken) {
+    let first = tokio::time::Instant::now() + SWEEP_EVERY;
+    let mut every = tokio::time::interval_at(first, SWEEP_EVERY);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        let b = blobs.clone();
+        let swept = tokio::task::spawn_blocking(move || {
+            b.sweep_partials(SystemTime::now(), blobs::PARTIAL_TTL)
+        })
+        .await
+        .unwrap_or(0);
+        if swept > 0 {
+            tracing::info!(swept, "removed abandoned partial uploads");
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! One coordinator per data directory: a lock file held while it runs, so a second
 //! coordinator (or `rotate-key`) on the same directory is refused with a clear reason instead
 //! of sharing the database and the key with it.
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::Path;
 
 use crate::error::CoordinatorError;
@@ -19,10 +19,7 @@ impl DataLock {
     /// Takes the lock of `dir`, or says that a coordinator is using it.
     pub fn acquire(dir: &Path) -> Result<DataLock, CoordinatorError> {
         let path = dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
+        let file = lanchat_net::private::options()
             .open(&path)
             .map_err(|source| CoordinatorError::DataDir {
                 path: path.display().to_string(),

@@ -21,9 +21,11 @@
 //! use lanchat_net::protocol::{ConvRef, MsgId, Reply, Request, PROTOCOL_VERSION};
 //! use lanchat_store::Store;
 //!
-//! let hub = Mutex::new(Hub::new(Store::open_in_memory().unwrap()));
+//! let hub = Hub::new(Store::open_in_memory().unwrap());
+//! let reads = hub.reads();
+//! let hub = Mutex::new(hub);
 //! let throttle = Mutex::new(LoginThrottle::default());
-//! let cx = Context { hub: &hub, throttle: &throttle, name: "office", rollover: &[] };
+//! let cx = Context { hub: &hub, reads: &reads, throttle: &throttle, name: "office", rollover: &[] };
 //! // What the hub pushes to this connection (events, other sessions' messages) lands in
 //! // `frames`, as encoded frames.
 //! let (to_client, frames) = outbox(OUTBOX_CAPACITY);
@@ -53,6 +55,11 @@
 //! let mut replies = hub.lock().unwrap().send_batch(vec![pending], now);
 //! assert!(matches!(replies.pop(), Some(Ok(Reply::Sent { .. }))));
 //!
+//! // Reads are answered from a snapshot of the store, without the hub's lock.
+//! let history = Request::Before { conv: ConvRef::Room("general".into()), before: u64::MAX, limit: 10 };
+//! let page = gate.handle(cx, remote, &to_client, history, now);
+//! assert!(matches!(page, Ok(Reply::Messages { messages, .. }) if messages.len() == 1));
+//!
 //! // Any other request is handled like Hello was; when the client goes away:
 //! gate.disconnected(cx);
 //! # drop(frames);
@@ -74,6 +81,7 @@ use tokio::sync::oneshot;
 use crate::auth::LoginThrottle;
 use crate::hub::{err, Hub, Outbox, PendingSend, SessionId};
 use crate::lock::lock;
+use crate::reads::Reads;
 
 mod accounts;
 use accounts::{change_password, Line};
@@ -81,12 +89,14 @@ use accounts::{change_password, Line};
 /// A session token unused for this long must be replaced by a password login.
 pub const SESSION_MAX_IDLE_MS: i64 = 30 * 24 * 3600 * 1000;
 
-/// What the gate works on: the coordinator's hub, its failed-login counters and its name (for
-/// Welcome). Borrowed, so the server lends its shared state and a test its own.
+/// What the gate works on: the coordinator's hub, its read side, its failed-login counters and
+/// its name (for Welcome). Borrowed, so the server lends its shared state and a test its own.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     /// The coordinator's state.
     pub hub: &'a Mutex<Hub>,
+    /// The hub's read side ([`Hub::reads`]): reads never take the hub's lock.
+    pub reads: &'a Reads,
     /// Failed-login counters.
     pub throttle: &'a Mutex<LoginThrottle>,
     /// The coordinator's name, as Welcome tells it.
@@ -129,6 +139,12 @@ impl Close {
     pub const NO_HELLO: Close = Close::protocol("no hello");
     /// The client did not say Hello within the deadline.
     pub const NO_HELLO_IN_TIME: Close = Close::protocol("no hello in time");
+    /// The client did not log in within the deadline.
+    pub const NO_LOGIN_IN_TIME: Close = Close::protocol("no login in time");
+    /// Its address has too many connections open that are not logged in.
+    pub const TOO_MANY_WAITING: Close = Close::protocol(
+        "too many connections from this address are not logged in; log in on those or close them",
+    );
     /// The client did not open its chat stream within the deadline.
     pub const NO_CHAT_STREAM: Close = Close::protocol("no chat stream opened");
     /// The client speaks another protocol version.
@@ -231,7 +247,8 @@ impl Gate {
     /// opened here sends its pushed events there.
     ///
     /// Blocks: registering, logging in and changing the password run Argon2 (without holding
-    /// the hub's lock), and everything else takes the hub's lock.
+    /// the hub's lock); reads (history pages, searches, lists) run on a snapshot of the store
+    /// without the hub's lock; everything else takes the hub's lock.
     pub fn handle(
         &mut self,
         cx: Context<'_>,
@@ -256,6 +273,10 @@ impl Gate {
             (Request::Logout, Some(login)) => self.log_out(cx, login),
             (Request::ChangePassword { old, new }, Some(login)) => {
                 change_password(cx, login.session, &old, &new, now_ms)
+            }
+            (Request::Ping, Some(_)) => Ok(Reply::Ok),
+            (request, Some(login)) if Reads::is_read(&request) => {
+                cx.reads.answer(login.user, request)
             }
             (request, Some(login)) => lock(cx.hub).handle(login.session, request, now_ms),
         };

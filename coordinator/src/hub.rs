@@ -6,38 +6,50 @@
 //! before it is dropped. Like the store, it never reads the clock: whoever calls it passes the
 //! time (`now_ms`, milliseconds since the Unix epoch).
 //!
+//! What only reads (history pages, searches, lists, unread counts) is not answered here but by
+//! [`crate::reads`], outside this hub's lock; the hub keeps that side's mirror of who is online
+//! current.
+//!
 //! Layout:
 //! - this file: sessions (open, close, tokens) and the dispatch of a session's requests;
 //! - `rooms`: rooms and moderation (create, join, leave, topic, kick, promote, succession);
 //! - `delivery`: the group commit of messages and the fan-out of frames to outboxes;
 //! - `presence`: who is online or away, and display names;
-//! - `files`: person-to-person offers and files shared into conversations;
+//! - `offers`: person-to-person file offers, their tokens and bounds;
+//! - `shares`: files shared into conversations, upload tickets and storage quotas;
 //! - `convert`: store rows in the protocol's terms, and refusals.
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use lanchat_net::protocol::{
-    ConvRef, ErrorCode, Event, MsgId, PresenceStatus, Reply, Request, ServerFrame, MAX_HISTORY_PAGE,
+    ConvRef, ErrorCode, Event, MsgId, PresenceStatus, Reply, Request, ServerFrame,
 };
 use lanchat_net::transfer::wire::FileMeta;
 use lanchat_store as store;
-use lanchat_store::{Conversation, Store, UserId};
+use lanchat_store::{Conversation, Reads as _, Store, UserId};
 use tokio::sync::oneshot;
 
 pub use crate::outbox::Outbox;
 use crate::outbox::Urgency;
+use crate::reads::{seq_arg, Reads};
 use crate::throttle::TokenBucket;
 
-mod convert;
+pub(crate) mod convert;
 mod delivery;
-mod files;
+mod offers;
 mod presence;
 mod rooms;
+mod shares;
 pub use convert::Refusal;
 use convert::{chat, not_member};
 pub(crate) use convert::{err, no_such_user};
 pub(crate) use delivery::encode;
 use delivery::Batch;
-pub use files::{Download, Upload, DEFAULT_MAX_SHARE_BYTES, DEFAULT_MAX_SHARE_MIB};
+pub use offers::{MAX_OFFERS_PER_RECIPIENT, MAX_OFFERS_PER_SENDER, OFFER_TTL_MS};
+pub use shares::{
+    Download, ShareLimits, Upload, DEFAULT_MAX_SHARE_BYTES, DEFAULT_MAX_SHARE_MIB,
+    DEFAULT_TOTAL_QUOTA_MIB, DEFAULT_USER_QUOTA_MIB, MAX_UPLOADS_PER_USER, UPLOAD_TTL_MS,
+};
 
 /// Identifies one connection's login.
 pub type SessionId = u64;
@@ -77,7 +89,6 @@ struct Session {
     token_hash: [u8; 32],
     away: bool,
     link: SessionLink,
-    sends: TokenBucket,
     /// The client's direct file endpoint, if it has one.
     peer: Option<lanchat_net::protocol::PeerEndpoint>,
 }
@@ -86,12 +97,19 @@ struct Session {
 #[derive(Debug)]
 pub struct Hub {
     store: Store,
+    /// The read side, which answers reads without this hub's lock.
+    reads: Arc<Reads>,
     sessions: HashMap<SessionId, Session>,
     by_user: HashMap<UserId, Vec<SessionId>>,
     next_session: SessionId,
-    files: files::Files,
-    /// Messages per second one session may post.
+    offers: offers::Offers,
+    shares: shares::Shares,
+    /// Messages per second one user may post, all their sessions together.
     message_rate: u32,
+    /// Each user's message allowance. Kept per user, not per session: ten sessions of one
+    /// user share one rate (they once posted 600 messages in 0.39 s). Bounded by the number of
+    /// accounts.
+    sends: HashMap<UserId, TokenBucket>,
     /// Set while a group commit is fanned out (see [`Batch`]).
     batch: Option<Batch>,
     /// Set once the coordinator is shutting down (see [`Hub::announce_shutdown`]).
@@ -101,21 +119,32 @@ pub struct Hub {
 impl Hub {
     /// A hub over `store`.
     pub fn new(store: Store) -> Self {
+        let reads = Arc::new(Reads::new(store.read_pool()));
         Hub {
             store,
+            reads,
             sessions: HashMap::new(),
             by_user: HashMap::new(),
             next_session: 1,
-            files: files::Files::default(),
+            offers: offers::Offers::default(),
+            shares: shares::Shares::default(),
             message_rate: TokenBucket::MESSAGES_PER_SECOND,
+            sends: HashMap::new(),
             batch: None,
             shutting_down: false,
         }
     }
 
-    /// Caps each session at `per_second` messages (bursts of three seconds' worth).
+    /// Caps each user at `per_second` messages, all their sessions together (bursts of three
+    /// seconds' worth).
     pub fn set_message_rate(&mut self, per_second: u32) {
         self.message_rate = per_second.max(1);
+        self.sends.clear();
+    }
+
+    /// The read side: answers reads from snapshots of this hub's store, without its lock.
+    pub fn reads(&self) -> Arc<Reads> {
+        self.reads.clone()
     }
 
     /// The store, for the login steps that run outside the hub (password checks).
@@ -150,13 +179,13 @@ impl Hub {
                 token_hash: *blake3::hash(&token).as_bytes(),
                 away: false,
                 link,
-                sends: TokenBucket::for_messages(self.message_rate),
                 peer: None,
             },
         );
         self.by_user.entry(user).or_default().push(id);
         self.presence_changed(user, before);
-        self.push_pending_offers(user);
+        // Offers waiting for this user are read page by page (Request::PendingOffers), not
+        // pushed here: thousands of them once filled the outbox and dropped every login.
         let reply = Reply::LoggedIn {
             user: self.user_info(user)?,
             token,
@@ -217,26 +246,6 @@ impl Hub {
         let me = session.user;
         match request {
             Request::Send { conv, id, text } => self.send(sid, conv, id, text, now_ms),
-            Request::After { conv, after, limit } => {
-                let (c, _) = self.resolve(me, &conv, now_ms)?;
-                let conv = self.conv_ref_of(&c, me)?;
-                let messages = self
-                    .store
-                    .messages_after(c.id, seq_arg(after), page(limit))?;
-                Ok(self.page_reply(conv, messages))
-            }
-            Request::Before {
-                conv,
-                before,
-                limit,
-            } => {
-                let (c, _) = self.resolve(me, &conv, now_ms)?;
-                let conv = self.conv_ref_of(&c, me)?;
-                let messages = self
-                    .store
-                    .messages_before(c.id, seq_arg(before), page(limit))?;
-                Ok(self.page_reply(conv, messages))
-            }
             Request::MarkRead { conv, seq } => {
                 let (c, _) = self.resolve(me, &conv, now_ms)?;
                 self.store.mark_read(c.id, me, seq_arg(seq))?;
@@ -252,24 +261,11 @@ impl Hub {
             Request::CreateRoom { name } => self.create_room(me, &name, now_ms),
             Request::JoinRoom { name } => self.join_room(me, &name, now_ms),
             Request::LeaveRoom { name } => self.leave_room(me, &name, now_ms),
-            Request::ListRooms => self.list_rooms(),
-            Request::Members { name } => self.members(&name),
             Request::SetTopic { name, topic } => self.set_topic(me, &name, topic, now_ms),
             Request::Kick { name, user } => self.kick(me, &name, &user, now_ms),
             Request::Promote { name, user } => self.promote(me, &name, &user, now_ms),
-            Request::Users => Ok(Reply::Users(self.users()?)),
-            Request::Search { query, limit } => {
-                let found = self.store.search(me, &query, limit.min(200))?;
-                let mut out = Vec::with_capacity(found.len());
-                for m in found {
-                    let conv = self.conv_ref(m.conv_id, me)?;
-                    out.push(chat(conv, m));
-                }
-                Ok(Reply::SearchResults(out))
-            }
             Request::SetDisplay { display } => self.set_display(me, &display),
             Request::SetAway { away } => self.set_away(sid, me, away),
-            Request::Summaries => Ok(Reply::Summaries(self.summaries(me)?)),
             Request::Ping => Ok(Reply::Ok),
             Request::SetPeerEndpoint { port, fingerprint } => {
                 self.set_peer_endpoint(sid, port, fingerprint)
@@ -279,8 +275,9 @@ impl Hub {
                 name,
                 size,
                 hash,
-            } => self.offer_file(me, &to, name, size, hash),
-            Request::AnswerOffer { id, accept } => self.answer_offer(sid, me, id, accept),
+            } => self.offer_file(me, &to, FileMeta { name, size, hash }, now_ms),
+            Request::PendingOffers { after } => self.pending_offers(me, after, now_ms),
+            Request::AnswerOffer { id, accept } => self.answer_offer(sid, me, id, accept, now_ms),
             Request::CancelOffer { id } => self.cancel_offer(me, id),
             Request::OfferDone { id } => self.offer_done(me, id),
             Request::ShareFile {
@@ -300,6 +297,16 @@ impl Hub {
             Request::Logout | Request::ChangePassword { .. } => Err(err(
                 ErrorCode::BadRequest,
                 "handled by the connection, not the hub",
+            )),
+            Request::After { .. }
+            | Request::Before { .. }
+            | Request::ListRooms { .. }
+            | Request::Members { .. }
+            | Request::Users { .. }
+            | Request::Search { .. }
+            | Request::Summaries => Err(err(
+                ErrorCode::BadRequest,
+                "reads are answered by the read side, not under the hub's lock",
             )),
         }
     }
@@ -362,16 +369,6 @@ impl Hub {
         self.push(user, ServerFrame::Event(Event::ConvState(summary)));
         Ok(())
     }
-}
-
-fn page(limit: u32) -> u32 {
-    limit.clamp(1, MAX_HISTORY_PAGE)
-}
-
-/// A seq bound from the client as the store can take it: SQLite integers are i64, and
-/// `u64::MAX` ("the newest") would otherwise fail as a storage error.
-fn seq_arg(seq: u64) -> u64 {
-    seq.min(i64::MAX as u64)
 }
 
 /// A message the batch has no outcome for (a bug, answered rather than left without a reply).

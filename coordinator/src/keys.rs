@@ -75,7 +75,7 @@ pub fn rotate(dir: &Path) -> Result<Rotation, CoordinatorError> {
         )
     })?;
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)
+    lanchat_net::private::write(&tmp, &bytes)
         .and_then(|()| std::fs::rename(&tmp, &path))
         .map_err(|source| keys_error(&path, source))?;
     new.save(dir)?;

@@ -10,14 +10,17 @@
 //! # Layout
 //! The rules (no I/O; public, for tests and harnesses):
 //! - [`hub`]: the rules of conversation over the store and the online sessions.
+//! - [`reads`]: history pages, searches and lists, answered from read snapshots without the
+//!   hub's lock.
 //! - [`gate`]: one connection's hello, login and request routing.
+//! - [`admission`]: how many connections per address may be not logged in.
 //! - [`outbox`]: the bounded queue of frames between the hub and a connection's writer.
 //! - [`rules`]: which names and passwords are accepted, and why not.
 //! - [`names`]: display names that would pass for another user's username; the stored names
 //!   held to the rules at start.
 //! - [`auth`]: Argon2id hashing and login throttling.
 //! - [`throttle`]: the token bucket that caps a session's message rate.
-//! - [`blobs`]: content-addressed storage of shared files.
+//! - [`blobs`]: content-addressed storage of shared files, and partial uploads.
 //! - [`config`]: how to run a coordinator, and every default ([`CoordinatorConfig::new`]).
 //! - [`keys`]: rolling the coordinator's key over, vouched for by the old one.
 //!
@@ -33,6 +36,7 @@
 //! - `data_lock`: one coordinator per data directory.
 //! - `clock`: the time ([`now_ms`]), read only here.
 //! - `lock`: locks that outlive a panic.
+pub mod admission;
 pub mod auth;
 pub mod blobs;
 pub mod config;
@@ -41,6 +45,7 @@ pub mod hub;
 pub mod keys;
 pub mod names;
 pub mod outbox;
+pub mod reads;
 pub mod rules;
 pub mod throttle;
 

@@ -7,7 +7,7 @@
 //! `Display (@username)` whenever the two differ, and a display name equal to someone's
 //! username would be shown alone.
 use lanchat_net::protocol::{ErrorCode, ErrorInfo};
-use lanchat_store::{Store, StoreError, UserId};
+use lanchat_store::{Reads, Store, StoreError, UserId};
 
 use crate::rules;
 
@@ -37,6 +37,8 @@ pub fn display_for(store: &Store, me: UserId, display: &str) -> Result<String, E
 /// override, an invisible character, a look-alike of someone else's username). Returns how
 /// many display names were reset.
 pub fn check_stored(store: &mut Store) -> Result<usize, StoreError> {
+    /// Accounts read at a time.
+    const CHECK_PAGE: u32 = 500;
     for clash in store.lookalike_clashes() {
         tracing::warn!(
             older = %clash.older,
@@ -45,19 +47,26 @@ pub fn check_stored(store: &mut Store) -> Result<usize, StoreError> {
         );
     }
     let mut reset = 0;
-    for user in store.list_users()? {
-        if let Err(why) = display_for(store, user.id, &user.display) {
-            tracing::warn!(
-                user = %user.username,
-                display = ?user.display,
-                "display name reset to the username: {}",
-                why.message
-            );
-            store.set_display(user.id, &user.username)?;
-            reset += 1;
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.list_users(after.as_deref(), CHECK_PAGE)?;
+        let Some(last) = page.last() else {
+            return Ok(reset);
+        };
+        after = Some(last.username.clone());
+        for user in page {
+            if let Err(why) = display_for(store, user.id, &user.display) {
+                tracing::warn!(
+                    user = %user.username,
+                    display = ?user.display,
+                    "display name reset to the username: {}",
+                    why.message
+                );
+                store.set_display(user.id, &user.username)?;
+                reset += 1;
+            }
         }
     }
-    Ok(reset)
 }
 
 #[cfg(test)]

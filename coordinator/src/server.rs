@@ -14,6 +14,7 @@ use lanchat_net::framed::{write_encoded, FrameError, FrameReader};
 use lanchat_net::protocol::{ClientFrame, ErrorCode, ErrorInfo, Reply, Request, ServerFrame};
 use tokio::sync::oneshot;
 
+use crate::admission::Admitted;
 use crate::clock::now_ms;
 use crate::commit;
 use crate::gate::{Close, Gate, Route};
@@ -22,7 +23,8 @@ use crate::outbox::{outbox, Outbox, OutboxReader, Urgency};
 use crate::shared::{blocking, Shared};
 use crate::streams;
 
-/// A connection must open its chat stream and say hello within this time.
+/// A connection must open its chat stream and say hello within this time (and log in within
+/// the coordinator's login timeout, counted from the same start).
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a closing connection's writer may take to deliver what is queued.
 const WRITER_DRAIN: Duration = Duration::from_secs(2);
@@ -34,10 +36,20 @@ struct Conn {
     outbox: Outbox,
     /// This connection's messages waiting for their commit, oldest first.
     in_flight: VecDeque<oneshot::Receiver<()>>,
-    /// Until the client has said hello: when it must have.
-    hello_deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// Until the client has logged in: when it must have said hello, then logged in.
+    deadline: Option<Deadline>,
+    /// Counts this connection against its address's limit until it logs in.
+    admitted: Option<Admitted>,
     /// Hello, login, session: what the connection's requests have established.
     gate: Gate,
+}
+
+/// The next thing a connection must have done by when, and how it is closed if not.
+struct Deadline {
+    timer: Pin<Box<tokio::time::Sleep>>,
+    close: Close,
+    /// When the login is due (the hello, due first, ends the deadline before it).
+    login_at: tokio::time::Instant,
 }
 
 /// What an idle connection task wakes up for.
@@ -48,7 +60,8 @@ enum Wake {
     Evicted,
     /// The coordinator is shutting down.
     Shutdown,
-    HelloTimeout,
+    /// The connection missed its deadline (hello, then login).
+    Deadline,
     Closed,
 }
 
@@ -58,22 +71,26 @@ enum Wake {
 /// arguments for its whole life, and the incoming packet alone is 0.4 KB that every connected
 /// client's task would carry.
 pub fn serve(shared: Arc<Shared>, incoming: quinn::Incoming) -> impl Future<Output = ()> {
+    let admitted = shared.admission.admit(incoming.remote_address().ip());
     // Boxed for the same reason: the handshake's state is big and over in milliseconds.
-    let handshake = Box::pin(establish(incoming));
+    let handshake = Box::pin(establish(incoming, admitted.is_some()));
     async move {
         let established = tokio::select! {
             established = handshake => established,
             () = shared.shutdown.cancelled() => None,
         };
-        if let Some((connection, send, recv)) = established {
-            run(shared, connection, send, recv).await;
+        if let (Some((connection, send, recv)), Some(admitted)) = (established, admitted) {
+            run(shared, connection, send, recv, admitted).await;
         }
     }
 }
 
-/// The QUIC handshake, then the chat stream the client must open first.
+/// The QUIC handshake, then the chat stream the client must open first. A connection from an
+/// address that has its limit of connections not logged in is closed right after the
+/// handshake, with the reason.
 async fn establish(
     incoming: quinn::Incoming,
+    admitted: bool,
 ) -> Option<(quinn::Connection, quinn::SendStream, quinn::RecvStream)> {
     let connection = match incoming.await {
         Ok(c) => c,
@@ -82,6 +99,12 @@ async fn establish(
             return None;
         }
     };
+    if !admitted {
+        let close = Close::TOO_MANY_WAITING;
+        tracing::info!(remote = %connection.remote_address(), "{}", close.reason);
+        connection.close(close.code.into(), close.reason.as_bytes());
+        return None;
+    }
     match tokio::time::timeout(HELLO_TIMEOUT, connection.accept_bi()).await {
         Ok(Ok((send, recv))) => Some((connection, send, recv)),
         _ => {
@@ -97,16 +120,27 @@ async fn run(
     connection: quinn::Connection,
     send: quinn::SendStream,
     mut recv: quinn::RecvStream,
+    admitted: Admitted,
 ) {
     let (outbox, frames) = outbox(OUTBOX_CAPACITY);
     let writer = tokio::spawn(write_loop(send, frames));
+    let opened = tokio::time::Instant::now();
+    let login_at = opened + shared.login_timeout;
+    let deadline = Deadline {
+        timer: Box::pin(tokio::time::sleep_until(
+            login_at.min(opened + HELLO_TIMEOUT),
+        )),
+        close: Close::NO_HELLO_IN_TIME,
+        login_at,
+    };
     let mut conn = Conn {
         shared,
         remote: connection.remote_address(),
         connection,
         outbox,
         in_flight: VecDeque::new(),
-        hello_deadline: Some(Box::pin(tokio::time::sleep(HELLO_TIMEOUT))),
+        deadline: Some(deadline),
+        admitted: Some(admitted),
         gate: Gate::new(),
     };
     conn.read_loop(&mut recv).await;
@@ -197,8 +231,11 @@ impl Conn {
                     self.gate.evicted();
                     return;
                 }
-                Wake::HelloTimeout => {
-                    self.gate.close(Close::NO_HELLO_IN_TIME);
+                Wake::Deadline => {
+                    if let Some(missed) = self.deadline.take() {
+                        tracing::info!(remote = %self.remote, "{}", missed.close.reason);
+                        self.gate.close(missed.close);
+                    }
                     return;
                 }
                 Wake::Shutdown => {
@@ -225,7 +262,7 @@ impl Conn {
                 Err(_) => Wake::Closed,
             },
             _ = or_never(self.gate.eviction()) => Wake::Evicted,
-            () = or_never(self.hello_deadline.as_mut()) => Wake::HelloTimeout,
+            () = or_never(self.deadline.as_mut().map(|d| &mut d.timer)) => Wake::Deadline,
             () = self.shared.shutdown.cancelled() => Wake::Shutdown,
         }
     }
@@ -260,10 +297,22 @@ impl Conn {
         // Anything else is answered after this connection's messages, in request order.
         self.settle().await;
         let result = self.handle(request).await;
-        if self.gate.greeted() {
-            self.hello_deadline = None;
-        }
+        self.advance_deadline();
         self.reply(frame.id, result).await && self.gate.closing().is_none()
+    }
+
+    /// Once logged in, the connection has no deadline and stops counting against its
+    /// address's limit; once greeted, the deadline is the login's.
+    fn advance_deadline(&mut self) {
+        if self.gate.login().is_some() {
+            self.deadline = None;
+            self.admitted = None;
+        } else if let Some(d) = &mut self.deadline {
+            if self.gate.greeted() && d.close == Close::NO_HELLO_IN_TIME {
+                d.timer.as_mut().reset(d.login_at);
+                d.close = Close::NO_LOGIN_IN_TIME;
+            }
+        }
     }
 
     /// Queues a message for the next group commit; the committer answers it.

@@ -1,16 +1,19 @@
 //! What every connection task and file stream of a running coordinator shares, and how they
 //! run the hub's blocking work.
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use lanchat_net::protocol::{ErrorCode, ErrorInfo};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::admission::Admission;
 use crate::auth::LoginThrottle;
 use crate::commit::Committer;
 use crate::gate::Context;
 use crate::hub::{Hub, Refusal};
 use crate::lock::lock;
+use crate::reads::Reads;
 use crate::relay::RelayBoard;
 
 /// What every connection task shares.
@@ -19,12 +22,18 @@ pub struct Shared {
     /// The coordinator's state. Behind its own `Arc` so the committing thread can hold it
     /// (weakly) without the rest.
     pub hub: Arc<Mutex<Hub>>,
+    /// The hub's read side (reads without the hub's lock).
+    pub reads: Arc<Reads>,
     /// Failed-login counters.
     pub throttle: Mutex<LoginThrottle>,
     /// The coordinator's name (for Welcome).
     pub name: String,
     /// Its key rollover statements, oldest first (for Welcome).
     pub rollover: Vec<lanchat_net::rollover::Rollover>,
+    /// Connections not logged in yet, per address.
+    pub admission: Arc<Admission>,
+    /// How long after opening a connection must be logged in.
+    pub login_timeout: Duration,
     /// Relayed offers waiting for their recipient.
     pub relays: RelayBoard,
     /// The group-commit queue every connection's messages go through.
@@ -46,6 +55,7 @@ impl Shared {
     pub fn context(&self) -> Context<'_> {
         Context {
             hub: &self.hub,
+            reads: &self.reads,
             throttle: &self.throttle,
             name: &self.name,
             rollover: &self.rollover,

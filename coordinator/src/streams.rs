@@ -1,13 +1,14 @@
 //! File streams on a client's connection (every stream after the chat stream): relaying an
 //! offer between two clients, receiving an upload for a shared file, serving a download.
 //! Files never share the chat stream, so chat stays responsive while they move.
+use std::io::Read as _;
 use std::sync::Arc;
 use std::time::Duration;
 
 use lanchat_net::framed::{read_frame, write_frame};
 use lanchat_net::protocol::{ErrorCode, ErrorInfo};
-use lanchat_net::transfer::stream::{receive_file, send_file, Expected};
-use lanchat_net::transfer::wire::{FileMeta, Ready, StreamOpen};
+use lanchat_net::transfer::stream::{keyed_hash, proof_of, receive_file, send_file, Expected};
+use lanchat_net::transfer::wire::{FileMeta, Ready, StreamOpen, UploadNeed, UploadStart};
 use lanchat_store::UserId;
 
 use crate::clock::now_ms;
@@ -79,9 +80,11 @@ async fn serve(
             token,
             sender,
         } => relay(shared, user, offer, token, sender, send, recv).await,
-        StreamOpen::Upload { ticket, token } => {
-            upload(shared, user, ticket, token, send, recv).await
-        }
+        StreamOpen::Upload {
+            ticket,
+            token,
+            proof,
+        } => upload(shared, user, (ticket, token), proof, send, recv).await,
         StreamOpen::Download { file } => download(shared, user, file, send, recv).await,
     }
 }
@@ -95,17 +98,17 @@ async fn relay(
     mut send: quinn::SendStream,
     recv: quinn::RecvStream,
 ) -> Result<(), String> {
-    let allowed = |shared: Arc<Shared>| {
-        blocking(move || shared.hub().relay_allowed(user, offer, &token, sender))
-    };
+    // The token first: nothing is registered (or replaced) for a stream that cannot show
+    // it. A junk token once replaced the real sender waiting here and cut its transfer.
+    let s = shared.clone();
+    let allowed = blocking(move || s.hub().relay_allowed(user, offer, &token, sender, now_ms()));
+    if let Err(e) = allowed.await {
+        refuse(&mut send, e).await;
+        return Ok(());
+    }
     if sender {
         // Wait at the relay before the recipient is told to come, so it always finds us.
         let rx = shared.relays.wait(offer);
-        if let Err(e) = allowed(shared.clone()).await {
-            shared.relays.take(offer);
-            refuse(&mut send, e).await;
-            return Ok(());
-        }
         let s = shared.clone();
         let _ = blocking(move || {
             s.hub().call_to_relay(offer);
@@ -125,10 +128,6 @@ async fn relay(
         let (a, b) = tokio::join!(up, down);
         a.and(b)
     } else {
-        if let Err(e) = allowed(shared.clone()).await {
-            refuse(&mut send, e).await;
-            return Ok(());
-        }
         match shared.relays.take(offer) {
             Some(tx) => tx
                 .send((send, recv))
@@ -167,18 +166,23 @@ async fn copy(mut from: quinn::RecvStream, mut to: quinn::SendStream) -> Result<
     }
 }
 
+/// Receives the content of a shared file. The stream opens with a proof of possession (the
+/// content's BLAKE3 keyed with the ticket's nonce): if it matches content the coordinator has,
+/// no bytes move; otherwise the bytes must come, and are verified against the hash. Either
+/// way the answer takes as long (the proof is checked against a stand-in of the same size
+/// when there is nothing stored), so a client without the content learns nothing.
 async fn upload(
     shared: Arc<Shared>,
     user: UserId,
-    ticket: u64,
-    token: [u8; 32],
+    (ticket, token): (u64, [u8; 32]),
+    proof: [u8; 32],
     mut send: quinn::SendStream,
     mut recv: quinn::RecvStream,
 ) -> Result<(), String> {
     let s = shared.clone();
     let found = blocking(move || {
-        let hub = s.hub();
-        let upload = hub.upload(user, ticket, &token)?;
+        let mut hub = s.hub();
+        let upload = hub.upload(user, ticket, &token, now_ms())?;
         let blobs = hub
             .blobs()
             .ok_or_else(|| ErrorInfo::new(ErrorCode::PermissionDenied, "sharing is disabled"))?;
@@ -188,22 +192,51 @@ async fn upload(
     let (upload, blobs) = match found {
         Ok(v) => v,
         Err(e) => {
-            refuse(&mut send, e).await;
+            let _ = write_frame(&mut send, &UploadStart::Err(e)).await;
+            let _ = send.finish();
             return Ok(());
         }
     };
-    let partial = blobs.partial(&upload.hash).map_err(|e| e.to_string())?;
-    let hash = upload.hash;
+    let (hash, size, nonce) = (upload.hash, upload.size, upload.nonce);
+    let b = blobs.clone();
+    let proven = tokio::task::spawn_blocking(move || {
+        let stored = b.path(&hash);
+        let held = b.stored_size(&hash) == Some(size);
+        let expected = if held {
+            proof_of(&stored, &nonce)
+        } else {
+            keyed_hash(std::io::repeat(0).take(size), &nonce).map(|(h, _)| h)
+        };
+        // Compared in constant time (blake3's Hash equality).
+        held && expected.is_ok_and(|e| blake3::Hash::from(e) == blake3::Hash::from(proof))
+    })
+    .await
+    .unwrap_or(false);
+    if proven {
+        write_frame(&mut send, &UploadStart::Ok(UploadNeed::Nothing))
+            .await
+            .map_err(|e| e.to_string())?;
+        let _ = send.finish();
+        return blocking(move || shared.hub().finish_upload(ticket, &upload, now_ms()))
+            .await
+            .map_err(|e| e.message);
+    }
+    write_frame(&mut send, &UploadStart::Ok(UploadNeed::Content))
+        .await
+        .map_err(|e| e.to_string())?;
+    let partial = blobs
+        .partial(user, &hash)
+        .map_err(|e| format!("cannot keep the upload: {e}"))?;
     let place = move |p: &std::path::Path| blobs.commit(p, &hash);
     let expected = Expected {
         name: &upload.name,
-        size: upload.size,
+        size,
         hash,
     };
     receive_file(&mut send, &mut recv, &partial, expected, |_| {}, place)
         .await
         .map_err(|e| e.to_string())?;
-    blocking(move || shared.hub().finish_upload(ticket, now_ms()))
+    blocking(move || shared.hub().finish_upload(ticket, &upload, now_ms()))
         .await
         .map_err(|e| e.message)
 }

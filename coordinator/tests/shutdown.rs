@@ -18,7 +18,7 @@ use lanchat_net::framed::{read_frame, write_frame};
 use lanchat_net::protocol::{
     ClientFrame, Event as Push, Reply, Request, ServerFrame, PROTOCOL_VERSION,
 };
-use lanchat_store::Store;
+use lanchat_store::{Reads as _, Store};
 
 /// How long any one wait may take before the test fails (generous: Argon2 in a debug build
 /// on a busy machine).

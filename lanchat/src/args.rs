@@ -78,12 +78,29 @@ pub struct CoordinatorArgs {
     /// Do not announce on multicast (clients then need --coordinator and --fingerprint).
     #[arg(long)]
     pub no_discovery: bool,
-    /// Messages per second one session may post (bursts of three seconds' worth).
+    /// Messages per second one user may post, all their sessions together (bursts of three
+    /// seconds' worth).
     #[arg(long, value_name = "N", default_value_t = CoordinatorConfig::DEFAULT_MESSAGE_RATE)]
     pub max_messages_per_second: u32,
     /// Largest file members may share into a conversation, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = CoordinatorConfig::DEFAULT_MAX_SHARE_MIB)]
     pub max_share_mib: u64,
+    /// Shared files one user may keep on the coordinator, in MiB (uploads in progress count).
+    #[arg(long, value_name = "MIB", default_value_t = CoordinatorConfig::DEFAULT_USER_QUOTA_MIB)]
+    pub user_quota_mib: u64,
+    /// Shared files the coordinator keeps for everyone together, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = CoordinatorConfig::DEFAULT_TOTAL_QUOTA_MIB)]
+    pub total_quota_mib: u64,
+    /// Seconds a connection may stay open without logging in.
+    #[arg(long, value_name = "SECS", default_value_t = CoordinatorConfig::DEFAULT_LOGIN_TIMEOUT_SECS)]
+    pub login_timeout_secs: u64,
+    /// Connections one IP address may have open without logging in.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = CoordinatorConfig::DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS
+    )]
+    pub max_unauthenticated_per_address: usize,
     #[command(flatten)]
     pub net: NetArgs,
     /// Something to do instead of running.

@@ -136,7 +136,11 @@ fn coordinator(args: CoordinatorArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let data_dir = args.data.unwrap_or_else(|| default_data_dir("coordinator"));
-        let mut config = CoordinatorConfig::new(data_dir).with_max_share_mib(args.max_share_mib);
+        let mut config = CoordinatorConfig::new(data_dir)
+            .with_max_share_mib(args.max_share_mib)
+            .with_quotas_mib(args.user_quota_mib, args.total_quota_mib);
+        config.login_timeout = std::time::Duration::from_secs(args.login_timeout_secs);
+        config.max_unauthenticated_per_address = args.max_unauthenticated_per_address;
         config.listen = args.listen;
         config.name = args.name.unwrap_or(config.name);
         config.discovery = (!args.no_discovery).then(|| args.net.discovery());

@@ -13,12 +13,14 @@
 //! - [`text`]: characters that reorder or hide text (bidirectional controls, invisibles).
 //! - [`tls`]: identities, TLS 1.3 configs, the fingerprint-pinning verifier.
 //! - [`transfer`]: moving files over QUIC streams (resume, BLAKE3 verification, safe names).
+//! - [`private`]: data directories and files only their owner may read (`0700`/`0600`).
 pub mod beacon;
 pub mod codec;
 pub mod discovery;
 pub mod fingerprint;
 pub mod framed;
 pub mod invite;
+pub mod private;
 pub mod protocol;
 pub mod rollover;
 pub mod text;

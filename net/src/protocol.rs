@@ -7,13 +7,24 @@
 use serde::{Deserialize, Serialize};
 
 /// Protocol version carried in [`Request::Hello`]; bump on any incompatible change.
-pub const PROTOCOL_VERSION: u16 = 2;
+pub const PROTOCOL_VERSION: u16 = 3;
 /// ALPN identifier; a peer speaking another major version fails the TLS handshake.
 pub const ALPN: &[u8] = b"lanchat/1";
 /// Longest message text in bytes (UTF-8).
 pub const MAX_TEXT_BYTES: usize = 16 * 1024;
 /// Most messages one history reply carries; the client pages for more.
 pub const MAX_HISTORY_PAGE: u32 = 50;
+/// Most messages one page of search results carries.
+pub const MAX_SEARCH_PAGE: u32 = MAX_HISTORY_PAGE;
+/// Most entries one page of any other list carries (rooms, users, members, pending offers);
+/// the reply says where the next page starts. How the largest pages fit in a frame is worked
+/// out in `codec::tests::largest_pages_fit_in_a_frame`.
+pub const MAX_LIST_PAGE: u32 = 200;
+/// Longest search query, in bytes. A search runs the words against the whole full-text index
+/// (a 469 KB query once took ten seconds); nobody types more than this.
+pub const MAX_SEARCH_BYTES: usize = 256;
+/// Most words in one search query.
+pub const MAX_SEARCH_WORDS: usize = 8;
 
 /// Whether a user is reachable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -122,6 +133,10 @@ pub struct UploadTicket {
     pub id: u64,
     /// Secret to present on the upload stream.
     pub token: [u8; 32],
+    /// A fresh random key: the upload stream opens with the keyed BLAKE3 of the content under
+    /// it, which proves the uploader holds the content (knowing its hash is not enough); only
+    /// then does the coordinator say whether it needs the bytes.
+    pub nonce: [u8; 32],
 }
 
 /// One message of a conversation.
@@ -306,12 +321,17 @@ pub enum Request {
         /// Name without `#`.
         name: String,
     },
-    /// All rooms with member counts.
-    ListRooms,
-    /// Members of a room.
+    /// One page of the rooms with member counts, by name.
+    ListRooms {
+        /// Start after this room name (`None`: from the first); the previous page's `next`.
+        after: Option<String>,
+    },
+    /// One page of the members of a room, in the order they joined.
     Members {
         /// Name without `#`.
         name: String,
+        /// Start after this position (0: from the first); the previous page's `next`.
+        after: u64,
     },
     /// Set a room's topic.
     SetTopic {
@@ -334,14 +354,19 @@ pub enum Request {
         /// Username to promote.
         user: String,
     },
-    /// Every registered user with presence.
-    Users,
-    /// Full-text search over the user's conversations.
+    /// One page of the registered users with presence, by username.
+    Users {
+        /// Start after this username (`None`: from the first); the previous page's `next`.
+        after: Option<String>,
+    },
+    /// Full-text search over the user's conversations, newest first, one page at a time.
     Search {
-        /// Words to find.
+        /// Words to find: at most [`MAX_SEARCH_BYTES`] bytes, [`MAX_SEARCH_WORDS`] words.
         query: String,
-        /// At most this many results.
+        /// At most this many results (and at most [`MAX_SEARCH_PAGE`] in one reply).
         limit: u32,
+        /// Only older than this (`None`: from the newest); the previous page's `next`.
+        before: Option<u64>,
     },
     /// Change the display name.
     SetDisplay {
@@ -375,6 +400,11 @@ pub enum Request {
         port: u16,
         /// BLAKE3 of the client's certificate.
         fingerprint: [u8; 32],
+    },
+    /// One page of the file offers waiting for this user's answer (asked after login).
+    PendingOffers {
+        /// Start after this offer id (0: from the first); the previous page's `next`.
+        after: u64,
     },
     /// Offer a file to a user (online or not).
     OfferFile {
@@ -479,19 +509,43 @@ pub enum Reply {
         /// The messages.
         messages: Vec<ChatMessage>,
     },
-    /// Answer to ListRooms.
-    Rooms(Vec<RoomInfo>),
-    /// Answer to Members.
+    /// Answer to ListRooms: one page.
+    Rooms {
+        /// At most [`MAX_LIST_PAGE`] rooms.
+        rooms: Vec<RoomInfo>,
+        /// Where the next page starts; `None` when this was the last.
+        next: Option<String>,
+    },
+    /// Answer to Members: one page.
     Members {
         /// Room.
         name: String,
-        /// Its members.
+        /// At most [`MAX_LIST_PAGE`] of its members.
         members: Vec<MemberInfo>,
+        /// Where the next page starts; `None` when this was the last.
+        next: Option<u64>,
     },
-    /// Answer to Users.
-    Users(Vec<UserInfo>),
-    /// Answer to Search, newest first.
-    SearchResults(Vec<ChatMessage>),
+    /// Answer to Users: one page.
+    Users {
+        /// At most [`MAX_LIST_PAGE`] users.
+        users: Vec<UserInfo>,
+        /// Where the next page starts; `None` when this was the last.
+        next: Option<String>,
+    },
+    /// Answer to Search, newest first: one page.
+    SearchResults {
+        /// At most [`MAX_SEARCH_PAGE`] messages.
+        messages: Vec<ChatMessage>,
+        /// Where the next page starts; `None` when nothing older matches.
+        next: Option<u64>,
+    },
+    /// Answer to PendingOffers: one page.
+    Offers {
+        /// At most [`MAX_LIST_PAGE`] offers waiting for this user's answer.
+        offers: Vec<FileOffer>,
+        /// Where the next page starts; `None` when this was the last.
+        next: Option<u64>,
+    },
     /// Answer to Summaries, and to CreateRoom/JoinRoom (the new conversation).
     Summaries(Vec<ConvSummary>),
     /// Answer to OfferFile.
@@ -503,11 +557,12 @@ pub enum Reply {
         /// One-time token bound to this offer.
         token: [u8; 32],
     },
-    /// Answer to ShareFile: upload with this ticket, or nothing to upload (the coordinator has
-    /// the content already and posted the message).
+    /// Answer to ShareFile: open an upload stream with this ticket. The answer is the same
+    /// whether or not the coordinator has the content already: it says so on the upload
+    /// stream, and only to a client that proved it holds the content.
     ShareReady {
-        /// None when the content is already stored.
-        ticket: Option<UploadTicket>,
+        /// The upload's ticket.
+        ticket: UploadTicket,
     },
 }
 
@@ -546,6 +601,9 @@ pub enum ErrorCode {
     NoSuchFile,
     /// Slow down.
     RateLimited,
+    /// A limit on what one user (or everyone together) may have stored or waiting was
+    /// reached: storage quota, pending offers, uploads in progress. The message says which.
+    QuotaExceeded,
     /// Something failed on the coordinator (the message says what).
     Internal,
 }
@@ -623,7 +681,8 @@ pub enum Event {
     },
     /// Another session of this user moved a read cursor or a mute flag.
     ConvState(ConvSummary),
-    /// Someone offers this user a file (also re-sent at login while pending).
+    /// Someone offers this user a file (those waiting from before a login are read with
+    /// [`Request::PendingOffers`]).
     FileOffer(FileOffer),
     /// The recipient answered this user's offer.
     OfferAnswered {

@@ -85,13 +85,14 @@ impl Identity {
     }
 
     /// Keeps this identity in `dir`, replacing the one there: each file is written beside its
-    /// place and renamed over it, so a crash leaves a whole file, old or new.
+    /// place and renamed over it, so a crash leaves a whole file, old or new. The folder and
+    /// the files are the owner's only (see [`crate::private`]).
     pub fn save(&self, dir: &Path) -> Result<(), TlsError> {
-        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        crate::private::dir(dir).map_err(io_error(dir))?;
         let key_path = dir.join(KEY_FILE);
         let cert_path = dir.join(CERT_FILE);
-        replace(&key_path, self.key.secret_pkcs8_der(), true).map_err(io_error(&key_path))?;
-        replace(&cert_path, self.cert.as_ref(), false).map_err(io_error(&cert_path))
+        replace(&key_path, self.key.secret_pkcs8_der()).map_err(io_error(&key_path))?;
+        replace(&cert_path, self.cert.as_ref()).map_err(io_error(&cert_path))
     }
 
     /// BLAKE3 of the certificate.
@@ -115,29 +116,12 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> TlsError {
     move |source| TlsError::Io { path, source }
 }
 
-/// Writes `bytes` next to `path` and renames the result over it; `private`: readable by the
-/// owner only.
-fn replace(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+/// Writes `bytes` next to `path` (readable by the owner only, on disk before it returns) and
+/// renames the result over it.
+fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
-    write_file(&tmp, bytes, private)?;
+    crate::private::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
-}
-
-fn write_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if private {
-        options.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 mod lazy_keys;

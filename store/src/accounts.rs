@@ -1,10 +1,51 @@
 //! User accounts.
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::lookalike;
 use crate::rows::{user_from_row, USER_COLUMNS};
 use crate::{Role, Store, StoreError, User, UserId};
+
+/// See [`Reads::user_by_name`](crate::Reads::user_by_name).
+pub(crate) fn user_by_name(
+    conn: &Connection,
+    username: &str,
+) -> Result<Option<(User, String)>, StoreError> {
+    let found = conn
+        .prepare_cached(&format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?1"
+        ))?
+        .query_row([username], |row| Ok((user_from_row(row)?, row.get(4)?)))
+        .optional()?;
+    Ok(found)
+}
+
+/// See [`Reads::user_by_id`](crate::Reads::user_by_id).
+pub(crate) fn user_by_id(conn: &Connection, id: UserId) -> Result<Option<User>, StoreError> {
+    let found = conn
+        .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
+        .query_row([id], user_from_row)
+        .optional()?;
+    Ok(found)
+}
+
+/// See [`Reads::list_users`](crate::Reads::list_users). Keyset paging on the unique
+/// (case-insensitive) username, so a page costs the same however far into the list it is.
+pub(crate) fn list_users(
+    conn: &Connection,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<User>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM users
+         WHERE ?1 IS NULL OR username > ?1
+         ORDER BY username LIMIT ?2"
+    ))?;
+    let users = stmt
+        .query_map(params![after, limit], user_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(users)
+}
 
 impl Store {
     /// Creates an account and makes it a member of `general`, starting with
@@ -67,40 +108,6 @@ impl Store {
             display: display.to_owned(),
             created_ms: now_ms,
         })
-    }
-
-    /// Looks up an account by username, case-insensitively, together with
-    /// its password hash for login.
-    pub fn user_by_name(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
-        let found = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?1"
-            ))?
-            .query_row([username], |row| Ok((user_from_row(row)?, row.get(4)?)))
-            .optional()?;
-        Ok(found)
-    }
-
-    /// Looks up an account by id.
-    pub fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        let found = self
-            .conn
-            .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
-            .query_row([id], user_from_row)
-            .optional()?;
-        Ok(found)
-    }
-
-    /// All accounts, ordered by username (case-insensitively).
-    pub fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {USER_COLUMNS} FROM users ORDER BY username, id"
-        ))?;
-        let users = stmt
-            .query_map([], user_from_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(users)
     }
 
     /// Replaces a user's password hash. Existing sessions are untouched; see

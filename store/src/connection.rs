@@ -1,11 +1,13 @@
 //! Opening the database and whole-file checks.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 
+use crate::pool::{ReadPool, Source, READERS};
 use crate::{lookalike, schema, StoreError};
 
 /// How long a statement waits for another connection's write lock before
@@ -22,6 +24,8 @@ pub struct Store {
     pub(crate) conn: Connection,
     /// Existing accounts found to look alike at open (see [`Store::lookalike_clashes`]).
     pub(crate) clashes: Vec<lookalike::Clash>,
+    /// Read-only connections to the same database, for reads beside the writer.
+    reads: Arc<ReadPool>,
 }
 
 /// Compiled statements kept per connection (the store has fewer distinct queries).
@@ -41,26 +45,19 @@ impl Store {
     /// file. The usernames' look-alike keys are recomputed on the way (see
     /// [`Store::lookalike_clashes`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        Self::setup(Connection::open(path)?)
+        Self::setup(Source::File(path.to_path_buf()))
     }
 
     /// Opens a private, empty in-memory database (for tests and tools);
-    /// nothing is persisted.
+    /// nothing is persisted. Its [`Store::read_pool`] reads it too (SQLite's shared cache
+    /// under a name unique to this store).
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        Self::setup(Connection::open_in_memory()?)
+        Self::setup(Source::memory())
     }
 
-    fn setup(mut conn: Connection) -> Result<Store, StoreError> {
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        // Every query of a message's path (membership, names, the append itself) stays
-        // compiled; the default cache of 16 is smaller than the store's set of queries.
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        // Keep them compiled across calls: the bundled SQLite is built with STAT4, which marks
-        // a statement whose plan might depend on a bound value (any `LIMIT ?`, some sorts) to
-        // be recompiled every time it is bound again. Profiling showed the fan-out's two
-        // queries recompiled on every message. The query planner stability guarantee (QPSG)
-        // plans once, whatever the values; our queries have one good plan regardless.
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    fn setup(source: Source) -> Result<Store, StoreError> {
+        let mut conn = source.open()?;
+        tune(&conn)?;
         // WAL lets reads proceed during a write; in-memory databases silently
         // keep their "memory" journal, which is fine for tests.
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -69,8 +66,20 @@ impl Store {
         // transaction, so it must be set here before anything else runs.
         conn.pragma_update(None, "foreign_keys", true)?;
         schema::migrate(&mut conn)?;
+        // Opened after the writer: the file exists, is in WAL mode and has its schema.
+        let reads = Arc::new(ReadPool::open(&source, READERS)?);
         let clashes = lookalike::rebuild(&mut conn)?;
-        Ok(Store { conn, clashes })
+        Ok(Store {
+            conn,
+            clashes,
+            reads,
+        })
+    }
+
+    /// The read-only connections to this database: reads that run beside this writer, each
+    /// on a consistent snapshot.
+    pub fn read_pool(&self) -> Arc<ReadPool> {
+        self.reads.clone()
     }
 
     /// Caps the database file at its current size plus `extra_pages` pages (SQLite's
@@ -101,6 +110,21 @@ impl Store {
             Err(StoreError::Corrupt(findings.join("; ")))
         }
     }
+}
+
+/// Per-connection settings every connection gets, the writer's and the readers'.
+pub(crate) fn tune(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Every query of a message's path (membership, names, the append itself) stays
+    // compiled; the default cache of 16 is smaller than the store's set of queries.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // Keep them compiled across calls: the bundled SQLite is built with STAT4, which marks
+    // a statement whose plan might depend on a bound value (any `LIMIT ?`, some sorts) to
+    // be recompiled every time it is bound again. Profiling showed the fan-out's two
+    // queries recompiled on every message. The query planner stability guarantee (QPSG)
+    // plans once, whatever the values; our queries have one good plan regardless.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::rows::{conv_from_row, CONV_COLUMNS};
-use crate::{ConvId, ConvKind, ConvSummary, Conversation, Store, StoreError, UserId};
+use crate::{ConvId, ConvKind, ConvSummary, Conversation, StoreError, UserId};
 
 /// Loads one conversation; takes a plain connection so it also works inside
 /// a transaction (which derefs to one).
@@ -20,46 +20,40 @@ pub(crate) fn load_conversation(
     Ok(conv)
 }
 
-impl Store {
-    /// Looks up a room or DM by id.
-    pub fn conversation(&self, id: ConvId) -> Result<Option<Conversation>, StoreError> {
-        load_conversation(&self.conn, id)
-    }
-
-    /// Every room and DM `user` currently belongs to, with read state.
-    ///
-    /// Rooms come first ordered by name, then DMs ordered by peer username.
-    pub fn conversations_of(&self, user: UserId) -> Result<Vec<ConvSummary>, StoreError> {
-        // For a DM the peer is whichever of the pair is not `user`; for notes
-        // to self both are `user`, which is the answer we want.
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {CONV_COLUMNS}, m.role, m.read_seq, m.muted, p.username
-             FROM members m
-             JOIN conversations c ON c.id = m.conv_id
-             LEFT JOIN users p
-               ON p.id = CASE WHEN c.dm_lo = ?1 THEN c.dm_hi ELSE c.dm_lo END
-             WHERE m.user_id = ?1
-             ORDER BY c.kind, COALESCE(p.username, c.name) COLLATE NOCASE, c.id"
-        ))?;
-        let summaries = stmt
-            .query_map([user], |row| {
-                let conv = conv_from_row(row)?;
-                let read_seq: u64 = row.get(7)?;
-                let peer: Option<String> = row.get(9)?;
-                Ok(ConvSummary {
-                    unread: conv.last_seq.saturating_sub(read_seq),
-                    peer: if conv.kind == ConvKind::Dm {
-                        peer
-                    } else {
-                        None
-                    },
-                    conv,
-                    role: row.get(6)?,
-                    read_seq,
-                    muted: row.get(8)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(summaries)
-    }
+/// See [`Reads::conversations_of`](crate::Reads::conversations_of).
+pub(crate) fn conversations_of(
+    conn: &Connection,
+    user: UserId,
+) -> Result<Vec<ConvSummary>, StoreError> {
+    // For a DM the peer is whichever of the pair is not `user`; for notes
+    // to self both are `user`, which is the answer we want.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CONV_COLUMNS}, m.role, m.read_seq, m.muted, p.username
+         FROM members m
+         JOIN conversations c ON c.id = m.conv_id
+         LEFT JOIN users p
+           ON p.id = CASE WHEN c.dm_lo = ?1 THEN c.dm_hi ELSE c.dm_lo END
+         WHERE m.user_id = ?1
+         ORDER BY c.kind, COALESCE(p.username, c.name) COLLATE NOCASE, c.id"
+    ))?;
+    let summaries = stmt
+        .query_map([user], |row| {
+            let conv = conv_from_row(row)?;
+            let read_seq: u64 = row.get(7)?;
+            let peer: Option<String> = row.get(9)?;
+            Ok(ConvSummary {
+                unread: conv.last_seq.saturating_sub(read_seq),
+                peer: if conv.kind == ConvKind::Dm {
+                    peer
+                } else {
+                    None
+                },
+                conv,
+                role: row.get(6)?,
+                read_seq,
+                muted: row.get(8)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(summaries)
 }

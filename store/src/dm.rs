@@ -1,10 +1,26 @@
 //! Direct-message threads between two users.
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::members::add_member;
 use crate::rows::{conv_from_row, CONV_COLUMNS};
 use crate::{ConvKind, Conversation, Role, Store, StoreError, UserId};
+
+/// See [`Reads::dm_between`](crate::Reads::dm_between).
+pub(crate) fn dm_between(
+    conn: &Connection,
+    a: UserId,
+    b: UserId,
+) -> Result<Option<Conversation>, StoreError> {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let conv = conn
+        .prepare_cached(&format!(
+            "SELECT {CONV_COLUMNS} FROM conversations c WHERE c.dm_lo = ?1 AND c.dm_hi = ?2"
+        ))?
+        .query_row(params![lo, hi], conv_from_row)
+        .optional()?;
+    Ok(conv)
+}
 
 impl Store {
     /// Returns the DM thread between `a` and `b`, creating it on first use.

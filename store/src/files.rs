@@ -83,20 +83,39 @@ impl Store {
         tx.commit()?;
         Ok((file, appended))
     }
+}
 
-    /// Looks up a shared file by id.
-    pub fn shared_file(&self, id: i64) -> Result<Option<SharedFile>, StoreError> {
-        load_file(&self.conn, "sf.id = ?1", [id])
-    }
+/// See [`Reads::shared_file`](crate::Reads::shared_file).
+pub(crate) fn shared_file(conn: &Connection, id: i64) -> Result<Option<SharedFile>, StoreError> {
+    load_file(conn, "sf.id = ?1", [id])
+}
 
-    /// Whether any share refers to content with this hash; the coordinator
-    /// must keep such a blob.
-    pub fn hash_is_shared(&self, hash: &[u8; 32]) -> Result<bool, StoreError> {
-        let shared = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM files WHERE hash = ?1)",
-            [hash],
-            |row| row.get(0),
-        )?;
-        Ok(shared)
-    }
+/// See [`Reads::hash_is_shared`](crate::Reads::hash_is_shared).
+pub(crate) fn hash_is_shared(conn: &Connection, hash: &[u8; 32]) -> Result<bool, StoreError> {
+    let shared = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM files WHERE hash = ?1)",
+        [hash],
+        |row| row.get(0),
+    )?;
+    Ok(shared)
+}
+
+/// See [`Reads::storage_of`](crate::Reads::storage_of).
+pub(crate) fn storage_of(conn: &Connection, user: UserId) -> Result<u64, StoreError> {
+    let bytes = conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(size), 0) FROM
+           (SELECT MAX(size) AS size FROM files WHERE uploader_id = ?1 GROUP BY hash)",
+        )?
+        .query_row([user], |row| row.get(0))?;
+    Ok(bytes)
+}
+
+/// See [`Reads::storage_total`](crate::Reads::storage_total).
+pub(crate) fn storage_total(conn: &Connection) -> Result<u64, StoreError> {
+    let bytes = conn.prepare_cached(
+        "SELECT COALESCE(SUM(size), 0) FROM (SELECT MAX(size) AS size FROM files GROUP BY hash)",
+    )?
+    .query_row([], |row| row.get(0))?;
+    Ok(bytes)
 }

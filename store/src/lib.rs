@@ -28,6 +28,10 @@
 //! - `rows`: the SELECT column lists and the mappers from their rows to
 //!   model types, shared by the modules above.
 //! - `search`: FTS5 full-text search restricted to the user's conversations.
+//! - `read`: [`Reads`], every query that only reads, on the writer's connection or a
+//!   snapshot.
+//! - `pool`: [`ReadPool`], read-only connections whose [`Snapshot`]s read beside the
+//!   writer (WAL), so slow reads never hold up writes.
 
 mod accounts;
 mod connection;
@@ -39,6 +43,8 @@ mod lookalike;
 mod members;
 mod messages;
 mod model;
+mod pool;
+mod read;
 mod rooms;
 mod rows;
 mod schema;
@@ -52,3 +58,5 @@ pub use model::{
     Appended, ConvId, ConvKind, ConvSummary, Conversation, MemberInfo, Membership, MessageKind,
     NewMessage, Role, RoomListing, SharedFile, StoredMessage, User, UserId,
 };
+pub use pool::{ReadPool, Snapshot, READERS};
+pub use read::Reads;

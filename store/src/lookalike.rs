@@ -132,7 +132,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::{lookalike_keys, Clash};
-    use crate::{Store, StoreError};
+    use crate::{Reads, Store, StoreError};
 
     fn clash(a: &str, b: &str) -> bool {
         let b = lookalike_keys(b);
@@ -216,6 +216,6 @@ mod tests {
         // "aIice" holds the key of its folded form ("aiice") alone.
         assert_eq!(like("A1ice"), ["alice"]);
         assert_eq!(like("aIice"), ["alice", "aIice"]);
-        assert_eq!(store.list_users().unwrap().len(), 2);
+        assert_eq!(store.list_users(None, 100).unwrap().len(), 2);
     }
 }

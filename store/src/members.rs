@@ -160,60 +160,69 @@ impl Store {
             _ => Ok(()),
         }
     }
+}
 
-    /// `user`'s membership in `conv`, if any.
-    pub fn membership(&self, conv: ConvId, user: UserId) -> Result<Option<Membership>, StoreError> {
-        let found = self
-            .conn
-            .prepare_cached(
-                "SELECT role, joined_ms, read_seq, muted FROM members
-                 WHERE conv_id = ?1 AND user_id = ?2",
-            )?
-            .query_row(params![conv, user], |row| {
-                Ok(Membership {
-                    conv_id: conv,
-                    user_id: user,
-                    role: row.get(0)?,
-                    joined_ms: row.get(1)?,
-                    read_seq: row.get(2)?,
-                    muted: row.get(3)?,
-                })
+/// See [`Reads::membership`](crate::Reads::membership).
+pub(crate) fn membership(
+    conn: &Connection,
+    conv: ConvId,
+    user: UserId,
+) -> Result<Option<Membership>, StoreError> {
+    let found = conn
+        .prepare_cached(
+            "SELECT role, joined_ms, read_seq, muted FROM members
+             WHERE conv_id = ?1 AND user_id = ?2",
+        )?
+        .query_row(params![conv, user], |row| {
+            Ok(Membership {
+                conv_id: conv,
+                user_id: user,
+                role: row.get(0)?,
+                joined_ms: row.get(1)?,
+                read_seq: row.get(2)?,
+                muted: row.get(3)?,
             })
-            .optional()?;
-        Ok(found)
-    }
+        })
+        .optional()?;
+    Ok(found)
+}
 
-    /// Members of `conv` in the order they joined.
-    pub fn members(&self, conv: ConvId) -> Result<Vec<MemberInfo>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT m.user_id, u.username, u.display, m.role, m.joined_ms
-             FROM members m JOIN users u ON u.id = m.user_id
-             WHERE m.conv_id = ?1
-             ORDER BY m.joined_ms, m.id",
-        )?;
-        let members = stmt
-            .query_map([conv], |row| {
-                Ok(MemberInfo {
-                    user_id: row.get(0)?,
-                    username: row.get(1)?,
-                    display: row.get(2)?,
-                    role: row.get(3)?,
-                    joined_ms: row.get(4)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(members)
-    }
+/// See [`Reads::members`](crate::Reads::members). Pages in the order rows were added (the
+/// order people joined, as the coordinator stamps `joined_ms` from its clock when they do),
+/// keyed on the row id, so a page costs the same however far into the list it is.
+pub(crate) fn members(
+    conn: &Connection,
+    conv: ConvId,
+    after: u64,
+    limit: u32,
+) -> Result<Vec<MemberInfo>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.user_id, u.username, u.display, m.role, m.joined_ms, m.id
+         FROM members m JOIN users u ON u.id = m.user_id
+         WHERE m.conv_id = ?1 AND m.id > ?2
+         ORDER BY m.id LIMIT ?3",
+    )?;
+    let members = stmt
+        .query_map(params![conv, after, limit], |row| {
+            Ok(MemberInfo {
+                user_id: row.get(0)?,
+                username: row.get(1)?,
+                display: row.get(2)?,
+                role: row.get(3)?,
+                joined_ms: row.get(4)?,
+                position: row.get(5)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(members)
+}
 
-    /// Ids of the members of `conv` in the order they joined; the cheap form
-    /// for fanning out a new message.
-    pub fn member_ids(&self, conv: ConvId) -> Result<Vec<UserId>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT user_id FROM members WHERE conv_id = ?1 ORDER BY joined_ms, id",
-        )?;
-        let ids = stmt
-            .query_map([conv], |row| row.get(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ids)
-    }
+/// See [`Reads::member_ids`](crate::Reads::member_ids).
+pub(crate) fn member_ids(conn: &Connection, conv: ConvId) -> Result<Vec<UserId>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT user_id FROM members WHERE conv_id = ?1 ORDER BY joined_ms, id")?;
+    let ids = stmt
+        .query_map([conv], |row| row.get(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids)
 }

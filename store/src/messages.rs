@@ -128,45 +128,43 @@ impl Store {
         tx.commit()?;
         Ok(outcomes)
     }
+}
 
-    /// Up to `limit` messages with `seq > after_seq`, oldest first; the
-    /// catch-up query for a client that has seen everything up to `after_seq`.
-    pub fn messages_after(
-        &self,
-        conv: ConvId,
-        after_seq: u64,
-        limit: u32,
-    ) -> Result<Vec<StoredMessage>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS}
-             FROM messages m {MESSAGE_JOINS}
-             WHERE m.conv_id = ?1 AND m.seq > ?2
-             ORDER BY m.seq LIMIT ?3"
-        ))?;
-        let messages = stmt
-            .query_map(params![conv, after_seq, limit], message_from_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(messages)
-    }
+/// See [`Reads::messages_after`](crate::Reads::messages_after).
+pub(crate) fn messages_after(
+    conn: &Connection,
+    conv: ConvId,
+    after_seq: u64,
+    limit: u32,
+) -> Result<Vec<StoredMessage>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {MESSAGE_COLUMNS}
+         FROM messages m {MESSAGE_JOINS}
+         WHERE m.conv_id = ?1 AND m.seq > ?2
+         ORDER BY m.seq LIMIT ?3"
+    ))?;
+    let messages = stmt
+        .query_map(params![conv, after_seq, limit], message_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(messages)
+}
 
-    /// The `limit` newest messages with `seq < before_seq`, returned oldest
-    /// first; the query for scrolling back through history.
-    pub fn messages_before(
-        &self,
-        conv: ConvId,
-        before_seq: u64,
-        limit: u32,
-    ) -> Result<Vec<StoredMessage>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS}
-             FROM messages m {MESSAGE_JOINS}
-             WHERE m.conv_id = ?1 AND m.seq < ?2
-             ORDER BY m.seq DESC LIMIT ?3"
-        ))?;
-        let mut messages = stmt
-            .query_map(params![conv, before_seq, limit], message_from_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        messages.reverse();
-        Ok(messages)
-    }
+/// See [`Reads::messages_before`](crate::Reads::messages_before).
+pub(crate) fn messages_before(
+    conn: &Connection,
+    conv: ConvId,
+    before_seq: u64,
+    limit: u32,
+) -> Result<Vec<StoredMessage>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {MESSAGE_COLUMNS}
+         FROM messages m {MESSAGE_JOINS}
+         WHERE m.conv_id = ?1 AND m.seq < ?2
+         ORDER BY m.seq DESC LIMIT ?3"
+    ))?;
+    let mut messages = stmt
+        .query_map(params![conv, before_seq, limit], message_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    messages.reverse();
+    Ok(messages)
 }

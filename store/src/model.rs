@@ -75,6 +75,9 @@ pub struct Conversation {
 /// One message as stored, with the sender's current names resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredMessage {
+    /// Where the message is in storage order, across every conversation: the cursor for the
+    /// next page of search results.
+    pub position: u64,
     /// Conversation the message belongs to.
     pub conv_id: ConvId,
     /// Position in the conversation, starting at 1 with no gaps.
@@ -151,6 +154,8 @@ pub struct MemberInfo {
     pub role: Role,
     /// When the user joined, ms since the Unix epoch.
     pub joined_ms: i64,
+    /// Where the member is in join order: the cursor for the next page of members.
+    pub position: u64,
 }
 
 /// A room as shown in the room directory.

@@ -1,6 +1,6 @@
 //! Named rooms.
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::rows::{conv_from_row, CONV_COLUMNS};
 use crate::{ConvId, ConvKind, Conversation, Role, RoomListing, Store, StoreError, UserId};
@@ -8,13 +8,56 @@ use crate::{ConvId, ConvKind, Conversation, Role, RoomListing, Store, StoreError
 /// The room every account belongs to; created by the first migration.
 const GENERAL: &str = "general";
 
-impl Store {
-    /// The `general` room.
-    pub fn general(&self) -> Result<Conversation, StoreError> {
-        self.room_by_name(GENERAL)?
-            .ok_or_else(|| StoreError::Corrupt("room general is missing".into()))
-    }
+/// See [`Reads::general`](crate::Reads::general).
+pub(crate) fn general(conn: &Connection) -> Result<Conversation, StoreError> {
+    room_by_name(conn, GENERAL)?
+        .ok_or_else(|| StoreError::Corrupt("room general is missing".into()))
+}
 
+/// See [`Reads::room_by_name`](crate::Reads::room_by_name).
+pub(crate) fn room_by_name(
+    conn: &Connection,
+    name: &str,
+) -> Result<Option<Conversation>, StoreError> {
+    let conv = conn
+        .prepare_cached(&format!(
+            "SELECT {CONV_COLUMNS} FROM conversations c WHERE c.kind = ?1 AND c.name = ?2"
+        ))?
+        .query_row(params![ConvKind::Room, name], conv_from_row)
+        .optional()?;
+    Ok(conv)
+}
+
+/// See [`Reads::list_rooms`](crate::Reads::list_rooms). Keyset paging on the unique
+/// (case-insensitive) room name, so a page costs the same however far into the list it is.
+pub(crate) fn list_rooms(
+    conn: &Connection,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<RoomListing>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id, c.name, c.topic,
+                (SELECT COUNT(*) FROM members m WHERE m.conv_id = c.id),
+                c.last_seq
+         FROM conversations c
+         WHERE c.kind = ?1 AND (?2 IS NULL OR c.name > ?2)
+         ORDER BY c.name LIMIT ?3",
+    )?;
+    let rooms = stmt
+        .query_map(params![ConvKind::Room, after, limit], |row| {
+            Ok(RoomListing {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                topic: row.get(2)?,
+                members: row.get(3)?,
+                last_seq: row.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rooms)
+}
+
+impl Store {
     /// Creates a room with `owner` as its only member, in the Owner role.
     ///
     /// Fails with [`StoreError::RoomExists`] if a room of that name exists in
@@ -65,42 +108,6 @@ impl Store {
             last_seq: 0,
             created_ms: now_ms,
         })
-    }
-
-    /// Looks up a room by name (without `#`), case-insensitively.
-    pub fn room_by_name(&self, name: &str) -> Result<Option<Conversation>, StoreError> {
-        let conv = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {CONV_COLUMNS} FROM conversations c WHERE c.kind = ?1 AND c.name = ?2"
-            ))?
-            .query_row(params![ConvKind::Room, name], conv_from_row)
-            .optional()?;
-        Ok(conv)
-    }
-
-    /// All rooms (not DMs) with their member counts, ordered by name.
-    pub fn list_rooms(&self) -> Result<Vec<RoomListing>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT c.id, c.name, c.topic,
-                    (SELECT COUNT(*) FROM members m WHERE m.conv_id = c.id),
-                    c.last_seq
-             FROM conversations c
-             WHERE c.kind = ?1
-             ORDER BY c.name, c.id",
-        )?;
-        let rooms = stmt
-            .query_map([ConvKind::Room], |row| {
-                Ok(RoomListing {
-                    id: row.get(0)?,
-                    name: row.get(1)?,
-                    topic: row.get(2)?,
-                    members: row.get(3)?,
-                    last_seq: row.get(4)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rooms)
     }
 
     /// Replaces a conversation's topic.

@@ -60,7 +60,8 @@ pub(crate) fn file_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<Shared
 /// Columns read by [`message_from_row`]; expects `messages m` followed by
 /// [`MESSAGE_JOINS`].
 pub(crate) const MESSAGE_COLUMNS: &str = concat!(
-    "m.conv_id, m.seq, m.sender_id, u.username, u.display, m.client_id, m.ts_ms, m.kind, m.text, ",
+    "m.id, m.conv_id, m.seq, m.sender_id, u.username, u.display, m.client_id, m.ts_ms, m.kind, ",
+    "m.text, ",
     // Must match `FILE_COLUMNS`, which `concat!` cannot name; a test below checks.
     "sf.id, sf.conv_id, sf.seq, sf.hash, sf.name, sf.size, sf.uploader_id, su.username, sf.created_ms"
 );
@@ -72,20 +73,21 @@ pub(crate) const MESSAGE_JOINS: &str = "JOIN users u ON u.id = m.sender_id
      LEFT JOIN users su ON su.id = sf.uploader_id";
 
 /// Index of the first file column in [`MESSAGE_COLUMNS`].
-const FILE_OFFSET: usize = 9;
+const FILE_OFFSET: usize = 10;
 
 pub(crate) fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
     let file_id: Option<i64> = row.get(FILE_OFFSET)?;
     Ok(StoredMessage {
-        conv_id: row.get(0)?,
-        seq: row.get(1)?,
-        sender_id: row.get(2)?,
-        sender: row.get(3)?,
-        sender_display: row.get(4)?,
-        client_id: row.get(5)?,
-        ts_ms: row.get(6)?,
-        kind: row.get(7)?,
-        text: row.get(8)?,
+        position: row.get(0)?,
+        conv_id: row.get(1)?,
+        seq: row.get(2)?,
+        sender_id: row.get(3)?,
+        sender: row.get(4)?,
+        sender_display: row.get(5)?,
+        client_id: row.get(6)?,
+        ts_ms: row.get(7)?,
+        kind: row.get(8)?,
+        text: row.get(9)?,
         file: file_id
             .map(|_| file_from_row(row, FILE_OFFSET))
             .transpose()?,

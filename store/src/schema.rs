@@ -178,7 +178,7 @@ mod tests {
     use rusqlite::Connection;
 
     use super::{MIGRATIONS, SUPPORTED_VERSION};
-    use crate::{MessageKind, Store};
+    use crate::{MessageKind, Reads, Store};
 
     /// Writes a file exactly as a version-1 build left it: only the first
     /// migration, some history, and `user_version = 1`.
@@ -226,7 +226,7 @@ mod tests {
             .unwrap();
         assert_eq!((appended.seq, file.seq, file.conv_id), (2, 2, 1));
         let found: Vec<_> = store
-            .search(1, "report", 10)
+            .search(1, "report", None, 10)
             .unwrap()
             .into_iter()
             .map(|m| (m.seq, m.kind))

@@ -1,9 +1,9 @@
 //! Full-text search over message history (SQLite FTS5).
 
-use rusqlite::params;
+use rusqlite::{params, Connection};
 
 use crate::rows::{message_from_row, MESSAGE_COLUMNS, MESSAGE_JOINS};
-use crate::{MessageKind, Store, StoreError, StoredMessage, UserId};
+use crate::{MessageKind, StoreError, StoredMessage, UserId};
 
 /// Turns user input into an FTS5 query that matches messages containing
 /// every word, with no FTS syntax (`AND`, `NEAR(`, `*`, column filters, ...)
@@ -23,44 +23,79 @@ fn fts_query(input: &str) -> Option<String> {
     (!phrases.is_empty()).then(|| phrases.join(" "))
 }
 
-impl Store {
-    /// Text messages and shared file names matching every word of `query`,
-    /// newest first, from the conversations `user` is currently a member of.
-    ///
-    /// `query` is plain words, never FTS syntax; an empty query matches
-    /// nothing.
-    pub fn search(
-        &self,
-        user: UserId,
-        query: &str,
-        limit: u32,
-    ) -> Result<Vec<StoredMessage>, StoreError> {
-        let Some(fts) = fts_query(query) else {
-            return Ok(Vec::new());
-        };
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS}
-             FROM messages_fts f
-             JOIN messages m ON m.id = f.rowid
-             JOIN members mb ON mb.conv_id = m.conv_id AND mb.user_id = ?1
-             {MESSAGE_JOINS}
-             WHERE messages_fts MATCH ?2 AND m.kind IN (?3, ?4)
-             ORDER BY m.ts_ms DESC, m.seq DESC
-             LIMIT ?5"
-        ))?;
-        let found = stmt
-            .query_map(
-                params![user, fts, MessageKind::Text, MessageKind::File, limit],
-                message_from_row,
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(found)
-    }
+/// The search query: `?1` user, `?2` FTS query, `?3` exclusive upper bound on the message
+/// row, `?4`/`?5` the kinds indexed, `?6` the limit.
+fn search_sql() -> String {
+    format!(
+        "SELECT {MESSAGE_COLUMNS}
+         FROM messages_fts f
+         JOIN messages m ON m.id = f.rowid
+         JOIN members mb ON mb.conv_id = m.conv_id AND mb.user_id = ?1
+         {MESSAGE_JOINS}
+         WHERE messages_fts MATCH ?2 AND f.rowid < ?3 AND m.kind IN (?4, ?5)
+         ORDER BY f.rowid DESC
+         LIMIT ?6"
+    )
+}
+
+/// See [`Reads::search`](crate::Reads::search).
+///
+/// Walks the full-text index from the newest match down (`ORDER BY f.rowid DESC`, which FTS5
+/// serves in that order) and stops at `limit` hits in the user's conversations, so a page
+/// costs what it finds, not everything that matches.
+pub(crate) fn search(
+    conn: &Connection,
+    user: UserId,
+    query: &str,
+    before: Option<u64>,
+    limit: u32,
+) -> Result<Vec<StoredMessage>, StoreError> {
+    let Some(fts) = fts_query(query) else {
+        return Ok(Vec::new());
+    };
+    let before = before.map_or(i64::MAX, |b| i64::try_from(b).unwrap_or(i64::MAX));
+    let mut stmt = conn.prepare_cached(&search_sql())?;
+    let found = stmt
+        .query_map(
+            params![
+                user,
+                fts,
+                before,
+                MessageKind::Text,
+                MessageKind::File,
+                limit
+            ],
+            message_from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(found)
 }
 
 #[cfg(test)]
 mod tests {
     use super::fts_query;
+    use crate::Store;
+
+    /// A page of results is found by walking the index newest first and stopping at the
+    /// limit: no sort of everything that matches (what made a common word slow).
+    #[test]
+    fn search_walks_the_index_in_order_without_sorting() {
+        let s = Store::open_in_memory().unwrap();
+        let mut plan = s
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::search_sql()))
+            .unwrap();
+        let steps: Vec<String> = plan
+            .query_map(rusqlite::params![1, "\"x\"", 100, 0, 2, 10], |row| {
+                row.get(3)
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let steps = steps.join("; ");
+        assert!(!steps.contains("TEMP B-TREE"), "{steps}");
+        assert!(steps.starts_with("SCAN f VIRTUAL TABLE"), "{steps}");
+    }
 
     #[test]
     fn words_become_quoted_phrases() {

@@ -95,7 +95,8 @@ pub enum TransferJob {
         /// Where the file goes.
         plan: Plan,
     },
-    /// Upload a shared file to the coordinator.
+    /// Upload a shared file to the coordinator: open with the proof of possession (the
+    /// content's BLAKE3 keyed with the ticket's nonce), then send the bytes if asked.
     Upload {
         /// The file message's id.
         id: MsgId,
@@ -371,26 +372,17 @@ impl Core {
                 self.answer_early(id);
             }
             (Pending::Share(id), Ok(Reply::ShareReady { ticket })) => {
+                // Always an upload: the stream proves we hold the content, and the coordinator
+                // then says whether it needs the bytes.
                 let (path, name, size) = self.files.shares.remove(&id)?;
-                match ticket {
-                    None => self.emit(Event::TransferDone {
-                        key: TransferKey::Share(id),
-                        name,
-                        path: None,
-                        size,
-                        moved: 0,
-                        direct: None,
-                    }),
-                    Some(ticket) => self
-                        .actions
-                        .push_back(Action::Transfer(TransferJob::Upload {
-                            id,
-                            ticket,
-                            path,
-                            name,
-                            size,
-                        })),
-                }
+                let job = TransferJob::Upload {
+                    id,
+                    ticket,
+                    path,
+                    name,
+                    size,
+                };
+                self.actions.push_back(Action::Transfer(job));
             }
             (pending @ (Pending::Offer(_) | Pending::Accept(_) | Pending::Share(_)), Err(e)) => {
                 if let Pending::Share(id) = &pending {

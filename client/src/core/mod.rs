@@ -22,8 +22,11 @@
 //! - `session`: logging in, commands, replies and pushed events.
 //! - [`sequencer`]: exactly-once, in-order delivery per conversation.
 //! - `files`: offers, shares and downloads: which transfer tasks run, and their bookkeeping.
+//! - `pages`: lists read a page at a time (rooms, users, members, search, pending offers)
+//!   and told to the front end whole.
 mod files;
 pub mod locate;
+mod pages;
 mod pins;
 pub mod sequencer;
 mod session;
@@ -46,6 +49,7 @@ use crate::api::{Command, Event, Target, TransferKey};
 pub use files::{Finished, HashJob, Plan, TransferJob};
 use locate::{Attempt, Candidate, Locating};
 pub use locate::{COLLECT, COLLECT_PINNED};
+pub use pages::MAX_GATHERED;
 pub use pins::{PinEntry, Pinned, Pins};
 use sequencer::Sequencer;
 
@@ -154,14 +158,17 @@ enum Pending {
     /// Catch-up of a conversation.
     After(ConvRef),
     History,
-    Search(String),
+    /// A page of a list; the next is asked for until the list ends.
+    List(pages::Gathering),
+    /// A page of the file offers that waited for this user's login.
+    WaitingOffers,
     Join,
     Logout,
     Offer(PathBuf),
     Accept(u64),
     Share(MsgId),
-    /// A request whose reply (Ok, Rooms, Members, Users, Summaries) becomes the event of the
-    /// same name; the string names the command in errors.
+    /// A request whose reply (Ok, Summaries) becomes the event of the same name; the string
+    /// names the command in errors.
     Command(&'static str),
     /// Bookkeeping the front end need not hear about (unless it fails).
     Quiet(&'static str),
@@ -177,7 +184,8 @@ impl Pending {
             Pending::Auth { register: false } | Pending::Resume => "login".into(),
             Pending::Send(_) => "send".into(),
             Pending::History | Pending::After(_) => "history".into(),
-            Pending::Search(_) => "search".into(),
+            Pending::List(list) => list.command().into(),
+            Pending::WaitingOffers => "offers".into(),
             Pending::Join => "join".into(),
             Pending::Logout => "logout".into(),
             Pending::Offer(_) => "send".into(),

@@ -7,11 +7,15 @@ use lanchat_net::protocol::{
 };
 use lanchat_net::rollover::{self, Rollover};
 
+use super::pages::{self, Gathering};
 use super::sequencer::Step;
 use super::{
     Action, Core, Credentials, DirectEndpoint, Pending, Phase, Token, MAX_QUEUED, PING_TIMEOUT,
 };
 use crate::api::{Command, Event};
+
+/// How many results a search shows.
+const SEARCH_RESULTS: u32 = 50;
 
 impl Core {
     /// Runs after every `handle_*`: once greeted and not logged in, log in with what we have.
@@ -153,8 +157,20 @@ impl Core {
             Command::CreateRoom(name) => (Request::CreateRoom { name }, Pending::Join),
             Command::JoinRoom(name) => (Request::JoinRoom { name }, Pending::Join),
             Command::LeaveRoom(name) => (Request::LeaveRoom { name }, Pending::Command("leave")),
-            Command::ListRooms => (Request::ListRooms, Pending::Command("rooms")),
-            Command::Members(name) => (Request::Members { name }, Pending::Command("members")),
+            Command::ListRooms => (
+                Request::ListRooms { after: None },
+                Pending::List(Gathering::Rooms(Vec::new())),
+            ),
+            Command::Members(name) => (
+                Request::Members {
+                    name: name.clone(),
+                    after: 0,
+                },
+                Pending::List(Gathering::Members {
+                    room: name,
+                    members: Vec::new(),
+                }),
+            ),
             Command::SetTopic { room, topic } => (
                 Request::SetTopic { name: room, topic },
                 Pending::Command("topic"),
@@ -166,14 +182,11 @@ impl Core {
                 Request::Promote { name: room, user },
                 Pending::Command("promote"),
             ),
-            Command::Users => (Request::Users, Pending::Command("who")),
-            Command::Search(query) => (
-                Request::Search {
-                    query: query.clone(),
-                    limit: 50,
-                },
-                Pending::Search(query),
+            Command::Users => (
+                Request::Users { after: None },
+                Pending::List(Gathering::Users(Vec::new())),
             ),
+            Command::Search(query) => pages::search(query, SEARCH_RESULTS),
             Command::SetDisplay(display) => {
                 (Request::SetDisplay { display }, Pending::Command("nick"))
             }
@@ -271,8 +284,18 @@ impl Core {
             (Pending::History, Ok(Reply::Messages { conv, messages })) => {
                 self.emit(Event::History { conv, messages })
             }
-            (Pending::Search(query), Ok(Reply::SearchResults(messages))) => {
-                self.emit(Event::SearchResults { query, messages })
+            (Pending::List(list), Ok(reply)) => {
+                if let Some(other) = self.list_page(list, reply) {
+                    unexpected("a list", &other);
+                }
+            }
+            (Pending::WaitingOffers, Ok(Reply::Offers { offers, next })) => {
+                for offer in offers {
+                    self.file_push(Push::FileOffer(offer));
+                }
+                if let Some(after) = next {
+                    self.request(Request::PendingOffers { after }, Pending::WaitingOffers);
+                }
             }
             (Pending::Join, Ok(Reply::Summaries(list))) => {
                 for s in list {
@@ -287,19 +310,6 @@ impl Core {
                 self.token = None;
                 self.emit(Event::LoggedOut);
                 self.stop();
-            }
-            (Pending::Command(_), Ok(Reply::Rooms(rooms))) => self.emit(Event::Rooms(rooms)),
-            (Pending::Command(_), Ok(Reply::Members { name, members })) => {
-                self.emit(Event::Members {
-                    room: name,
-                    members,
-                })
-            }
-            (Pending::Command(_), Ok(Reply::Users(users))) => {
-                for u in &users {
-                    self.remember_presence(u);
-                }
-                self.emit(Event::Users(users))
             }
             (Pending::Command(_), Ok(Reply::Summaries(list))) => self.emit(Event::Summaries(list)),
             (Pending::Quiet(_), Ok(_)) => {}
@@ -393,6 +403,8 @@ impl Core {
             self.request(Request::Send { conv, id, text }, Pending::Send(id));
         }
         self.actions.push_back(Action::SessionReady);
+        // The offers that waited for this login, a page at a time.
+        self.request(Request::PendingOffers { after: 0 }, Pending::WaitingOffers);
         if let Some(DirectEndpoint { port, fingerprint }) = self.config.peer_endpoint {
             let request = Request::SetPeerEndpoint { port, fingerprint };
             self.request(request, Pending::Quiet("peer endpoint"));

@@ -116,6 +116,11 @@ impl Driver {
         commands: Receiver<Command>,
         events: Sender<Event>,
     ) -> Result<Self, EngineError> {
+        // Private, like everything lanchat keeps (pins, this client's key): 0700 and 0600,
+        // also what an older version left.
+        lanchat_net::private::dir(&config.data_dir)
+            .and_then(|()| lanchat_net::private::tighten_all(&config.data_dir))
+            .map_err(EngineError::DataDir)?;
         let pins = known::load(&config.data_dir).map_err(EngineError::Known)?;
         let (beacon_tx, beacons) = mpsc::channel(256);
         let discovery = if let Some(cfg) = config.discovery.clone() {

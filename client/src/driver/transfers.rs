@@ -12,8 +12,10 @@ use lanchat_net::protocol::{ErrorCode, ErrorInfo, FileOffer, PeerEndpoint, Uploa
 use lanchat_net::tls::{self, Identity};
 use lanchat_net::transfer::names::unique_path;
 use lanchat_net::transfer::partial_name;
-use lanchat_net::transfer::stream::{hash_file, receive_file, send_file, Expected, TransferError};
-use lanchat_net::transfer::wire::{FileMeta, Ready, StreamOpen};
+use lanchat_net::transfer::stream::{
+    hash_file, proof_of, receive_file, send_file, Expected, TransferError,
+};
+use lanchat_net::transfer::wire::{FileMeta, Ready, StreamOpen, UploadNeed, UploadStart};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::Note;
@@ -141,7 +143,12 @@ impl Transfers {
                 size,
                 ..
             } => tokio::spawn(async move {
-                let result = retrying(|| upload(&ctx, key, ticket, &path, &name, size)).await;
+                let result = match proof(&path, ticket.nonce).await {
+                    Ok(proof) => {
+                        retrying(|| upload(&ctx, key, (ticket, proof), &path, &name, size)).await
+                    }
+                    Err(e) => Err(e),
+                };
                 ctx.finished(key, name, size, result);
             }),
             TransferJob::Download { file, dir } => tokio::spawn(async move {
@@ -420,24 +427,43 @@ async fn relay_receive(
     receive_into(ctx, TransferKey::Offer(id), &mut send, &mut recv, plan).await
 }
 
+/// The proof that we hold the file we share: its BLAKE3 keyed with the ticket's nonce
+/// (hashed off the event loop).
+async fn proof(path: &Path, nonce: [u8; 32]) -> Result<[u8; 32], String> {
+    let p = path.to_path_buf();
+    tokio::task::spawn_blocking(move || proof_of(&p, &nonce))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Uploads a shared file: opens with the proof; the coordinator answers whether it needs the
+/// bytes (it does not when it holds the same content already).
 async fn upload(
     ctx: &TaskCtx,
     key: TransferKey,
-    ticket: UploadTicket,
+    (ticket, proof): (UploadTicket, [u8; 32]),
     path: &Path,
     name: &str,
     size: u64,
 ) -> Result<Finished, TransferError> {
     let conn = ctx.coordinator().await?;
     let (mut send, mut recv) = conn.open_bi().await.map_err(|_| TransferError::Closed)?;
-    write_frame(
-        &mut send,
-        &StreamOpen::Upload {
-            ticket: ticket.id,
-            token: ticket.token,
-        },
-    )
-    .await?;
+    let open = StreamOpen::Upload {
+        ticket: ticket.id,
+        token: ticket.token,
+        proof,
+    };
+    write_frame(&mut send, &open).await?;
+    let start: UploadStart = read_frame(&mut recv).await?.ok_or(TransferError::Closed)?;
+    if start.map_err(TransferError::Refused)? == UploadNeed::Nothing {
+        let _ = send.finish();
+        return Ok(Finished {
+            path: None,
+            moved: 0,
+            direct: None,
+        });
+    }
     let sent = send_file(
         &mut send,
         &mut recv,

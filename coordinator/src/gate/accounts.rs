@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use lanchat_net::protocol::{ErrorCode, Reply};
-use lanchat_store::{StoreError, UserId};
+use lanchat_store::{Reads as _, StoreError, UserId};
 use tokio::sync::oneshot;
 
 use super::{Close, Context, Gate, Login, SESSION_MAX_IDLE_MS};

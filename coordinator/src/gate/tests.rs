@@ -15,13 +15,16 @@ const PASSWORD: &str = "correct horse battery";
 /// A coordinator's state without the coordinator.
 struct Office {
     hub: Mutex<Hub>,
+    reads: std::sync::Arc<Reads>,
     throttle: Mutex<LoginThrottle>,
 }
 
 impl Office {
     fn new() -> Office {
+        let hub = Hub::new(Store::open_in_memory().unwrap());
         Office {
-            hub: Mutex::new(Hub::new(Store::open_in_memory().unwrap())),
+            reads: hub.reads(),
+            hub: Mutex::new(hub),
             throttle: Mutex::default(),
         }
     }
@@ -29,6 +32,7 @@ impl Office {
     fn cx(&self) -> Context<'_> {
         Context {
             hub: &self.hub,
+            reads: &self.reads,
             throttle: &self.throttle,
             name: "test office",
             rollover: &[],
@@ -134,7 +138,10 @@ fn nothing_but_accounts_before_a_login_and_no_message_reaches_the_commit() {
         panic!("a message without a session must not reach the group commit");
     };
     refused(c.ask(&office, request), ErrorCode::NotAuthenticated);
-    refused(c.ask(&office, Request::Users), ErrorCode::NotAuthenticated);
+    refused(
+        c.ask(&office, Request::Users { after: None }),
+        ErrorCode::NotAuthenticated,
+    );
     let weak = Request::Register {
         username: "alice".into(),
         password: "short".into(),

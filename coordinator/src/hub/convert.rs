@@ -6,7 +6,7 @@ use lanchat_net::protocol::{
     PresenceStatus, Reply, Role, RoomInfo, SharedFile, UserInfo,
 };
 use lanchat_store as store;
-use lanchat_store::{ConvKind, Conversation, StoreError, UserId};
+use lanchat_store::{ConvKind, Conversation, Reads, StoreError, UserId};
 
 use super::Hub;
 
@@ -52,7 +52,7 @@ pub(crate) fn err(code: ErrorCode, message: impl Into<String>) -> Refusal {
 }
 
 /// "Not a member", with how to become one.
-pub(super) fn not_member(room: &str) -> Refusal {
+pub(crate) fn not_member(room: &str) -> Refusal {
     err(
         ErrorCode::NotMember,
         format!("you are not a member of #{room}; /join #{room} first"),
@@ -76,7 +76,7 @@ fn role_out(role: store::Role) -> Role {
 }
 
 /// A stored message as `conv` (named as its reader sees it) carries it.
-pub(super) fn chat(conv: ConvRef, m: store::StoredMessage) -> ChatMessage {
+pub(crate) fn chat(conv: ConvRef, m: store::StoredMessage) -> ChatMessage {
     ChatMessage {
         conv,
         seq: m.seq,
@@ -101,7 +101,7 @@ pub(super) fn chat(conv: ConvRef, m: store::StoredMessage) -> ChatMessage {
 }
 
 /// A room in the room list.
-pub(super) fn room_info(r: store::RoomListing) -> RoomInfo {
+pub(crate) fn room_info(r: store::RoomListing) -> RoomInfo {
     RoomInfo {
         name: r.name,
         topic: r.topic,
@@ -110,7 +110,7 @@ pub(super) fn room_info(r: store::RoomListing) -> RoomInfo {
 }
 
 /// A room member as the member list shows them, `status` being their presence.
-pub(super) fn member_info(m: store::MemberInfo, status: PresenceStatus) -> MemberInfo {
+pub(crate) fn member_info(m: store::MemberInfo, status: PresenceStatus) -> MemberInfo {
     MemberInfo {
         status,
         username: m.username,
@@ -119,33 +119,70 @@ pub(super) fn member_info(m: store::MemberInfo, status: PresenceStatus) -> Membe
     }
 }
 
-impl Hub {
-    /// How user `viewer` names conversation `id`.
-    pub(super) fn conv_ref(&self, id: store::ConvId, viewer: UserId) -> Result<ConvRef, Refusal> {
-        let c = self
-            .store
-            .conversation(id)?
-            .ok_or_else(|| err(ErrorCode::Internal, "conversation vanished"))?;
-        self.conv_ref_of(&c, viewer)
-    }
+/// How user `viewer` names conversation `c`: a room by its name, a DM by its other member.
+pub(crate) fn conv_ref_of(
+    db: &impl Reads,
+    c: &Conversation,
+    viewer: UserId,
+) -> Result<ConvRef, Refusal> {
+    Ok(match c.kind {
+        ConvKind::Room => ConvRef::Room(c.name.clone()),
+        ConvKind::Dm => {
+            let ids = db.member_ids(c.id)?;
+            let peer = ids.iter().copied().find(|u| *u != viewer).unwrap_or(viewer);
+            ConvRef::Dm(username(db, peer)?)
+        }
+    })
+}
 
-    pub(super) fn conv_ref_of(&self, c: &Conversation, viewer: UserId) -> Result<ConvRef, Refusal> {
-        Ok(match c.kind {
-            ConvKind::Room => ConvRef::Room(c.name.clone()),
-            ConvKind::Dm => {
-                let ids = self.store.member_ids(c.id)?;
-                let peer = ids.iter().copied().find(|u| *u != viewer).unwrap_or(viewer);
-                ConvRef::Dm(self.username(peer)?)
+/// A user's username (a placeholder for an account that no longer exists).
+pub(crate) fn username(db: &impl Reads, user: UserId) -> Result<String, Refusal> {
+    Ok(db
+        .user_by_id(user)?
+        .map(|u| u.username)
+        .unwrap_or_else(|| format!("user{user}")))
+}
+
+/// Every conversation `user` is in, with unread counts, as the protocol tells them.
+pub(crate) fn summaries(db: &impl Reads, user: UserId) -> Result<Vec<ConvSummary>, Refusal> {
+    Ok(db
+        .conversations_of(user)?
+        .into_iter()
+        .map(|s| {
+            let conv = match (&s.conv.kind, &s.peer) {
+                (ConvKind::Dm, Some(peer)) => ConvRef::Dm(peer.clone()),
+                _ => ConvRef::Room(s.conv.name.clone()),
+            };
+            ConvSummary {
+                conv,
+                topic: s.conv.topic,
+                last_seq: s.conv.last_seq,
+                read_seq: s.read_seq,
+                muted: s.muted,
+                role: role_out(s.role),
             }
         })
+        .collect())
+}
+
+/// A page of history as the reply carries it.
+pub(crate) fn page_reply(conv: ConvRef, messages: Vec<store::StoredMessage>) -> Reply {
+    Reply::Messages {
+        messages: messages
+            .into_iter()
+            .map(|m| chat(conv.clone(), m))
+            .collect(),
+        conv,
+    }
+}
+
+impl Hub {
+    pub(super) fn conv_ref_of(&self, c: &Conversation, viewer: UserId) -> Result<ConvRef, Refusal> {
+        conv_ref_of(&self.store, c, viewer)
     }
 
     pub(super) fn username(&self, user: UserId) -> Result<String, Refusal> {
-        Ok(self
-            .store
-            .user_by_id(user)?
-            .map(|u| u.username)
-            .unwrap_or_else(|| format!("user{user}")))
+        username(&self.store, user)
     }
 
     pub(super) fn user_info(&self, user: UserId) -> Result<UserInfo, Refusal> {
@@ -160,37 +197,8 @@ impl Hub {
         })
     }
 
-    /// Every registered user, with their presence.
-    pub(super) fn users(&self) -> Result<Vec<UserInfo>, Refusal> {
-        Ok(self
-            .store
-            .list_users()?
-            .into_iter()
-            .map(|u| UserInfo {
-                status: self.status_of(u.id),
-                username: u.username,
-                display: u.display,
-            })
-            .collect())
-    }
-
     pub(super) fn summaries(&self, user: UserId) -> Result<Vec<ConvSummary>, Refusal> {
-        let mut out = Vec::new();
-        for s in self.store.conversations_of(user)? {
-            let conv = match (&s.conv.kind, &s.peer) {
-                (ConvKind::Dm, Some(peer)) => ConvRef::Dm(peer.clone()),
-                _ => ConvRef::Room(s.conv.name.clone()),
-            };
-            out.push(ConvSummary {
-                conv,
-                topic: s.conv.topic,
-                last_seq: s.conv.last_seq,
-                read_seq: s.read_seq,
-                muted: s.muted,
-                role: role_out(s.role),
-            });
-        }
-        Ok(out)
+        summaries(&self.store, user)
     }
 
     pub(super) fn summary(&self, user: UserId, c: &Conversation) -> Result<ConvSummary, Refusal> {
@@ -199,15 +207,5 @@ impl Hub {
             .into_iter()
             .find(|s| s.conv == conv)
             .ok_or_else(|| not_member(&c.name))
-    }
-
-    pub(super) fn page_reply(&self, conv: ConvRef, messages: Vec<store::StoredMessage>) -> Reply {
-        Reply::Messages {
-            messages: messages
-                .into_iter()
-                .map(|m| chat(conv.clone(), m))
-                .collect(),
-            conv,
-        }
     }
 }

@@ -9,10 +9,11 @@ use lanchat_net::protocol::{
     ConvRef, ErrorCode, Event, MembershipChange, MsgId, Reply, ServerFrame, MAX_TEXT_BYTES,
 };
 use lanchat_store as store;
-use lanchat_store::{ConvId, ConvKind, Conversation, UserId};
+use lanchat_store::{ConvId, ConvKind, Conversation, Reads as _, UserId};
 
 use super::{chat, err, unhandled, Hub, Outbox, PendingSend, Refusal, SessionId};
 use crate::outbox::{PushError, Urgency};
+use crate::throttle::TokenBucket;
 
 /// What a group commit's fan-out gathers before queueing it.
 ///
@@ -144,7 +145,7 @@ impl Hub {
         p: &PendingSend,
         now_ms: i64,
     ) -> Result<(Conversation, UserId, ConvRef), Refusal> {
-        let Some(session) = self.sessions.get_mut(&p.sid) else {
+        let Some(session) = self.sessions.get(&p.sid) else {
             return Err(err(ErrorCode::NotAuthenticated, "session has ended"));
         };
         let me = session.user;
@@ -160,12 +161,17 @@ impl Hub {
         if p.text.trim().is_empty() {
             return Err(err(ErrorCode::BadRequest, "message is empty"));
         }
-        if !session.sends.take(now_ms) {
+        let rate = self.message_rate;
+        let allowance = self
+            .sends
+            .entry(me)
+            .or_insert_with(|| TokenBucket::for_messages(rate));
+        if !allowance.take(now_ms) {
             return Err(err(
                 ErrorCode::RateLimited,
                 format!(
-                    "too many messages: at most {} per second; slow down",
-                    self.message_rate
+                    "too many messages: at most {rate} per second from one account, all its \
+                     sessions together; slow down"
                 ),
             ));
         }

@@ -67,6 +67,7 @@ impl Hub {
     }
 
     pub(super) fn presence_changed(&mut self, user: UserId, before: PresenceStatus) {
+        self.reads.note_presence(user, self.status_of(user));
         if self.shutting_down || self.status_of(user) == before {
             return;
         }

@@ -1,41 +1,17 @@
-//! Rooms and moderation: creating, listing, joining and leaving rooms, topics, kicking and
+//! Rooms and moderation: creating, joining and leaving rooms, topics, kicking and
 //! promoting members, and the handover when an owner leaves (the store picks the
 //! longest-standing member as the new owner; the hub tells the room). Each change is also a
 //! system line in the room's history.
 use lanchat_net::protocol::{ErrorCode, Event, MembershipChange, MsgId, Reply, ServerFrame};
 use lanchat_store as store;
-use lanchat_store::{Conversation, StoreError, UserId};
+use lanchat_store::{Conversation, Reads as _, StoreError, UserId};
 
-use super::convert::{err, member_info, no_such_user, not_member, room_info, Refusal};
+use super::convert::{err, no_such_user, not_member, Refusal};
 use super::{encode, Hub};
 use crate::outbox::Urgency;
 use crate::rules;
 
 impl Hub {
-    /// Every room, with its topic and member count.
-    pub(super) fn list_rooms(&self) -> Result<Reply, Refusal> {
-        let rooms = self.store.list_rooms()?;
-        Ok(Reply::Rooms(rooms.into_iter().map(room_info).collect()))
-    }
-
-    /// A room's members, with their roles and presence.
-    pub(super) fn members(&self, name: &str) -> Result<Reply, Refusal> {
-        let room = self.room(name)?;
-        let members = self
-            .store
-            .members(room.id)?
-            .into_iter()
-            .map(|m| {
-                let status = self.status_of(m.user_id);
-                member_info(m, status)
-            })
-            .collect();
-        Ok(Reply::Members {
-            name: room.name,
-            members,
-        })
-    }
-
     pub(super) fn create_room(
         &mut self,
         me: UserId,

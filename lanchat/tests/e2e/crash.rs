@@ -103,6 +103,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
 
     // The database itself: every message exactly once, and it passes its integrity check.
     coord.stop();
+    use lanchat_store::Reads as _;
     let store = lanchat_store::Store::open(&coord.data.join("lanchat.db")).expect("open db");
     store.integrity_check().expect("integrity check");
     let general = store.general().unwrap();

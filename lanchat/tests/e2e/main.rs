@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! - `support`: starting coordinators and clients, waiting on events.
+//! - `raw`: a raw protocol client (what a modified lanchat sends), for the attack tests.
 //! - `simlan`: a simulated office LAN of network namespaces (needs root; tests skip otherwise).
 //! - one module per topic.
 mod accounts;
@@ -12,12 +13,17 @@ mod crash;
 mod discovery;
 mod faults;
 mod files;
+mod floods;
 mod forged;
 mod gui;
 mod netns;
 mod pinning;
+mod private;
 mod protocol;
+mod raw;
+mod reads;
 mod restart;
 mod rooms;
 mod simlan;
+mod storage;
 mod support;

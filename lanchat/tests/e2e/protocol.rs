@@ -1,78 +1,9 @@
 //! A misbehaving client gets a clear error and is disconnected; everyone else is unaffected.
 use lanchat_net::codec;
-use lanchat_net::fingerprint::Pin;
-use lanchat_net::framed::{read_frame, write_frame};
-use lanchat_net::protocol::{
-    ClientFrame, ConvRef, ErrorCode, MsgId, Reply, Request, ServerFrame, PROTOCOL_VERSION,
-};
+use lanchat_net::protocol::{ConvRef, ErrorCode, MsgId, Reply, Request, PROTOCOL_VERSION};
 
+use crate::raw::{hello, raw};
 use crate::support::*;
-
-struct Raw {
-    _endpoint: quinn::Endpoint,
-    connection: quinn::Connection,
-    send: quinn::SendStream,
-    recv: quinn::RecvStream,
-}
-
-async fn raw(coord: &CoordinatorProcess) -> Raw {
-    let pin: Pin = coord.fingerprint.parse().unwrap();
-    let endpoint = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
-    let config = lanchat_net::tls::client_config(pin).unwrap();
-    let connection = endpoint
-        .connect_with(config, coord.addr, "lanchat")
-        .unwrap()
-        .await
-        .unwrap();
-    let (send, recv) = connection.open_bi().await.unwrap();
-    Raw {
-        _endpoint: endpoint,
-        connection,
-        send,
-        recv,
-    }
-}
-
-impl Raw {
-    async fn ask(
-        &mut self,
-        id: u64,
-        request: Request,
-    ) -> Result<Reply, lanchat_net::protocol::ErrorInfo> {
-        write_frame(&mut self.send, &ClientFrame { id, request })
-            .await
-            .unwrap();
-        loop {
-            match read_frame::<ServerFrame>(&mut self.recv)
-                .await
-                .unwrap()
-                .expect("a reply")
-            {
-                ServerFrame::Reply { id: got, result } if got == id => return result,
-                _ => continue,
-            }
-        }
-    }
-
-    async fn reply_to_garbage(&mut self, bytes: &[u8]) -> lanchat_net::protocol::ErrorInfo {
-        self.send.write_all(bytes).await.unwrap();
-        match read_frame::<ServerFrame>(&mut self.recv).await.unwrap() {
-            Some(ServerFrame::Reply { result: Err(e), .. }) => e,
-            other => panic!("expected an error reply, got {other:?}"),
-        }
-    }
-
-    async fn closed(&self) -> String {
-        self.connection.closed().await.to_string()
-    }
-}
-
-fn hello() -> Request {
-    Request::Hello {
-        version: PROTOCOL_VERSION,
-        client: "raw".into(),
-    }
-}
 
 #[test]
 fn misbehaving_clients_are_refused_and_disconnected_without_harm() {
@@ -84,13 +15,10 @@ fn misbehaving_clients_are_refused_and_disconnected_without_harm() {
         // A newer client: a clear version error naming both versions, then closed.
         let mut c = raw(&coord).await;
         let err = c
-            .ask(
-                1,
-                Request::Hello {
-                    version: PROTOCOL_VERSION + 1,
-                    client: "future".into(),
-                },
-            )
+            .ask(Request::Hello {
+                version: PROTOCOL_VERSION + 1,
+                client: "future".into(),
+            })
             .await
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::VersionMismatch);
@@ -104,28 +32,25 @@ fn misbehaving_clients_are_refused_and_disconnected_without_harm() {
 
         // Anything before Hello.
         let mut c = raw(&coord).await;
-        let err = c.ask(1, Request::Users).await.unwrap_err();
+        let err = c.ask(Request::Users { after: None }).await.unwrap_err();
         assert_eq!(err.code, ErrorCode::BadRequest);
 
         // Not logged in.
         let mut c = raw(&coord).await;
-        assert!(matches!(c.ask(1, hello()).await, Ok(Reply::Welcome { .. })));
+        assert!(matches!(c.ask(hello()).await, Ok(Reply::Welcome { .. })));
         let err = c
-            .ask(
-                2,
-                Request::Send {
-                    conv: ConvRef::Room("general".into()),
-                    id: MsgId([1; 16]),
-                    text: "x".into(),
-                },
-            )
+            .ask(Request::Send {
+                conv: ConvRef::Room("general".into()),
+                id: MsgId([1; 16]),
+                text: "x".into(),
+            })
             .await
             .unwrap_err();
         assert_eq!(err.code, ErrorCode::NotAuthenticated);
 
         // Garbage body.
         let mut c = raw(&coord).await;
-        assert!(matches!(c.ask(1, hello()).await, Ok(Reply::Welcome { .. })));
+        assert!(matches!(c.ask(hello()).await, Ok(Reply::Welcome { .. })));
         let err = c
             .reply_to_garbage(&[0, 0, 0, 4, 0xff, 0xff, 0xff, 0xff])
             .await;
@@ -176,12 +101,12 @@ fn a_client_that_stops_reading_is_disconnected_not_buffered_forever() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let stalled = rt.block_on(async {
         let mut c = raw(&coord).await;
-        assert!(matches!(c.ask(1, hello()).await, Ok(Reply::Welcome { .. })));
+        assert!(matches!(c.ask(hello()).await, Ok(Reply::Welcome { .. })));
         let login = Request::Register {
             username: "sleepy".into(),
             password: PASSWORD.into(),
         };
-        assert!(matches!(c.ask(2, login).await, Ok(Reply::LoggedIn { .. })));
+        assert!(matches!(c.ask(login).await, Ok(Reply::LoggedIn { .. })));
         c // from here on, nobody reads this connection
     });
     // Big messages fill the stalled client's QUIC window, then its bounded queue.

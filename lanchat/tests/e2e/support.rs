@@ -387,3 +387,32 @@ pub fn office() -> (Lan, CoordinatorProcess, tempfile::TempDir) {
     let coordinator = CoordinatorProcess::start(&lan, &dir.path().join("coord"), "test-office");
     (lan, coordinator, dir)
 }
+
+/// A file of `len` pseudo-random bytes (different for each `seed`) in `dir`.
+pub fn make_file(dir: &Path, name: &str, len: usize, seed: u8) -> PathBuf {
+    let mut state = 0x9e37_79b9_u32 ^ u32::from(seed);
+    let bytes: Vec<u8> = (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write test file");
+    path
+}
+
+/// Every folder and file under `dir` (not `dir` itself; nothing if it does not exist).
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        }
+        out.push(p);
+    }
+    out
+}

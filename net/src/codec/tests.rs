@@ -84,8 +84,14 @@ fn every_request() -> Vec<Request> {
         Request::CreateRoom { name: "dev".into() },
         Request::JoinRoom { name: "dev".into() },
         Request::LeaveRoom { name: "dev".into() },
-        Request::ListRooms,
-        Request::Members { name: "dev".into() },
+        Request::ListRooms { after: None },
+        Request::ListRooms {
+            after: Some("dev".into()),
+        },
+        Request::Members {
+            name: "dev".into(),
+            after: 7,
+        },
         Request::SetTopic {
             name: "dev".into(),
             topic: "t".into(),
@@ -98,11 +104,15 @@ fn every_request() -> Vec<Request> {
             name: "dev".into(),
             user: "bob".into(),
         },
-        Request::Users,
+        Request::Users {
+            after: Some("bob".into()),
+        },
         Request::Search {
             query: "hello".into(),
             limit: 5,
+            before: Some(99),
         },
+        Request::PendingOffers { after: 3 },
         Request::SetDisplay {
             display: "A".into(),
         },
@@ -165,11 +175,14 @@ fn every_server_frame() -> Vec<ServerFrame> {
             conv: ConvRef::Dm("x".into()),
             messages: vec![msg(ConvRef::Dm("x".into()))],
         }),
-        Ok(Reply::Rooms(vec![RoomInfo {
-            name: "dev".into(),
-            topic: "".into(),
-            members: 3,
-        }])),
+        Ok(Reply::Rooms {
+            rooms: vec![RoomInfo {
+                name: "dev".into(),
+                topic: "".into(),
+                members: 3,
+            }],
+            next: Some("dev".into()),
+        }),
         Ok(Reply::Members {
             name: "dev".into(),
             members: vec![MemberInfo {
@@ -178,11 +191,20 @@ fn every_server_frame() -> Vec<ServerFrame> {
                 role: Role::Admin,
                 status: PresenceStatus::Online,
             }],
+            next: None,
         }),
-        Ok(Reply::Users(vec![user()])),
-        Ok(Reply::SearchResults(vec![msg(ConvRef::Room(
-            "general".into(),
-        ))])),
+        Ok(Reply::Users {
+            users: vec![user()],
+            next: None,
+        }),
+        Ok(Reply::SearchResults {
+            messages: vec![msg(ConvRef::Room("general".into()))],
+            next: Some(12),
+        }),
+        Ok(Reply::Offers {
+            offers: vec![offer()],
+            next: Some(1),
+        }),
         Ok(Reply::Summaries(vec![summary()])),
         Ok(Reply::Offered(offer())),
         Ok(Reply::Accepted {
@@ -190,12 +212,13 @@ fn every_server_frame() -> Vec<ServerFrame> {
             token: [6; 32],
         }),
         Ok(Reply::ShareReady {
-            ticket: Some(UploadTicket {
+            ticket: UploadTicket {
                 id: 2,
                 token: [7; 32],
-            }),
+                nonce: [8; 32],
+            },
         }),
-        Ok(Reply::ShareReady { ticket: None }),
+        Err(ErrorInfo::new(ErrorCode::QuotaExceeded, "full")),
         Err(ErrorInfo::new(ErrorCode::PermissionDenied, "no")),
     ];
     let mut frames: Vec<ServerFrame> = replies
@@ -264,7 +287,7 @@ fn every_server_frame_round_trips() {
 fn truncated_frames_ask_for_more_or_fail() {
     let bytes = encode(&ClientFrame {
         id: 1,
-        request: Request::ListRooms,
+        request: Request::ListRooms { after: None },
     })
     .unwrap();
     for cut in 0..bytes.len() {
@@ -314,7 +337,7 @@ fn garbage_and_trailing_bytes_are_rejected() {
     ));
     let mut body = postcard::to_stdvec(&ClientFrame {
         id: 1,
-        request: Request::Users,
+        request: Request::Users { after: None },
     })
     .unwrap();
     body.push(0);
@@ -354,6 +377,7 @@ fn file_stream_frames_round_trip() {
         StreamOpen::Upload {
             ticket: 2,
             token: [2; 32],
+            proof: [4; 32],
         },
         StreamOpen::Download { file: 3 },
     ];
@@ -388,9 +412,148 @@ fn file_stream_frames_round_trip() {
             .0,
         meta
     );
+    for start in [
+        Ok(UploadNeed::Nothing),
+        Ok(UploadNeed::Content),
+        Err(ErrorInfo::new(ErrorCode::QuotaExceeded, "full")),
+    ] {
+        let bytes = encode(&start).unwrap();
+        assert_eq!(
+            decode_frame::<UploadStart>(&bytes).unwrap().unwrap().0,
+            start
+        );
+    }
     let bytes = encode(&Start { offset: 9 }).unwrap();
     assert_eq!(
         decode_frame::<Start>(&bytes).unwrap().unwrap().0,
         Start { offset: 9 }
     );
+}
+
+/// The longest values the coordinator lets into its database (its `rules` module and hub):
+/// usernames and room names are at most 32 ASCII bytes, display names 48 characters, topics
+/// 300 characters (4 bytes each at worst in UTF-8), file names 255 bytes, message text
+/// [`MAX_TEXT_BYTES`] (a system line, at most a name and a topic, is shorter).
+const NAME: usize = 32;
+const DISPLAY: usize = 48 * 4;
+const TOPIC: usize = 300 * 4;
+const FILE_NAME: usize = 255;
+
+fn longest(bytes: usize) -> String {
+    "\u{10ffff}".repeat(bytes / 4) + &"x".repeat(bytes % 4)
+}
+
+fn largest_message() -> ChatMessage {
+    ChatMessage {
+        conv: ConvRef::Dm(longest(NAME)),
+        seq: u64::MAX,
+        id: MsgId([0xff; 16]),
+        sender: longest(NAME),
+        sender_display: longest(DISPLAY),
+        ts_ms: i64::MIN,
+        kind: MessageKind::File,
+        text: longest(MAX_TEXT_BYTES),
+        file: Some(SharedFile {
+            id: u64::MAX,
+            name: longest(FILE_NAME),
+            size: u64::MAX,
+            hash: [0xff; 32],
+            uploader: longest(NAME),
+        }),
+    }
+}
+
+/// Every list reply is paged so that its largest page, with every field as long as the
+/// coordinator allows, fits in one frame: nobody can make a list nobody can read.
+#[test]
+fn largest_pages_fit_in_a_frame() {
+    let n = |page: u32| page as usize;
+    let pages = [
+        (
+            "history",
+            Reply::Messages {
+                conv: ConvRef::Dm(longest(NAME)),
+                messages: vec![largest_message(); n(MAX_HISTORY_PAGE)],
+            },
+        ),
+        (
+            "search",
+            Reply::SearchResults {
+                messages: vec![largest_message(); n(MAX_SEARCH_PAGE)],
+                next: Some(u64::MAX),
+            },
+        ),
+        (
+            "rooms",
+            Reply::Rooms {
+                rooms: vec![
+                    RoomInfo {
+                        name: longest(NAME),
+                        topic: longest(TOPIC),
+                        members: u64::MAX,
+                    };
+                    n(MAX_LIST_PAGE)
+                ],
+                next: Some(longest(NAME)),
+            },
+        ),
+        (
+            "members",
+            Reply::Members {
+                name: longest(NAME),
+                members: vec![
+                    MemberInfo {
+                        username: longest(NAME),
+                        display: longest(DISPLAY),
+                        role: Role::Owner,
+                        status: PresenceStatus::Offline,
+                    };
+                    n(MAX_LIST_PAGE)
+                ],
+                next: Some(u64::MAX),
+            },
+        ),
+        (
+            "users",
+            Reply::Users {
+                users: vec![
+                    UserInfo {
+                        username: longest(NAME),
+                        display: longest(DISPLAY),
+                        status: PresenceStatus::Offline,
+                    };
+                    n(MAX_LIST_PAGE)
+                ],
+                next: Some(longest(NAME)),
+            },
+        ),
+        (
+            "offers",
+            Reply::Offers {
+                offers: vec![
+                    FileOffer {
+                        id: u64::MAX,
+                        from: longest(NAME),
+                        to: longest(NAME),
+                        name: longest(FILE_NAME),
+                        size: u64::MAX,
+                        hash: [0xff; 32],
+                    };
+                    n(MAX_LIST_PAGE)
+                ],
+                next: Some(u64::MAX),
+            },
+        ),
+    ];
+    for (what, reply) in pages {
+        let frame = ServerFrame::Reply {
+            id: u64::MAX,
+            result: Ok(reply),
+        };
+        let len = encode(&frame)
+            .unwrap_or_else(|e| panic!("the largest {what} page does not fit: {e}"))
+            .len();
+        eprintln!("largest {what} page: {len} bytes of {MAX_FRAME_LEN}");
+        assert!(len <= HEADER_LEN + MAX_FRAME_LEN, "{what}: {len}");
+    }
 }

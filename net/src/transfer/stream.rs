@@ -112,6 +112,28 @@ pub fn hash_file(path: &Path) -> std::io::Result<([u8; 32], u64)> {
     }
 }
 
+/// The proof that whoever computes it holds the content of `path`: its BLAKE3 keyed with
+/// `nonce` (an upload ticket's fresh random key), so it cannot be computed from the plain
+/// hash or reused for another upload. Blocking; run off the event loop.
+pub fn proof_of(path: &Path, nonce: &[u8; 32]) -> std::io::Result<[u8; 32]> {
+    keyed_hash(File::open(path)?, nonce).map(|(proof, _)| proof)
+}
+
+/// The BLAKE3 of everything `reader` gives, keyed with `key`, and how many bytes that was.
+pub fn keyed_hash(mut reader: impl Read, key: &[u8; 32]) -> std::io::Result<([u8; 32], u64)> {
+    let mut hasher = blake3::Hasher::new_keyed(key);
+    let mut buf = vec![0u8; CHUNK];
+    let mut len = 0u64;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            return Ok((*hasher.finalize().as_bytes(), len));
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+        len += n as u64;
+    }
+}
+
 /// Hashes the first `len` bytes of a file into a hasher (blocking).
 fn hash_prefix(path: &Path, len: u64) -> std::io::Result<blake3::Hasher> {
     let mut hasher = blake3::Hasher::new();

@@ -9,6 +9,10 @@
 //!    offset it will send from (0 when the prefix does not match), then the raw bytes, then
 //!    finishes the stream;
 //! 4. the receiving end verifies the whole file and answers with a [`Verdict`].
+//!
+//! An upload to the coordinator starts with a proof of possession (see
+//! [`StreamOpen::Upload`]) answered by an [`UploadStart`]; the exchange above follows only
+//! when the coordinator needs the bytes.
 // Untrusted bytes and names pass through here: no panicking shortcuts.
 #![cfg_attr(
     not(test),
@@ -42,18 +46,38 @@ pub enum StreamOpen {
         /// Which end this is.
         sender: bool,
     },
-    /// To the coordinator: the content of a shared file.
+    /// To the coordinator: the content of a shared file. The coordinator answers with an
+    /// [`UploadStart`].
     Upload {
         /// The ticket from `ShareReady`.
         ticket: u64,
         /// Its token.
         token: [u8; 32],
+        /// The keyed BLAKE3 of the whole content, the key being the ticket's nonce
+        /// ([`proof_of`](super::stream::proof_of)): proves the uploader holds the content.
+        proof: [u8; 32],
     },
     /// To the coordinator: fetch a shared file.
     Download {
         /// Shared file id.
         file: u64,
     },
+}
+
+/// The coordinator's first answer on an upload stream: whether it needs the content, or why
+/// it refuses.
+pub type UploadStart = Result<UploadNeed, ErrorInfo>;
+
+/// Whether an upload must send its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UploadNeed {
+    /// The coordinator has this content and the proof showed the uploader holds it too: the
+    /// share is posted, no bytes move.
+    Nothing,
+    /// Send it: the usual exchange follows ([`Ready`], [`Start`], the bytes, [`Verdict`]).
+    /// Said whenever the proof does not match stored content, so a client that cannot prove
+    /// possession learns nothing about what the coordinator stores.
+    Content,
 }
 
 /// What a downloaded file is (the coordinator's first answer to `Download`).

@@ -1,6 +1,6 @@
 use lanchat_store::{Role, StoreError};
 
-use crate::{store, user};
+use crate::{store, user, Reads};
 
 #[test]
 fn create_and_look_up_user() {
@@ -30,7 +30,7 @@ fn duplicate_username_is_rejected_case_insensitively() {
         s.create_user("alice", "x", "h", 2),
         Err(StoreError::UsernameTaken)
     ));
-    assert_eq!(s.list_users().unwrap().len(), 1);
+    assert_eq!(s.list_users(None, 100).unwrap().len(), 1);
     // The failed attempts must not have added stray members to general.
     assert_eq!(s.member_ids(s.general().unwrap().id).unwrap().len(), 1);
 }
@@ -52,7 +52,7 @@ fn look_alike_usernames_are_refused_naming_the_existing_one() {
             other => panic!("{name}: {other:?}"),
         }
     }
-    assert_eq!(s.list_users().unwrap().len(), 2);
+    assert_eq!(s.list_users(None, 100).unwrap().len(), 2);
     assert_eq!(s.member_ids(s.general().unwrap().id).unwrap().len(), 2);
     // Different names still get in, and a display name can be checked against usernames.
     user(&mut s, "alicia", 3);
@@ -72,7 +72,7 @@ fn list_users_is_ordered_by_username() {
         user(&mut s, name, 1);
     }
     let names: Vec<_> = s
-        .list_users()
+        .list_users(None, 100)
         .unwrap()
         .into_iter()
         .map(|u| u.username)

@@ -1,6 +1,6 @@
 use lanchat_store::{Appended, MessageKind, SharedFile, Store, StoreError};
 
-use crate::{cid, store, user};
+use crate::{cid, store, user, Reads};
 
 /// A hash that differs per `n`, with distinct bytes so a reordering shows.
 fn hash(n: u8) -> [u8; 32] {
@@ -66,7 +66,7 @@ fn file_names_are_searchable() {
     let (file, _) = s
         .share_file(g, alice.id, &cid(1), "budget-2025.xlsx", 1, &hash(1), 5)
         .unwrap();
-    let found = s.search(alice.id, "budget", 10).unwrap();
+    let found = s.search(alice.id, "budget", None, 10).unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].kind, MessageKind::File);
     assert_eq!(found[0].file, Some(file));

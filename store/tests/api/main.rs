@@ -4,10 +4,12 @@ mod accounts;
 mod files;
 mod messages;
 mod persistence;
+mod reads;
 mod rooms;
 mod search;
 mod sessions;
 
+pub use lanchat_store::Reads;
 use lanchat_store::{Store, User};
 
 /// A fresh in-memory store.

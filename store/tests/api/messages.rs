@@ -1,6 +1,6 @@
 use lanchat_store::{Appended, MessageKind, StoreError};
 
-use crate::{cid, store, user};
+use crate::{cid, store, user, Reads};
 
 #[test]
 fn append_assigns_contiguous_sequence_numbers() {

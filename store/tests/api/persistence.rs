@@ -1,6 +1,6 @@
 use lanchat_store::{MessageKind, Role, Store, StoreError};
 
-use crate::{cid, user};
+use crate::{cid, user, Reads};
 
 #[test]
 fn data_survives_reopen() {
@@ -34,11 +34,11 @@ fn data_survives_reopen() {
         s.messages_after(room.id, 0, 10).unwrap()[0].text,
         "persisted words"
     );
-    assert_eq!(s.search(alice.id, "words", 10).unwrap().len(), 1);
+    assert_eq!(s.search(alice.id, "words", None, 10).unwrap().len(), 1);
     assert_eq!(s.session_user(&[5; 32], 5, 100).unwrap(), Some(alice.id));
     // Still exactly one general after a second open.
     assert_eq!(
-        s.list_rooms()
+        s.list_rooms(None, 100)
             .unwrap()
             .iter()
             .filter(|r| r.name == "general")

@@ -1,6 +1,6 @@
 use lanchat_store::{ConvKind, MessageKind, Role, StoreError};
 
-use crate::{cid, store, user};
+use crate::{cid, store, user, Reads};
 
 #[test]
 fn general_exists_from_the_start() {
@@ -32,7 +32,7 @@ fn create_room_and_duplicate_name() {
     let m = s.membership(room.id, alice.id).unwrap().unwrap();
     assert_eq!(m.role, Role::Owner);
 
-    let rooms = s.list_rooms().unwrap();
+    let rooms = s.list_rooms(None, 100).unwrap();
     let names: Vec<_> = rooms.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["general", "Rust"]);
     assert_eq!(rooms[1].members, 1);
@@ -74,10 +74,11 @@ fn owner_leaving_hands_over_to_longest_standing_member() {
     s.join(room.id, dave.id, 3).unwrap();
     s.set_role(room.id, bob.id, Role::Admin).unwrap();
 
-    let members = s.members(room.id).unwrap();
+    let members = s.members(room.id, 0, 100).unwrap();
     let order: Vec<_> = members.iter().map(|m| m.username.as_str()).collect();
-    assert_eq!(order, ["alice", "dave", "carol", "bob"]);
-    assert_eq!(members[3].role, Role::Admin);
+    // Listed in the order rows were added (succession below goes by joined_ms).
+    assert_eq!(order, ["alice", "carol", "bob", "dave"]);
+    assert_eq!(members[2].role, Role::Admin);
 
     assert_eq!(s.leave(room.id, alice.id).unwrap(), Some(dave.id));
     assert_eq!(
@@ -96,8 +97,8 @@ fn owner_leaving_hands_over_to_longest_standing_member() {
 
     // The empty room and its history remain.
     let kept = s.room_by_name("rust").unwrap().unwrap();
-    assert!(s.members(room.id).unwrap().is_empty());
-    assert_eq!(s.list_rooms().unwrap()[1].members, 0);
+    assert!(s.members(room.id, 0, 100).unwrap().is_empty());
+    assert_eq!(s.list_rooms(None, 100).unwrap()[1].members, 0);
     assert!(matches!(
         s.create_room("rust", alice.id, 9),
         Err(StoreError::RoomExists)
@@ -158,7 +159,11 @@ fn dm_is_get_or_create_and_symmetric() {
     assert_eq!(s.dm_conversation(alice.id, alice.id, 8).unwrap(), notes);
 
     // DMs are not rooms.
-    assert!(s.list_rooms().unwrap().iter().all(|r| r.id != ab.id));
+    assert!(s
+        .list_rooms(None, 100)
+        .unwrap()
+        .iter()
+        .all(|r| r.id != ab.id));
     assert!(matches!(
         s.dm_conversation(alice.id, bob.id + 100, 9),
         Err(StoreError::NoSuchUser)

@@ -1,6 +1,6 @@
 use lanchat_store::MessageKind;
 
-use crate::{cid, store, user};
+use crate::{cid, store, user, Reads};
 
 #[test]
 fn search_finds_text_in_member_conversations_newest_first() {
@@ -50,24 +50,24 @@ fn search_finds_text_in_member_conversations_newest_first() {
     s.append_message(g, bob.id, &cid(5), MessageKind::Text, "lunch?", 50)
         .unwrap();
 
-    let hits = s.search(alice.id, "SERVER", 10).unwrap();
+    let hits = s.search(alice.id, "SERVER", None, 10).unwrap();
     let texts: Vec<_> = hits.iter().map(|m| m.text.as_str()).collect();
     assert_eq!(texts, ["the server is down", "Deploy the Server today"]);
 
     // Bob sees his private room too; every word must match.
     let texts: Vec<_> = s
-        .search(bob.id, "server the", 10)
+        .search(bob.id, "server the", None, 10)
         .unwrap()
         .into_iter()
         .map(|m| m.text)
         .collect();
     assert_eq!(texts, ["the server is down", "Deploy the Server today"]);
-    assert_eq!(s.search(bob.id, "server", 10).unwrap().len(), 3);
-    assert_eq!(s.search(bob.id, "server", 1).unwrap()[0].ts_ms, 30);
+    assert_eq!(s.search(bob.id, "server", None, 10).unwrap().len(), 3);
+    assert_eq!(s.search(bob.id, "server", None, 1).unwrap()[0].ts_ms, 30);
 
     // Leaving a conversation removes it from search.
     s.leave(dm, alice.id).unwrap();
-    assert_eq!(s.search(alice.id, "server", 10).unwrap().len(), 1);
+    assert_eq!(s.search(alice.id, "server", None, 10).unwrap().len(), 1);
 }
 
 #[test]
@@ -80,7 +80,7 @@ fn ties_on_timestamp_order_by_seq_desc() {
             .unwrap();
     }
     let seqs: Vec<_> = s
-        .search(alice.id, "same", 10)
+        .search(alice.id, "same", None, 10)
         .unwrap()
         .iter()
         .map(|m| m.seq)
@@ -130,16 +130,24 @@ fn hostile_queries_are_plain_words() {
         "\u{0}",
         "é*",
     ] {
-        assert!(s.search(alice.id, q, 10).is_ok(), "query {q:?} failed");
+        assert!(
+            s.search(alice.id, q, None, 10).is_ok(),
+            "query {q:?} failed"
+        );
     }
     // Operators are searched for as words, not interpreted.
-    assert_eq!(s.search(alice.id, "AND", 10).unwrap().len(), 1);
-    assert_eq!(s.search(alice.id, "cats OR nothing", 10).unwrap().len(), 0);
-    assert_eq!(s.search(alice.id, "\"quoted\"", 10).unwrap().len(), 1);
-    assert_eq!(s.search(alice.id, "text:here", 10).unwrap().len(), 1);
+    assert_eq!(s.search(alice.id, "AND", None, 10).unwrap().len(), 1);
+    assert_eq!(
+        s.search(alice.id, "cats OR nothing", None, 10)
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(s.search(alice.id, "\"quoted\"", None, 10).unwrap().len(), 1);
+    assert_eq!(s.search(alice.id, "text:here", None, 10).unwrap().len(), 1);
     // Words without any token characters match nothing rather than everything.
-    assert!(s.search(alice.id, "*", 10).unwrap().is_empty());
-    assert!(s.search(alice.id, "\" (", 10).unwrap().is_empty());
-    assert!(s.search(alice.id, "   ", 10).unwrap().is_empty());
-    assert!(s.search(alice.id, "", 10).unwrap().is_empty());
+    assert!(s.search(alice.id, "*", None, 10).unwrap().is_empty());
+    assert!(s.search(alice.id, "\" (", None, 10).unwrap().is_empty());
+    assert!(s.search(alice.id, "   ", None, 10).unwrap().is_empty());
+    assert!(s.search(alice.id, "", None, 10).unwrap().is_empty());
 }

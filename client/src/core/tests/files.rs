@@ -23,16 +23,7 @@ fn offer(id: u64, from: &str, to: &str) -> FileOffer {
 }
 
 fn logged_in() -> Harness {
-    let mut h = Harness::explicit();
-    h.command(Command::Login {
-        username: "alice".into(),
-        password: "correct horse battery".into(),
-    });
-    let frames = h.open();
-    h.logged_in(&frames[0], [1; 32], vec![]);
-    h.actions();
-    h.events();
-    h
+    alice_logged_in().0
 }
 
 #[test]
@@ -271,14 +262,17 @@ fn a_verified_incoming_offer_is_reported_done_to_the_coordinator_even_after_a_re
         .any(|f| matches!(f.request, Request::OfferDone { id: 8 })));
 }
 
+/// A share is always an upload with the coordinator's ticket: the transfer task proves we
+/// hold the content (keyed with the ticket's nonce) and the coordinator then says whether it
+/// needs the bytes. The core is told only how it ended.
 #[test]
-fn a_share_uploads_only_when_the_coordinator_asks_for_the_bytes() {
+fn a_share_always_goes_through_an_upload_with_its_ticket() {
     let mut h = logged_in();
     let job = HashJob::Share {
         conv: room("general"),
         path: "/tmp/handbook.pdf".into(),
     };
-    h.core.handle_hashed(job.clone(), Ok((HASH, 10)));
+    h.core.handle_hashed(job, Ok((HASH, 10)));
     let frames = h.sent();
     let Request::ShareFile { id, .. } = frames[0].request else {
         panic!("{frames:?}")
@@ -286,26 +280,20 @@ fn a_share_uploads_only_when_the_coordinator_asks_for_the_bytes() {
     let ticket = UploadTicket {
         id: 3,
         token: [2; 32],
+        nonce: [5; 32],
     };
-    h.reply(
-        frames[0].id,
-        Ok(Reply::ShareReady {
-            ticket: Some(ticket),
-        }),
-    );
+    h.reply(frames[0].id, Ok(Reply::ShareReady { ticket }));
     assert!(
         matches!(&h.actions()[..], [Action::Transfer(TransferJob::Upload { ticket: t, .. })] if *t == ticket)
     );
-
-    // Content the coordinator already holds: done without an upload.
-    h.core.handle_hashed(job, Ok((HASH, 10)));
-    let frames = h.sent();
-    let Request::ShareFile { id: second, .. } = frames[0].request else {
-        panic!()
+    // The coordinator had the content and the proof matched: nothing moved.
+    let done = Finished {
+        path: None,
+        moved: 0,
+        direct: None,
     };
-    assert_ne!(id, second);
-    h.reply(frames[0].id, Ok(Reply::ShareReady { ticket: None }));
-    assert_eq!(h.actions(), []);
+    h.core
+        .handle_transfer_finished(TransferKey::Share(id), "handbook.pdf".into(), 10, Ok(done));
     assert!(h.events().iter().any(|e| matches!(e,
-        Event::TransferDone { key: TransferKey::Share(k), moved: 0, .. } if *k == second)));
+        Event::TransferDone { key: TransferKey::Share(k), moved: 0, .. } if *k == id)));
 }

@@ -2,13 +2,14 @@
 //! through the coordinator's own connection gate and hub (and, for messages, a group commit of
 //! one), every reply and push comes back as the coordinator encoded it. No sockets, no
 //! threads, no sleeps: the test steps both sides and decides what is lost.
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use lanchat_coordinator::auth::LoginThrottle;
 use lanchat_coordinator::gate::{Context, Gate, Route};
 use lanchat_coordinator::hub::{Hub, OUTBOX_CAPACITY};
 use lanchat_coordinator::outbox::{outbox, Outbox, OutboxReader};
+use lanchat_coordinator::reads::Reads;
 use lanchat_net::codec::decode_frame;
 use lanchat_store::Store;
 
@@ -16,25 +17,28 @@ use super::*;
 use crate::api::Command;
 use crate::core::locate::COLLECT_PINNED;
 
-const PASSWORD: &str = "correct horse battery";
+pub(super) const PASSWORD: &str = "correct horse battery";
 
 /// A coordinator: its hub and login throttle, its name, key and address.
-struct Office {
+pub(super) struct Office {
     name: String,
     fingerprint: Fingerprint,
     addr: SocketAddr,
     hub: Mutex<Hub>,
+    reads: Arc<Reads>,
     throttle: Mutex<LoginThrottle>,
     rollover: Vec<lanchat_net::rollover::Rollover>,
 }
 
 impl Office {
-    fn new(name: &str, addr: &str) -> Office {
+    pub(super) fn new(name: &str, addr: &str) -> Office {
+        let hub = Hub::new(Store::open_in_memory().unwrap());
         Office {
             name: name.into(),
             fingerprint: fp(name),
             addr: addr.parse().unwrap(),
-            hub: Mutex::new(Hub::new(Store::open_in_memory().unwrap())),
+            reads: hub.reads(),
+            hub: Mutex::new(hub),
             throttle: Mutex::new(LoginThrottle::default()),
             rollover: Vec::new(),
         }
@@ -43,6 +47,7 @@ impl Office {
     fn cx(&self) -> Context<'_> {
         Context {
             hub: &self.hub,
+            reads: &self.reads,
             throttle: &self.throttle,
             name: &self.name,
             rollover: &self.rollover,
@@ -78,8 +83,8 @@ struct Wire {
 }
 
 /// A client core wired to the offices of a test, with its clock.
-struct Peer {
-    h: Harness,
+pub(super) struct Peer {
+    pub(super) h: Harness,
     wire: Option<Wire>,
     /// Replies to drop instead of delivering (a lost acknowledgement).
     drop_replies: usize,
@@ -98,7 +103,7 @@ impl Peer {
     }
 
     /// Runs both sides until neither has anything more to do.
-    fn step(&mut self, offices: &[Office], now_ms: i64) {
+    pub(super) fn step(&mut self, offices: &[Office], now_ms: i64) {
         loop {
             let actions = self.h.actions();
             if actions.is_empty() && !self.drain_pushes(offices) {
@@ -228,7 +233,7 @@ impl Peer {
     }
 }
 
-fn register(peer: &mut Peer, offices: &[Office], user: &str) {
+pub(super) fn register(peer: &mut Peer, offices: &[Office], user: &str) {
     peer.h.command(Command::Register {
         username: user.into(),
         password: PASSWORD.into(),
@@ -237,9 +242,9 @@ fn register(peer: &mut Peer, offices: &[Office], user: &str) {
     assert!(peer.h.core.is_logged_in(), "{:?}", peer.h.events());
 }
 
-const NOW_MS: i64 = 1_700_000_000_000;
+pub(super) const NOW_MS: i64 = 1_700_000_000_000;
 
-fn explicit_to(office: &Office) -> Peer {
+pub(super) fn explicit_to(office: &Office) -> Peer {
     let mut config = config(Some(Target {
         addr: office.addr,
         pin: Pin::exact(office.fingerprint),

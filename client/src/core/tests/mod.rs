@@ -4,10 +4,12 @@
 //!
 //! Layout: `locate` (choosing and pinning a coordinator), `session` (login, sending,
 //! reconnecting), `presence` (only the coordinator says who is online), `files` (offers and
-//! shares), `hub` (the core against a real coordinator hub in memory).
+//! shares), `pages` (lists read a page at a time), `hub` (the core against a real coordinator
+//! hub in memory).
 mod files;
 mod hub;
 mod locate;
+mod pages;
 mod presence;
 mod session;
 
@@ -241,6 +243,22 @@ impl Harness {
             }),
         );
     }
+}
+
+/// A core logged in as alice at an explicit coordinator, and the frames it sent right after
+/// the login (what it asks for by itself); its other actions and events are drained.
+fn alice_logged_in() -> (Harness, Vec<ClientFrame>) {
+    let mut h = Harness::explicit();
+    h.command(crate::api::Command::Login {
+        username: "alice".into(),
+        password: "correct horse battery".into(),
+    });
+    let frames = h.open();
+    h.logged_in(&frames[0], [1; 32], vec![]);
+    let after = h.sent();
+    h.actions();
+    h.events();
+    (h, after)
 }
 
 fn config(coordinator: Option<Target>) -> CoreConfig {

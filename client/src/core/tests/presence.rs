@@ -63,7 +63,13 @@ fn presence_from_the_coordinator_is_reported_once_per_change() {
     let asked = h.sent();
     let away = user("bob", "Bob", PresenceStatus::Away);
     let carol = user("carol", "Carol", PresenceStatus::Offline);
-    h.reply(asked[0].id, Ok(Reply::Users(vec![away.clone(), carol])));
+    h.reply(
+        asked[0].id,
+        Ok(Reply::Users {
+            users: vec![away.clone(), carol],
+            next: None,
+        }),
+    );
     assert!(
         matches!(h.events().as_slice(), [Event::Users(list)] if list.len() == 2),
         "only the list"

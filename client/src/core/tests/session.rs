@@ -178,11 +178,12 @@ fn commands_given_while_disconnected_are_sent_in_order_after_login() {
         .map(|f| match f.request {
             Request::Send { .. } => "send",
             Request::JoinRoom { .. } => "join",
-            Request::ListRooms => "rooms",
+            Request::ListRooms { .. } => "rooms",
+            Request::PendingOffers { .. } => "offers",
             _ => "other",
         })
         .collect();
-    assert_eq!(requests, ["send", "join", "rooms"]);
+    assert_eq!(requests, ["send", "offers", "join", "rooms"]);
 }
 
 #[test]

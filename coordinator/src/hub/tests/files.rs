@@ -1,5 +1,7 @@
-//! File offers (consent, tokens, authorization) and shared-file uploads.
+//! File offers (consent, tokens, authorization, bounds, pages) and shared-file uploads
+//! (tickets with a nonce whatever is stored, quotas, expiry).
 use super::*;
+use lanchat_net::protocol::UploadTicket;
 
 fn offer(hub: &mut Hub, from: &Client, to: &str) -> u64 {
     let request = Request::OfferFile {
@@ -41,7 +43,7 @@ fn offer_tokens_work_once_and_only_for_their_offer_and_party() {
         )
         .unwrap_err();
     assert_eq!(err.0.code, ErrorCode::NoSuchFile);
-    assert!(hub.relay_allowed(a, id, &[0; 32], true).is_err());
+    assert!(hub.relay_allowed(a, id, &[0; 32], true, now_ms()).is_err());
 
     let token = match hub
         .handle(bob.sid, Request::AnswerOffer { id, accept: true }, now_ms())
@@ -50,23 +52,23 @@ fn offer_tokens_work_once_and_only_for_their_offer_and_party() {
         Reply::Accepted { token, .. } => token,
         other => panic!("{other:?}"),
     };
-    assert!(hub.relay_allowed(a, id, &token, true).is_ok());
-    assert!(hub.relay_allowed(b, id, &token, false).is_ok());
+    assert!(hub.relay_allowed(a, id, &token, true, now_ms()).is_ok());
+    assert!(hub.relay_allowed(b, id, &token, false, now_ms()).is_ok());
     assert!(
-        hub.relay_allowed(c, id, &token, true).is_err(),
+        hub.relay_allowed(c, id, &token, true, now_ms()).is_err(),
         "only the parties"
     );
     assert!(
-        hub.relay_allowed(b, id, &token, true).is_err(),
+        hub.relay_allowed(b, id, &token, true, now_ms()).is_err(),
         "the recipient is not the sender"
     );
     assert!(
-        hub.relay_allowed(a, id, &[1; 32], true).is_err(),
+        hub.relay_allowed(a, id, &[1; 32], true, now_ms()).is_err(),
         "only with the token"
     );
     let other = offer(&mut hub, &alice, "bob");
     assert!(
-        hub.relay_allowed(a, other, &token, true).is_err(),
+        hub.relay_allowed(a, other, &token, true, now_ms()).is_err(),
         "only for its own offer"
     );
 
@@ -77,17 +79,22 @@ fn offer_tokens_work_once_and_only_for_their_offer_and_party() {
         .is_err());
     hub.handle(bob.sid, Request::OfferDone { id }, now_ms())
         .unwrap();
-    assert!(hub.relay_allowed(a, id, &token, true).is_err());
+    assert!(hub.relay_allowed(a, id, &token, true, now_ms()).is_err());
     hub.close_session(bob.sid);
-    let mut bob = connect_with(&mut hub, b, OUTBOX_CAPACITY).0;
-    let offers: Vec<u64> = events(&mut bob)
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::FileOffer(o) => Some(o.id),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(offers, [other], "only the pending offer is shown again");
+    let bob = connect_with(&mut hub, b, OUTBOX_CAPACITY).0;
+    assert_eq!(
+        pending(&mut hub, &bob, 0).0,
+        [other],
+        "only the pending offer is shown again"
+    );
+}
+
+/// The offers waiting for `c` after offer `after`: their ids, and where the next page starts.
+fn pending(hub: &mut Hub, c: &Client, after: u64) -> (Vec<u64>, Option<u64>) {
+    match hub.handle(c.sid, Request::PendingOffers { after }, now_ms()) {
+        Ok(Reply::Offers { offers, next }) => (offers.iter().map(|o| o.id).collect(), next),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -101,7 +108,204 @@ fn sender_logout_withdraws_offers_and_uploads_need_their_ticket() {
     assert!(events(&mut bob)
         .iter()
         .any(|e| matches!(e, Event::OfferCancelled { id: i, by } if *i == id && by == "alice")));
-    assert!(hub.upload(a, 1, &[0; 32]).is_err());
+    assert!(hub.upload(a, 1, &[0; 32], now_ms()).is_err());
+}
+
+/// The attack of the issue: thousands of offers to an offline user dropped every login of
+/// theirs. Now one sender may have 50 waiting, a recipient 200 from everyone, offers expire,
+/// and the recipient reads them a page at a time.
+#[test]
+fn offers_are_bounded_per_sender_and_recipient_and_expire() {
+    let mut hub = hub();
+    let b = user(&mut hub, "bob");
+    let senders: Vec<Client> = (0..5)
+        .map(|i| {
+            let u = user(&mut hub, &format!("sender{i}"));
+            connect(&mut hub, u)
+        })
+        .collect();
+    let t0 = now_ms();
+    let offer_at = |hub: &mut Hub, from: &Client, at: i64| {
+        let request = Request::OfferFile {
+            to: "bob".into(),
+            name: "spam.bin".into(),
+            size: 1,
+            hash: [1; 32],
+        };
+        hub.handle(from.sid, request, at)
+    };
+    for _ in 0..MAX_OFFERS_PER_SENDER {
+        offer_at(&mut hub, &senders[0], t0).unwrap();
+    }
+    refused(
+        offer_at(&mut hub, &senders[0], t0),
+        ErrorCode::QuotaExceeded,
+        "you have 50 file offers waiting",
+    );
+    for s in &senders[1..4] {
+        for _ in 0..MAX_OFFERS_PER_SENDER {
+            offer_at(&mut hub, s, t0).unwrap();
+        }
+    }
+    refused(
+        offer_at(&mut hub, &senders[4], t0),
+        ErrorCode::QuotaExceeded,
+        "bob has 200 file offers waiting",
+    );
+
+    // bob logs in: nothing is pushed at him; he reads one page, then learns it was the last.
+    let (mut bob, _) = connect_with(&mut hub, b, 8);
+    assert!(
+        !events(&mut bob)
+            .iter()
+            .any(|e| matches!(e, Event::FileOffer(_))),
+        "a small outbox survives the login"
+    );
+    let (first, next) = pending(&mut hub, &bob, 0);
+    assert_eq!(first.len(), MAX_OFFERS_PER_RECIPIENT);
+    let (rest, end) = pending(
+        &mut hub,
+        &bob,
+        next.expect("a full page says where to go on"),
+    );
+    assert_eq!((rest.len(), end), (0, None));
+
+    // A day later they have expired: the senders may offer again.
+    let later = t0 + OFFER_TTL_MS;
+    offer_at(&mut hub, &senders[4], later).unwrap();
+    match hub.handle(bob.sid, Request::PendingOffers { after: 0 }, later) {
+        Ok(Reply::Offers { offers, next }) => assert_eq!((offers.len(), next), (1, None)),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A hub that keeps shared files in a temporary folder, with these quotas.
+fn sharing_hub(user_quota: u64, total_quota: u64) -> (Hub, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = hub();
+    let limits = ShareLimits {
+        max_file: 1000,
+        user_quota,
+        total_quota,
+    };
+    hub.enable_sharing(crate::blobs::Blobs::new(dir.path().join("blobs")), limits);
+    (hub, dir)
+}
+
+fn share(hub: &mut Hub, c: &Client, size: u64, hash: [u8; 32], at: i64) -> Result<Reply, Refusal> {
+    let request = Request::ShareFile {
+        conv: room("general"),
+        id: MsgId::random(),
+        name: "notes.txt".into(),
+        size,
+        hash,
+    };
+    hub.handle(c.sid, request, at)
+}
+
+fn ticket(reply: Result<Reply, Refusal>) -> UploadTicket {
+    match reply {
+        Ok(Reply::ShareReady { ticket }) => ticket,
+        other => panic!("expected a ticket, got {other:?}"),
+    }
+}
+
+/// Knowing a hash is not possessing the content: a share of content the coordinator holds is
+/// answered exactly as one of content it does not (a ticket with a fresh nonce), and nothing
+/// is posted until an upload stream proves possession or brings the bytes.
+#[test]
+fn a_share_gets_a_ticket_with_a_fresh_nonce_whatever_is_stored() {
+    let (mut hub, _dir) = sharing_hub(10_000, 10_000);
+    let a = user(&mut hub, "alice");
+    let m = user(&mut hub, "mallory");
+    let (alice, mut mallory) = (connect(&mut hub, a), connect(&mut hub, m));
+    let content = b"the quarterly numbers";
+    let hash = *blake3::hash(content).as_bytes();
+    let blobs = hub.blobs().unwrap();
+    let partial = blobs.partial(a, &hash).unwrap();
+    std::fs::write(&partial, content).unwrap();
+    blobs.commit(&partial, &hash).unwrap();
+    let now = now_ms();
+    let t = ticket(share(&mut hub, &alice, content.len() as u64, hash, now));
+    let upload = hub.upload(a, t.id, &t.token, now).unwrap();
+    hub.finish_upload(t.id, &upload, now).unwrap();
+    drain(&mut mallory.rx);
+
+    // mallory knows the hash and the size, and holds nothing.
+    let stored = ticket(share(&mut hub, &mallory, content.len() as u64, hash, now));
+    let unknown = ticket(share(
+        &mut hub,
+        &mallory,
+        content.len() as u64,
+        [9; 32],
+        now,
+    ));
+    assert_ne!(stored.nonce, t.nonce, "a fresh nonce for every ticket");
+    assert_ne!(stored.nonce, unknown.nonce);
+    assert!(
+        messages(&mut mallory).is_empty(),
+        "nothing posted on a claim"
+    );
+    assert!(
+        hub.upload(a, stored.id, &stored.token, now).is_err(),
+        "nobody else's ticket"
+    );
+}
+
+#[test]
+fn storage_quotas_count_uploads_in_progress_and_refuse_with_the_numbers() {
+    let (mut hub, _dir) = sharing_hub(500, 800);
+    let a = user(&mut hub, "alice");
+    let b = user(&mut hub, "bob");
+    let (alice, bob) = (connect(&mut hub, a), connect(&mut hub, b));
+    let now = now_ms();
+    ticket(share(&mut hub, &alice, 400, [1; 32], now));
+    let e = refused(
+        share(&mut hub, &alice, 200, [2; 32], now),
+        ErrorCode::QuotaExceeded,
+        "your quota is 500 bytes",
+    );
+    assert!(e.message.contains("600 bytes"), "{}", e.message);
+    // The same content again replaces its ticket instead of counting twice.
+    ticket(share(&mut hub, &alice, 400, [1; 32], now));
+    ticket(share(&mut hub, &bob, 400, [3; 32], now));
+    refused(
+        share(&mut hub, &bob, 50, [4; 32], now),
+        ErrorCode::QuotaExceeded,
+        "space for shared files is full (800 of 800 bytes used)",
+    );
+    // An abandoned partial counts against its uploader until it is swept.
+    let later = now + UPLOAD_TTL_MS;
+    let partial = hub.blobs().unwrap().partial(b, &[3; 32]).unwrap();
+    std::fs::write(&partial, vec![0; 300]).unwrap();
+    ticket(share(&mut hub, &alice, 450, [5; 32], later));
+    refused(
+        share(&mut hub, &bob, 250, [6; 32], later),
+        ErrorCode::QuotaExceeded,
+        "550 bytes",
+    );
+}
+
+#[test]
+fn uploads_waiting_are_bounded_per_user_and_tickets_expire() {
+    let (mut hub, _dir) = sharing_hub(u64::MAX, u64::MAX);
+    let a = user(&mut hub, "alice");
+    let alice = connect(&mut hub, a);
+    let now = now_ms();
+    let tickets: Vec<UploadTicket> = (0..MAX_UPLOADS_PER_USER)
+        .map(|i| ticket(share(&mut hub, &alice, 10, [i as u8; 32], now)))
+        .collect();
+    refused(
+        share(&mut hub, &alice, 10, [99; 32], now),
+        ErrorCode::QuotaExceeded,
+        "8 uploads that have not finished",
+    );
+    let later = now + UPLOAD_TTL_MS;
+    let e = hub
+        .upload(a, tickets[0].id, &tickets[0].token, later)
+        .unwrap_err();
+    assert!(e.0.message.contains("expired"), "{}", e.0.message);
+    ticket(share(&mut hub, &alice, 10, [99; 32], later));
 }
 
 /// Names shown beside the sender's: nothing that fakes an extension or a line.

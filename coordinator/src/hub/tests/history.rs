@@ -175,11 +175,14 @@ fn search_only_sees_the_users_conversations() {
         Request::Search {
             query: q.into(),
             limit: 20,
+            before: None,
         },
     )
     .unwrap()
     {
-        Reply::SearchResults(r) => r.into_iter().map(|m| (m.conv, m.text)).collect::<Vec<_>>(),
+        Reply::SearchResults { messages: r, .. } => {
+            r.into_iter().map(|m| (m.conv, m.text)).collect::<Vec<_>>()
+        }
         other => panic!("{other:?}"),
     };
     assert_eq!(

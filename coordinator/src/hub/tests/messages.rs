@@ -17,8 +17,8 @@ fn general_reaches_every_online_session_in_order_and_resends_are_idempotent() {
     drain(&mut a2.rx);
 
     // Everyone is in #general, including carol who has never logged in.
-    let rooms = match req(&mut hub, &a1, Request::ListRooms).unwrap() {
-        Reply::Rooms(r) => r,
+    let rooms = match req(&mut hub, &a1, Request::ListRooms { after: None }).unwrap() {
+        Reply::Rooms { rooms: r, .. } => r,
         other => panic!("{other:?}"),
     };
     assert_eq!(
@@ -230,17 +230,16 @@ fn replies_name_conversations_canonically() {
         panic!()
     };
     assert_eq!(conv, room("general"));
-    let reply = hub
-        .handle(
-            a.sid,
-            Request::After {
-                conv: dm("bob"),
-                after: 0,
-                limit: 10,
-            },
-            now_ms(),
-        )
-        .unwrap();
+    let reply = req(
+        &mut hub,
+        &a,
+        Request::After {
+            conv: dm("bob"),
+            after: 0,
+            limit: 10,
+        },
+    )
+    .unwrap();
     let Reply::Messages { conv, messages } = reply else {
         panic!("{reply:?}")
     };

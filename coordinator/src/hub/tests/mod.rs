@@ -20,9 +20,10 @@ mod sessions;
 
 use super::*;
 use crate::clock::now_ms;
+use crate::reads::Reads;
 use lanchat_net::protocol::{
     ChatMessage, ConvSummary, ErrorInfo, MembershipChange, MessageKind, MsgId, Role, RoomInfo,
-    UserInfo, MAX_TEXT_BYTES,
+    UserInfo, MAX_HISTORY_PAGE, MAX_TEXT_BYTES,
 };
 
 use tokio::sync::oneshot::error::TryRecvError;
@@ -202,23 +203,23 @@ fn texts(messages: &[ChatMessage]) -> Vec<&str> {
 }
 
 fn after(hub: &mut Hub, c: &Client, conv: ConvRef, after: u64, limit: u32) -> Vec<ChatMessage> {
-    page(hub.handle(c.sid, Request::After { conv, after, limit }, now_ms()))
+    page(req(hub, c, Request::After { conv, after, limit }))
 }
 
 fn before(hub: &mut Hub, c: &Client, conv: ConvRef, before: u64, limit: u32) -> Vec<ChatMessage> {
-    page(hub.handle(
-        c.sid,
+    page(req(
+        hub,
+        c,
         Request::Before {
             conv,
             before,
             limit,
         },
-        now_ms(),
     ))
 }
 
 fn summaries(hub: &mut Hub, c: &Client) -> Vec<ConvSummary> {
-    match hub.handle(c.sid, Request::Summaries, now_ms()) {
+    match req(hub, c, Request::Summaries) {
         Ok(Reply::Summaries(s)) => s,
         other => panic!("expected Summaries, got {other:?}"),
     }
@@ -231,8 +232,14 @@ fn summary_of(list: &[ConvSummary], conv: &ConvRef) -> ConvSummary {
         .clone()
 }
 
+/// A request as the connection gate routes it: reads to the read side (from a snapshot,
+/// without the hub), anything else to the hub.
 fn req(hub: &mut Hub, c: &Client, request: Request) -> Result<Reply, Refusal> {
-    hub.handle(c.sid, request, now_ms())
+    if Reads::is_read(&request) {
+        hub.reads().answer(c.user, request)
+    } else {
+        hub.handle(c.sid, request, now_ms())
+    }
 }
 
 fn create(hub: &mut Hub, c: &Client, name: &str) -> Result<Reply, Refusal> {
@@ -293,6 +300,7 @@ fn members(hub: &mut Hub, c: &Client, name: &str) -> Vec<(String, Role)> {
         c,
         Request::Members {
             name: name.to_string(),
+            after: 0,
         },
     ) {
         Ok(Reply::Members { members, .. }) => {

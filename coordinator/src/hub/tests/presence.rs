@@ -24,8 +24,8 @@ fn presence_follows_sessions_and_away() {
     assert!(events(&mut a).is_empty());
     away(&mut hub, &b2, true);
     assert_eq!(events(&mut a), [presence("bob", PresenceStatus::Away)]);
-    let users = match req(&mut hub, &a, Request::Users).unwrap() {
-        Reply::Users(u) => u,
+    let users = match req(&mut hub, &a, Request::Users { after: None }).unwrap() {
+        Reply::Users { users: u, .. } => u,
         other => panic!("{other:?}"),
     };
     assert_eq!(
@@ -43,6 +43,7 @@ fn presence_follows_sessions_and_away() {
         &a,
         Request::Members {
             name: "general".into(),
+            after: 0,
         },
     )
     .unwrap()
@@ -64,7 +65,7 @@ fn presence_follows_sessions_and_away() {
     assert_eq!(hub.session_count(), 1);
     assert_eq!(b1.alive.try_recv(), Err(TryRecvError::Closed));
     refused(
-        req(&mut hub, &b1, Request::Summaries),
+        req(&mut hub, &b1, Request::SetAway { away: false }),
         ErrorCode::NotAuthenticated,
         "ended",
     );

@@ -43,13 +43,16 @@ fn rooms_create_list_join_leave() {
     create(&mut hub, &c, "ops").unwrap();
     drain(&mut c.rx);
 
-    let listed = |hub: &mut Hub, who: &Client| match req(hub, who, Request::ListRooms).unwrap() {
-        Reply::Rooms(r) => r
-            .into_iter()
-            .map(|r| (r.name, r.members))
-            .collect::<Vec<_>>(),
-        other => panic!("{other:?}"),
-    };
+    let listed =
+        |hub: &mut Hub, who: &Client| match req(hub, who, Request::ListRooms { after: None })
+            .unwrap()
+        {
+            Reply::Rooms { rooms: r, .. } => r
+                .into_iter()
+                .map(|r| (r.name, r.members))
+                .collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
     assert_eq!(
         listed(&mut hub, &b),
         [
@@ -66,14 +69,14 @@ fn rooms_create_list_join_leave() {
         "/join #dev",
     );
     refused(
-        hub.handle(
-            b.sid,
+        req(
+            &mut hub,
+            &b,
             Request::After {
                 conv: room("dev"),
                 after: 0,
                 limit: 10,
             },
-            now_ms(),
         ),
         ErrorCode::NotMember,
         "#dev",
@@ -266,14 +269,14 @@ fn kick_and_promote_follow_roles() {
     );
     assert!(events(c).is_empty(), "carol is no longer in #ops");
     refused(
-        hub.handle(
-            d.sid,
+        req(
+            &mut hub,
+            d,
             Request::After {
                 conv: room("ops"),
                 after: 0,
                 limit: 50,
             },
-            now_ms(),
         ),
         ErrorCode::NotMember,
         "#ops",
