@@ -6,7 +6,7 @@ use lanchat_net::protocol::{ErrorCode, ErrorInfo};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::auth::LoginThrottle;
+use crate::auth::Accounts;
 use crate::commit::Committer;
 use crate::gate::Context;
 use crate::hub::{Hub, Refusal};
@@ -19,8 +19,8 @@ pub struct Shared {
     /// The coordinator's state. Behind its own `Arc` so the committing thread can hold it
     /// (weakly) without the rest.
     pub hub: Arc<Mutex<Hub>>,
-    /// Failed-login counters.
-    pub throttle: Mutex<LoginThrottle>,
+    /// OPAQUE keys, failed-login counts, the password-hashing pool.
+    pub accounts: Accounts,
     /// The coordinator's name (for Welcome).
     pub name: String,
     /// Its key rollover statements, oldest first (for Welcome).
@@ -46,14 +46,14 @@ impl Shared {
     pub fn context(&self) -> Context<'_> {
         Context {
             hub: &self.hub,
-            throttle: &self.throttle,
+            accounts: &self.accounts,
             name: &self.name,
             rollover: &self.rollover,
         }
     }
 }
 
-/// Runs `f` on the blocking pool (SQLite commits and Argon2 block); a panic in it is answered
+/// Runs `f` on the blocking pool (SQLite commits block); a panic in it is answered
 /// as an internal error.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
