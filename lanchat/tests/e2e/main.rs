@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! - `support`: starting coordinators and clients, waiting on events.
+//! - `raw`: a raw protocol client (frames by hand, OPAQUE steps), as a modified lanchat is.
 //! - `simlan`: a simulated office LAN of network namespaces (needs root; tests skip otherwise).
 //! - one module per topic.
 mod accounts;
@@ -17,6 +18,7 @@ mod gui;
 mod netns;
 mod pinning;
 mod protocol;
+mod raw;
 mod restart;
 mod rooms;
 mod simlan;

@@ -1,71 +1,9 @@
 //! A misbehaving client gets a clear error and is disconnected; everyone else is unaffected.
 use lanchat_net::codec;
-use lanchat_net::fingerprint::Pin;
-use lanchat_net::framed::{read_frame, write_frame};
-use lanchat_net::protocol::{
-    ClientFrame, ConvRef, ErrorCode, MsgId, Reply, Request, ServerFrame, PROTOCOL_VERSION,
-};
+use lanchat_net::protocol::{ConvRef, ErrorCode, MsgId, Reply, Request, PROTOCOL_VERSION};
 
+use crate::raw::raw;
 use crate::support::*;
-
-struct Raw {
-    _endpoint: quinn::Endpoint,
-    connection: quinn::Connection,
-    send: quinn::SendStream,
-    recv: quinn::RecvStream,
-}
-
-async fn raw(coord: &CoordinatorProcess) -> Raw {
-    let pin: Pin = coord.fingerprint.parse().unwrap();
-    let endpoint = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
-    let config = lanchat_net::tls::client_config(pin).unwrap();
-    let connection = endpoint
-        .connect_with(config, coord.addr, "lanchat")
-        .unwrap()
-        .await
-        .unwrap();
-    let (send, recv) = connection.open_bi().await.unwrap();
-    Raw {
-        _endpoint: endpoint,
-        connection,
-        send,
-        recv,
-    }
-}
-
-impl Raw {
-    async fn ask(
-        &mut self,
-        id: u64,
-        request: Request,
-    ) -> Result<Reply, lanchat_net::protocol::ErrorInfo> {
-        write_frame(&mut self.send, &ClientFrame { id, request })
-            .await
-            .unwrap();
-        loop {
-            match read_frame::<ServerFrame>(&mut self.recv)
-                .await
-                .unwrap()
-                .expect("a reply")
-            {
-                ServerFrame::Reply { id: got, result } if got == id => return result,
-                _ => continue,
-            }
-        }
-    }
-
-    async fn reply_to_garbage(&mut self, bytes: &[u8]) -> lanchat_net::protocol::ErrorInfo {
-        self.send.write_all(bytes).await.unwrap();
-        match read_frame::<ServerFrame>(&mut self.recv).await.unwrap() {
-            Some(ServerFrame::Reply { result: Err(e), .. }) => e,
-            other => panic!("expected an error reply, got {other:?}"),
-        }
-    }
-
-    async fn closed(&self) -> String {
-        self.connection.closed().await.to_string()
-    }
-}
 
 fn hello() -> Request {
     Request::Hello {
@@ -177,11 +115,10 @@ fn a_client_that_stops_reading_is_disconnected_not_buffered_forever() {
     let stalled = rt.block_on(async {
         let mut c = raw(&coord).await;
         assert!(matches!(c.ask(1, hello()).await, Ok(Reply::Welcome { .. })));
-        let login = Request::Register {
-            username: "sleepy".into(),
-            password: PASSWORD.into(),
-        };
-        assert!(matches!(c.ask(2, login).await, Ok(Reply::LoggedIn { .. })));
+        assert!(matches!(
+            c.register(2, "sleepy", PASSWORD).await,
+            Ok(Reply::LoggedIn { .. })
+        ));
         c // from here on, nobody reads this connection
     });
     // Big messages fill the stalled client's QUIC window, then its bounded queue.
