@@ -277,9 +277,13 @@ impl Gate {
             (Request::Resume { token }, None) => self.resume(cx, at, token, now_ms),
             (_, None) => Err(err(ErrorCode::NotAuthenticated, "log in or register first")),
             (Request::Logout, Some(login)) => self.log_out(cx, login),
-            (Request::PasswordStart { login, registration }, Some(me)) => {
-                self.password_start(cx, ip, me.session, &login, &registration, now_ms)
-            }
+            (
+                Request::PasswordStart {
+                    login,
+                    registration,
+                },
+                Some(me),
+            ) => self.password_start(cx, ip, me.session, &login, &registration, now_ms),
             (
                 Request::PasswordFinish {
                     finalization,

@@ -302,7 +302,7 @@ impl Hub {
             )),
             Request::Logout | Request::PasswordStart { .. } | Request::PasswordFinish { .. } => {
                 Err(err(
-                ErrorCode::BadRequest,
+                    ErrorCode::BadRequest,
                     "handled by the connection, not the hub",
                 ))
             }

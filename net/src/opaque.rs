@@ -138,21 +138,34 @@ fn wire(bytes: &[u8]) -> Result<OpaqueBytes, OpaqueError> {
 /// The first registration message (client → coordinator).
 pub fn registration_request(b: &OpaqueBytes) -> Result<RegistrationRequest<Suite>, OpaqueError> {
     let n = RegistrationRequestLen::<Suite>::USIZE;
-    decode("registration request", b.as_bytes(), n, RegistrationRequest::deserialize)
+    decode(
+        "registration request",
+        b.as_bytes(),
+        n,
+        RegistrationRequest::deserialize,
+    )
 }
 
 /// The coordinator's answer to a registration request.
-pub fn registration_response(
-    b: &OpaqueBytes,
-) -> Result<RegistrationResponse<Suite>, OpaqueError> {
+pub fn registration_response(b: &OpaqueBytes) -> Result<RegistrationResponse<Suite>, OpaqueError> {
     let n = RegistrationResponseLen::<Suite>::USIZE;
-    decode("registration response", b.as_bytes(), n, RegistrationResponse::deserialize)
+    decode(
+        "registration response",
+        b.as_bytes(),
+        n,
+        RegistrationResponse::deserialize,
+    )
 }
 
 /// The last registration message: the record to keep (client → coordinator).
 pub fn registration_upload(b: &OpaqueBytes) -> Result<RegistrationUpload<Suite>, OpaqueError> {
     let n = RegistrationUploadLen::<Suite>::USIZE;
-    decode("registration upload", b.as_bytes(), n, RegistrationUpload::deserialize)
+    decode(
+        "registration upload",
+        b.as_bytes(),
+        n,
+        RegistrationUpload::deserialize,
+    )
 }
 
 /// A stored record, as the coordinator's database keeps it.
@@ -164,13 +177,23 @@ pub fn stored_record(bytes: &[u8]) -> Result<ServerRegistration<Suite>, OpaqueEr
 /// The first login message (client → coordinator).
 pub fn credential_request(b: &OpaqueBytes) -> Result<CredentialRequest<Suite>, OpaqueError> {
     let n = CredentialRequestLen::<Suite>::USIZE;
-    decode("credential request", b.as_bytes(), n, CredentialRequest::deserialize)
+    decode(
+        "credential request",
+        b.as_bytes(),
+        n,
+        CredentialRequest::deserialize,
+    )
 }
 
 /// The coordinator's answer to a credential request.
 pub fn credential_response(b: &OpaqueBytes) -> Result<CredentialResponse<Suite>, OpaqueError> {
     let n = CredentialResponseLen::<Suite>::USIZE;
-    decode("credential response", b.as_bytes(), n, CredentialResponse::deserialize)
+    decode(
+        "credential response",
+        b.as_bytes(),
+        n,
+        CredentialResponse::deserialize,
+    )
 }
 
 /// The last login message: the client's proof (client → coordinator).
@@ -178,7 +201,12 @@ pub fn credential_finalization(
     b: &OpaqueBytes,
 ) -> Result<CredentialFinalization<Suite>, OpaqueError> {
     let n = CredentialFinalizationLen::<Suite>::USIZE;
-    decode("credential finalization", b.as_bytes(), n, CredentialFinalization::deserialize)
+    decode(
+        "credential finalization",
+        b.as_bytes(),
+        n,
+        CredentialFinalization::deserialize,
+    )
 }
 
 /// A registration in progress on the client (also a password change's new password).
@@ -201,7 +229,11 @@ impl Registering {
     }
 
     /// Seals the envelope with the coordinator's answer (runs Argon2id): the record to upload.
-    pub fn finish(self, password: &str, response: &OpaqueBytes) -> Result<OpaqueBytes, OpaqueError> {
+    pub fn finish(
+        self,
+        password: &str,
+        response: &OpaqueBytes,
+    ) -> Result<OpaqueBytes, OpaqueError> {
         let response = registration_response(response)?;
         let finished = self
             .0
@@ -237,7 +269,11 @@ impl LoggingIn {
     /// Opens the envelope with the coordinator's answer (runs Argon2id) and proves it: the
     /// finalization to send. [`OpaqueError::WrongPassword`] when the envelope does not open,
     /// and then nothing is sent at all.
-    pub fn finish(self, password: &str, response: &OpaqueBytes) -> Result<OpaqueBytes, OpaqueError> {
+    pub fn finish(
+        self,
+        password: &str,
+        response: &OpaqueBytes,
+    ) -> Result<OpaqueBytes, OpaqueError> {
         let response = credential_response(response)?;
         let finished = self
             .0

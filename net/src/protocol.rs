@@ -276,7 +276,8 @@ pub enum Request {
         password: String,
         /// The blinded password (OPAQUE registration request).
         request: OpaqueBytes,
-    },    /// Log in again with a session token after a reconnect.
+    },
+    /// Log in again with a session token after a reconnect.
     Resume {
         /// Token from [`Reply::LoggedIn`].
         token: [u8; 32],

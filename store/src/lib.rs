@@ -49,6 +49,6 @@ pub use connection::Store;
 pub use error::StoreError;
 pub use lookalike::{lookalike_keys, Clash};
 pub use model::{
-    Appended, ConvId, Credential, ConvKind, ConvSummary, Conversation, MemberInfo, Membership, MessageKind,
-    NewMessage, Role, RoomListing, SharedFile, StoredMessage, User, UserId,
+    Appended, ConvId, ConvKind, ConvSummary, Conversation, Credential, MemberInfo, Membership,
+    MessageKind, NewMessage, Role, RoomListing, SharedFile, StoredMessage, User, UserId,
 };

@@ -119,11 +119,16 @@ impl Core {
                 self.finish_login(*state, &response)
             }
             (Pending::LoginStart(_), Ok(Reply::LegacyAccount)) => self.upgrade(),
-            (Pending::PasswordStart(change), Ok(Reply::PasswordResponse { login, registration })) => {
-                self.finish_password_change(*change, &login, &registration)
-            }
             (
-                pending @ (Pending::RegisterStart(_) | Pending::Upgrade(_) | Pending::LoginStart(_)),
+                Pending::PasswordStart(change),
+                Ok(Reply::PasswordResponse {
+                    login,
+                    registration,
+                }),
+            ) => self.finish_password_change(*change, &login, &registration),
+            (
+                pending
+                @ (Pending::RegisterStart(_) | Pending::Upgrade(_) | Pending::LoginStart(_)),
                 Err(e),
             ) => {
                 let command = pending.command();
@@ -139,7 +144,10 @@ impl Core {
             return;
         };
         match state.finish(&c.password, response) {
-            Ok(upload) => self.request(Request::RegisterFinish { upload }, Pending::Auth { register }),
+            Ok(upload) => self.request(
+                Request::RegisterFinish { upload },
+                Pending::Auth { register },
+            ),
             Err(e) => {
                 let command = if register { "register" } else { "login" };
                 self.auth_failed(None, e.to_string(), command);
@@ -152,9 +160,10 @@ impl Core {
             return;
         };
         match state.finish(&c.password, response) {
-            Ok(finalization) => {
-                self.request(Request::LoginFinish { finalization }, Pending::Auth { register: false })
-            }
+            Ok(finalization) => self.request(
+                Request::LoginFinish { finalization },
+                Pending::Auth { register: false },
+            ),
             Err(OpaqueError::WrongPassword) => {
                 self.auth_failed(Some(ErrorCode::AuthFailed), WRONG.into(), "login")
             }

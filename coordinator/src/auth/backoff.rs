@@ -132,16 +132,14 @@ fn forget_stale<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Count>, key: &K, n
     }
 }
 
-fn fail<K: std::hash::Hash + Eq + Clone>(
-    map: &mut HashMap<K, Count>,
-    key: K,
-    free: u32,
-    now: i64,
-) {
+fn fail<K: std::hash::Hash + Eq + Clone>(map: &mut HashMap<K, Count>, key: K, free: u32, now: i64) {
     if map.len() >= MAX_KEYS && !map.contains_key(&key) {
         map.retain(|_, c| c.wait_ms(now) > 0 || now.saturating_sub(c.last_ms) < FORGET_MS);
         while map.len() >= MAX_KEYS {
-            let oldest = map.iter().min_by_key(|(_, c)| c.last_ms).map(|(k, _)| k.clone());
+            let oldest = map
+                .iter()
+                .min_by_key(|(_, c)| c.last_ms)
+                .map(|(k, _)| k.clone());
             match oldest {
                 Some(k) => map.remove(&k),
                 None => break,

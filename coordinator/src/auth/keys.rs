@@ -100,7 +100,10 @@ impl OpaqueKeys {
         let record = match record {
             Some(bytes) => Some(opaque::stored_record(bytes).map_err(|e| {
                 tracing::error!(user = username, "stored OPAQUE record unusable: {e}");
-                err(ErrorCode::Internal, "this account's stored record is damaged")
+                err(
+                    ErrorCode::Internal,
+                    "this account's stored record is damaged",
+                )
             })?),
             None => None,
         };
@@ -133,5 +136,7 @@ impl PendingLogin {
 /// The record a registration upload leaves, as the database keeps it.
 pub fn record_of(upload: &OpaqueBytes) -> Result<Vec<u8>, Refusal> {
     let upload = opaque::registration_upload(upload).map_err(bad)?;
-    Ok(ServerRegistration::<Suite>::finish(upload).serialize().to_vec())
+    Ok(ServerRegistration::<Suite>::finish(upload)
+        .serialize()
+        .to_vec())
 }

@@ -11,7 +11,10 @@ use std::sync::Arc;
 
 use crossbeam_channel::{bounded, Sender, TrySendError};
 
-type Job = Box<dyn FnOnce() + Send>;
+use super::Hasher;
+
+/// A job runs with its worker's own hasher (see [`Hasher`]).
+type Job = Box<dyn FnOnce(&mut Hasher) + Send>;
 
 /// Why a job did not run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,10 +46,14 @@ impl PasswordWork {
             std::thread::Builder::new()
                 .name(format!("lanchat-password-{i}"))
                 .spawn(move || {
+                    // Its Argon2 memory, made at the first job and kept (see `Hasher`).
+                    let mut hasher: Option<Hasher> = None;
                     // Ends when the last handle on the pool is gone. A job that panics is
                     // answered as lost (its result channel goes with it); the worker stays.
                     while let Ok(job) = incoming.recv() {
-                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        let hasher = hasher.get_or_insert_with(Hasher::new);
+                        let run = std::panic::AssertUnwindSafe(|| job(hasher));
+                        let _ = std::panic::catch_unwind(run);
                     }
                 })?;
         }
@@ -73,15 +80,15 @@ impl PasswordWork {
         self.queue
     }
 
-    /// Runs `f` on a worker and waits for its result (call from a blocking thread); refused
-    /// at once when the queue is full.
+    /// Runs `f` on a worker, with the worker's hasher, and waits for its result (call from a
+    /// blocking thread); refused at once when the queue is full.
     pub fn run<T: Send + 'static>(
         &self,
-        f: impl FnOnce() -> T + Send + 'static,
+        f: impl FnOnce(&mut Hasher) -> T + Send + 'static,
     ) -> Result<T, WorkError> {
         let (done, result) = bounded(1);
-        let job: Job = Box::new(move || {
-            let _ = done.send(f());
+        let job: Job = Box::new(move |hasher| {
+            let _ = done.send(f(hasher));
         });
         match self.jobs.try_send(job) {
             Ok(()) => result.recv().map_err(|_| WorkError::Lost),
@@ -100,25 +107,25 @@ mod tests {
     #[test]
     fn beyond_the_workers_and_the_queue_a_job_is_refused_at_once() {
         let work = PasswordWork::new(1, 1).unwrap();
-        assert_eq!(work.run(|| 2 + 2), Ok(4));
+        assert_eq!(work.run(|_| 2 + 2), Ok(4));
         // Hold the only worker, fill the one queue slot, then one more is refused.
         let hold = Arc::new(Barrier::new(2));
         let started = Arc::new(Barrier::new(2));
         let (w, h, s) = (work.clone(), hold.clone(), started.clone());
         let busy = std::thread::spawn(move || {
-            w.run(move || {
+            w.run(move |_| {
                 s.wait();
                 h.wait();
             })
         });
         started.wait();
         let w = work.clone();
-        let queued = std::thread::spawn(move || w.run(|| "queued"));
+        let queued = std::thread::spawn(move || w.run(|_| "queued"));
         // The queued job is in the channel once try_send returned; wait for that.
         while work.jobs.is_empty() {
             std::thread::yield_now();
         }
-        assert_eq!(work.run(|| "refused"), Err(WorkError::Busy));
+        assert_eq!(work.run(|_| "refused"), Err(WorkError::Busy));
         hold.wait();
         assert_eq!(busy.join().unwrap(), Ok(()));
         assert_eq!(queued.join().unwrap(), Ok("queued"));
@@ -128,7 +135,7 @@ mod tests {
     fn a_panicking_job_is_lost_not_fatal() {
         let work = PasswordWork::new(1, 1).unwrap();
         assert_eq!(
-            work.run(|| -> u32 { panic!("boom") }),
+            work.run(|_| -> u32 { panic!("boom") }),
             Err(WorkError::Lost)
         );
     }

@@ -14,8 +14,8 @@ use lanchat_store::{Credential, StoreError, UserId};
 use tokio::sync::oneshot;
 
 use super::{Close, Context, Gate, Login, SESSION_MAX_IDLE_MS};
+use crate::auth::backoff::Throttled;
 use crate::auth::keys::{record_of, PendingLogin};
-use crate::auth::{self, backoff::Throttled};
 use crate::hub::{err, Outbox, Refusal, SessionLink};
 use crate::lock::lock;
 use crate::rules;
@@ -222,7 +222,7 @@ impl Gate {
         let good = cx
             .accounts
             .work
-            .run(move || auth::verify_password(&password, &hash))
+            .run(move |hasher| hasher.verify(&password, &hash))
             .map_err(|e| err(ErrorCode::RateLimited, e.to_string()))?;
         if !good {
             tracing::info!(%ip, user = %username, "legacy login refused");

@@ -331,7 +331,10 @@ fn a_legacy_account_is_upgraded_once_with_its_password() {
     };
     let upload = state.finish(PASSWORD, &response).unwrap();
     let logged_in = c.ask(&office, Request::RegisterFinish { upload });
-    assert!(matches!(logged_in, Ok(Reply::LoggedIn { .. })), "{logged_in:?}");
+    assert!(
+        matches!(logged_in, Ok(Reply::LoggedIn { .. })),
+        "{logged_in:?}"
+    );
     assert_eq!(c.gate.login().map(|l| l.user), Some(carol.id));
     let stored = lock(&office.hub).store().credential("carol").unwrap();
     assert!(matches!(stored, Some((_, Credential::Opaque(_)))));
@@ -353,12 +356,20 @@ fn a_guesser_backs_off_and_the_victim_on_his_own_machine_logs_in() {
     let mut attacker = Conn::from("127.0.0.2:40000");
     attacker.hello(&office);
     for _ in 0..FREE_PER_ACCOUNT {
-        assert_eq!(attacker.log_in(&office, "bob", "guess number one"), Ok(None));
+        assert_eq!(
+            attacker.log_in(&office, "bob", "guess number one"),
+            Ok(None)
+        );
     }
     let mut waits = Vec::new();
     for _ in 0..4 {
-        assert_eq!(attacker.log_in(&office, "bob", "guess number two"), Ok(None));
-        let e = attacker.log_in(&office, "bob", "guess number three").unwrap_err();
+        assert_eq!(
+            attacker.log_in(&office, "bob", "guess number two"),
+            Ok(None)
+        );
+        let e = attacker
+            .log_in(&office, "bob", "guess number three")
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::RateLimited);
         assert!(e.message.contains("try again in"), "{}", e.message);
         let secs: i64 = e
@@ -370,7 +381,11 @@ fn a_guesser_backs_off_and_the_victim_on_his_own_machine_logs_in() {
         waits.push(secs);
         attacker.now += secs * 1000;
     }
-    assert_eq!(waits, [1, 2, 4, 8], "the attacker's address backs off exponentially");
+    assert_eq!(
+        waits,
+        [1, 2, 4, 8],
+        "the attacker's address backs off exponentially"
+    );
     // Bob, from his own machine, is not locked out.
     let mut again = Conn::from("127.0.0.1:40001");
     again.hello(&office);

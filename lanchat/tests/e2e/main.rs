@@ -13,6 +13,7 @@ mod crash;
 mod discovery;
 mod faults;
 mod files;
+mod floods;
 mod forged;
 mod gui;
 mod netns;

@@ -3,7 +3,9 @@
 use lanchat_net::fingerprint::Pin;
 use lanchat_net::framed::{read_frame, write_frame};
 use lanchat_net::opaque::{LoggingIn, Registering};
-use lanchat_net::protocol::{ClientFrame, ErrorInfo, Reply, Request, ServerFrame, PROTOCOL_VERSION};
+use lanchat_net::protocol::{
+    ClientFrame, ErrorInfo, Reply, Request, ServerFrame, PROTOCOL_VERSION,
+};
 
 use crate::support::*;
 
@@ -16,17 +18,17 @@ pub struct Raw {
 
 /// A raw connection from 127.0.0.1.
 pub async fn raw(coord: &CoordinatorProcess) -> Raw {
-    raw_from(coord, "127.0.0.1").await
+    raw_from(coord.addr, &coord.fingerprint, "127.0.0.1").await
 }
 
 /// A raw connection from `ip` (any loopback address: the whole 127/8 is this machine).
-pub async fn raw_from(coord: &CoordinatorProcess, ip: &str) -> Raw {
-    let pin: Pin = coord.fingerprint.parse().unwrap();
+pub async fn raw_from(addr: std::net::SocketAddr, fingerprint: &str, ip: &str) -> Raw {
+    let pin: Pin = fingerprint.parse().unwrap();
     let bind = std::net::SocketAddr::new(ip.parse().unwrap(), 0);
     let endpoint = quinn::Endpoint::client(bind).unwrap();
     let config = lanchat_net::tls::client_config(pin).unwrap();
     let connection = endpoint
-        .connect_with(config, coord.addr, "lanchat")
+        .connect_with(config, addr, "lanchat")
         .unwrap()
         .await
         .unwrap();
@@ -84,7 +86,12 @@ impl Raw {
     }
 
     /// Registers with OPAQUE (two requests, ids `id` and `id + 1`).
-    pub async fn register(&mut self, id: u64, username: &str, password: &str) -> Result<Reply, ErrorInfo> {
+    pub async fn register(
+        &mut self,
+        id: u64,
+        username: &str,
+        password: &str,
+    ) -> Result<Reply, ErrorInfo> {
         let (state, request) = Registering::start(password).unwrap();
         let start = Request::RegisterStart {
             username: username.into(),

@@ -7,12 +7,9 @@ const PASSWORD: &str = "correct horse battery";
 /// The coordinator's side, as plainly as the library has it.
 fn register(setup: &ServerSetup<Suite>, user: &[u8], password: &str) -> Vec<u8> {
     let (state, request) = Registering::start(password).unwrap();
-    let response = ServerRegistration::<Suite>::start(
-        setup,
-        registration_request(&request).unwrap(),
-        user,
-    )
-    .unwrap();
+    let response =
+        ServerRegistration::<Suite>::start(setup, registration_request(&request).unwrap(), user)
+            .unwrap();
     let response = OpaqueBytes::new(response.message.serialize().to_vec()).unwrap();
     let upload = state.finish(password, &response).unwrap();
     let record = ServerRegistration::finish(registration_upload(&upload).unwrap());
@@ -92,7 +89,11 @@ fn malformed_and_oversized_messages_are_errors() {
     let short = OpaqueBytes::new(vec![1; 3]).unwrap();
     assert!(matches!(
         credential_request(&short),
-        Err(OpaqueError::Malformed { what: "credential request", len: 3, .. })
+        Err(OpaqueError::Malformed {
+            what: "credential request",
+            len: 3,
+            ..
+        })
     ));
     // The right length, but not a group element.
     let junk = OpaqueBytes::new(vec![0xff; RegistrationRequestLen::<Suite>::USIZE]).unwrap();

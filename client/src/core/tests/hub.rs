@@ -490,7 +490,11 @@ fn register_and_log_in_with_opaque_and_no_frame_ever_carries_the_password() {
     register(&mut alice, &offices, "alice");
     assert!(matches!(
         alice.delivered[1..],
-        [Request::RegisterStart { .. }, Request::RegisterFinish { .. }, ..]
+        [
+            Request::RegisterStart { .. },
+            Request::RegisterFinish { .. },
+            ..
+        ]
     ));
     // Another client logs in with the password; a third one with a wrong one is refused.
     let mut again = explicit_to(&offices[0]);
@@ -506,16 +510,24 @@ fn register_and_log_in_with_opaque_and_no_frame_ever_carries_the_password() {
         "the OPAQUE login is remembered"
     );
     let mut wrong = explicit_to(&offices[0]);
-    wrong.h.command(login_command("alice", "wrong horse battery"));
+    wrong
+        .h
+        .command(login_command("alice", "wrong horse battery"));
     wrong.step(&offices, NOW_MS);
     assert!(!wrong.h.core.is_logged_in());
     let refused = errors(&wrong.h.events());
     assert_eq!(
         refused,
-        [("login".to_string(), "invalid username or password".to_string())]
+        [(
+            "login".to_string(),
+            "invalid username or password".to_string()
+        )]
     );
     assert!(
-        matches!(wrong.delivered[..], [Request::Hello { .. }, Request::LoginStart { .. }]),
+        matches!(
+            wrong.delivered[..],
+            [Request::Hello { .. }, Request::LoginStart { .. }]
+        ),
         "a wrong password stops on the client: {:?}",
         wrong.delivered
     );
@@ -613,19 +625,19 @@ fn a_password_change_proves_the_old_password_and_sends_neither() {
     alice.step(&offices, NOW_MS);
     assert_eq!(
         errors(&alice.h.events()),
-        [("passwd".to_string(), "the current password is wrong".to_string())]
+        [(
+            "passwd".to_string(),
+            "the current password is wrong".to_string()
+        )]
     );
     alice.h.command(Command::ChangePassword {
         old: PASSWORD.into(),
         new: new.into(),
     });
     alice.step(&offices, NOW_MS);
-    assert!(alice
-        .h
-        .events()
-        .contains(&Event::Done {
-            command: "passwd".into()
-        }));
+    assert!(alice.h.events().contains(&Event::Done {
+        command: "passwd".into()
+    }));
     for secret in [PASSWORD, new, "not the password"] {
         assert_eq!(frames_carrying(&alice, secret), 0, "{secret}");
     }

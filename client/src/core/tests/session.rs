@@ -52,7 +52,9 @@ fn logs_in_once_greeted_with_the_credentials_given_before() {
     );
     let frames = h.open();
     assert_eq!(frames.len(), 1);
-    assert!(matches!(&frames[0].request, Request::LoginStart { username, .. } if username == "alice"));
+    assert!(
+        matches!(&frames[0].request, Request::LoginStart { username, .. } if username == "alice")
+    );
     h.logged_in(&frames[0], TOKEN, vec![summary(room("general"), 2, 5)]);
     // Catch-up of what was missed, then the session is lent to file streams.
     let actions = h.actions();
@@ -319,7 +321,11 @@ fn a_weak_password_is_refused_before_anything_is_sent() {
         password: "short".into(),
     });
     let frames = h.open();
-    assert_eq!(frames, [], "the policy is the client's to apply: {frames:?}");
+    assert_eq!(
+        frames,
+        [],
+        "the policy is the client's to apply: {frames:?}"
+    );
     assert!(h.events().iter().any(|e| matches!(e,
         Event::Error { code: Some(ErrorCode::WeakPassword), command: Some(c), message }
             if c == "register" && message.contains("at least 10"))));
