@@ -140,3 +140,40 @@ pub fn record_of(upload: &OpaqueBytes) -> Result<Vec<u8>, Refusal> {
         .serialize()
         .to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use lanchat_net::opaque::{LoggingIn, Registering};
+
+    use super::*;
+
+    const PASSWORD: &str = "correct horse battery";
+
+    #[test]
+    fn the_setup_is_made_once_kept_private_and_the_same_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = OpaqueKeys::load_or_create(dir.path()).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(SETUP_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // A record made before the restart opens after it.
+        let (state, request) = Registering::start(PASSWORD).unwrap();
+        let response = first.registration_response("alice", &request).unwrap();
+        let record = record_of(&state.finish(PASSWORD, &response).unwrap()).unwrap();
+        let again = OpaqueKeys::load_or_create(dir.path()).unwrap();
+        let (login, request) = LoggingIn::start(PASSWORD).unwrap();
+        // Capitalisation does not matter: the credential is the lower-case name.
+        let (pending, response) = again.login_start("Alice", Some(&record), &request).unwrap();
+        let finalization = login.finish(PASSWORD, &response).unwrap();
+        assert!(pending.finish(&finalization).unwrap());
+        // A damaged file is an error, not a new setup that would void every record.
+        std::fs::write(dir.path().join(SETUP_FILE), b"junk").unwrap();
+        assert!(OpaqueKeys::load_or_create(dir.path()).is_err());
+    }
+}

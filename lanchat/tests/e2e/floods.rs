@@ -3,14 +3,11 @@
 //! limit: 24 connections took it from 150 MB to 6.3 GB) and finding 6 (five wrong passwords
 //! from any host locked the victim out everywhere).
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lanchat_coordinator::auth::{hash_password, ARGON2_BYTES};
-use lanchat_coordinator::config::DB_FILE;
+use lanchat_coordinator::auth::ARGON2_BYTES;
 use lanchat_net::opaque::Registering;
 use lanchat_net::protocol::{ErrorCode, Reply, Request};
-use lanchat_store::Store;
 
 use crate::raw::{raw_from, Raw};
 use crate::support::*;
@@ -39,18 +36,6 @@ fn rss(pid: u32) -> (u64, u64) {
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
-}
-
-/// A data directory whose database holds accounts from before OPAQUE (Argon2 hashes only).
-fn legacy_office(data: &Path) {
-    std::fs::create_dir_all(data).unwrap();
-    let mut store = Store::open(&data.join(DB_FILE)).unwrap();
-    let hash = hash_password(PASSWORD).unwrap();
-    for i in 0..LEGACY {
-        store
-            .create_user(&format!("old{i}"), "old", &hash, 1)
-            .unwrap();
-    }
 }
 
 /// What one flood connection was answered.
@@ -116,7 +101,8 @@ fn a_login_flood_stays_within_the_computed_memory_bound_and_chat_goes_on() {
     let lan = Lan::new();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("coord");
-    legacy_office(&data);
+    let names: Vec<String> = (0..LEGACY).map(|i| format!("old{i}")).collect();
+    legacy_accounts(&data, &names);
     let coord = CoordinatorProcess::start(&lan, &data, "test-office");
     let pid = coord.child.id();
     let mut alice = Client::register(&lan, "alice");
