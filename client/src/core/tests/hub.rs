@@ -239,11 +239,14 @@ fn frames_carrying(peer: &Peer, secret: &str) -> usize {
         .count()
 }
 
-fn login_command(user: &str, password: &str) -> Command {
-    Command::Login {
+/// `peer` logs in as `user` with `password` (and is, or is not, logged in after).
+fn logs_in(mut peer: Peer, offices: &[Office], user: &str, password: &str) -> Peer {
+    peer.h.command(Command::Login {
         username: user.into(),
         password: password.into(),
-    }
+    });
+    peer.step(offices, NOW_MS);
+    peer
 }
 
 /// The errors the core reported, as (command, message).
@@ -497,9 +500,7 @@ fn register_and_log_in_with_opaque_and_no_frame_ever_carries_the_password() {
         ]
     ));
     // Another client logs in with the password; a third one with a wrong one is refused.
-    let mut again = explicit_to(&offices[0]);
-    again.h.command(login_command("alice", PASSWORD));
-    again.step(&offices, NOW_MS);
+    let mut again = logs_in(explicit_to(&offices[0]), &offices, "alice", PASSWORD);
     assert!(again.h.core.is_logged_in(), "{:?}", again.h.events());
     assert!(
         again
@@ -509,11 +510,12 @@ fn register_and_log_in_with_opaque_and_no_frame_ever_carries_the_password() {
             .contains(&offices[0].fingerprint, "alice"),
         "the OPAQUE login is remembered"
     );
-    let mut wrong = explicit_to(&offices[0]);
-    wrong
-        .h
-        .command(login_command("alice", "wrong horse battery"));
-    wrong.step(&offices, NOW_MS);
+    let mut wrong = logs_in(
+        explicit_to(&offices[0]),
+        &offices,
+        "alice",
+        "wrong horse battery",
+    );
     assert!(!wrong.h.core.is_logged_in());
     let refused = errors(&wrong.h.events());
     assert_eq!(
@@ -542,9 +544,7 @@ fn register_and_log_in_with_opaque_and_no_frame_ever_carries_the_password() {
 fn a_legacy_account_is_upgraded_at_its_next_login_without_the_user_noticing() {
     let offices = [Office::new("office", "10.0.0.1:7117")];
     legacy_account(&offices[0], "carol");
-    let mut carol = returning_to(&offices[0]);
-    carol.h.command(login_command("carol", PASSWORD));
-    carol.step(&offices, NOW_MS);
+    let mut carol = logs_in(returning_to(&offices[0]), &offices, "carol", PASSWORD);
     assert!(carol.h.core.is_logged_in());
     let events = carol.h.events();
     assert_eq!(errors(&events), [], "the user notices nothing");
@@ -559,9 +559,7 @@ fn a_legacy_account_is_upgraded_at_its_next_login_without_the_user_noticing() {
         stored,
         Ok(Some((_, lanchat_store::Credential::Opaque(_))))
     ));
-    let mut next = returning_to(&offices[0]);
-    next.h.command(login_command("carol", PASSWORD));
-    next.step(&offices, NOW_MS);
+    let next = logs_in(returning_to(&offices[0]), &offices, "carol", PASSWORD);
     assert!(next.h.core.is_logged_in());
     assert_eq!(frames_carrying(&next, PASSWORD), 0);
 }
@@ -580,8 +578,7 @@ fn a_legacy_answer_after_an_opaque_login_is_refused_as_a_downgrade() {
     legacy_account(&rogue[0], "alice");
     let mut later = returning_to(&rogue[0]);
     later.h.core.set_opaque_logins(remembered);
-    later.h.command(login_command("alice", PASSWORD));
-    later.step(&rogue, NOW_MS);
+    let mut later = logs_in(later, &rogue, "alice", PASSWORD);
     assert!(!later.h.core.is_logged_in());
     let refused = errors(&later.h.events());
     assert!(
@@ -598,9 +595,7 @@ fn a_first_contact_never_sees_a_legacy_password() {
     let offices = [Office::new("office", "10.0.0.1:7117")];
     legacy_account(&offices[0], "carol");
     // Nothing pinned before this run: the coordinator was chosen now (as a rogue one would be).
-    let mut carol = explicit_to(&offices[0]);
-    carol.h.command(login_command("carol", PASSWORD));
-    carol.step(&offices, NOW_MS);
+    let mut carol = logs_in(explicit_to(&offices[0]), &offices, "carol", PASSWORD);
     assert!(!carol.h.core.is_logged_in());
     let refused = errors(&carol.h.events());
     assert!(
@@ -641,12 +636,8 @@ fn a_password_change_proves_the_old_password_and_sends_neither() {
     for secret in [PASSWORD, new, "not the password"] {
         assert_eq!(frames_carrying(&alice, secret), 0, "{secret}");
     }
-    let mut old = explicit_to(&offices[0]);
-    old.h.command(login_command("alice", PASSWORD));
-    old.step(&offices, NOW_MS);
+    let old = logs_in(explicit_to(&offices[0]), &offices, "alice", PASSWORD);
     assert!(!old.h.core.is_logged_in());
-    let mut fresh = explicit_to(&offices[0]);
-    fresh.h.command(login_command("alice", new));
-    fresh.step(&offices, NOW_MS);
+    let fresh = logs_in(explicit_to(&offices[0]), &offices, "alice", new);
     assert!(fresh.h.core.is_logged_in());
 }
