@@ -616,11 +616,21 @@ fn receivers_of(members: usize) -> usize {
 }
 
 async fn register(net: Arc<Net>, name: String) -> (Session, Account) {
-    let login = Request::Register {
+    // OPAQUE: the password stays here; the coordinator keeps the record it is sent.
+    let (state, request) = lanchat_net::opaque::Registering::start(PASSWORD).unwrap();
+    let start = Request::RegisterStart {
         username: name.clone(),
-        password: PASSWORD.into(),
+        request,
     };
-    let (session, reply) = Session::open(&net, login, Arc::default())
+    let (mut session, reply) = Session::open(&net, start, Arc::default())
+        .await
+        .unwrap_or_else(|e| panic!("register {name}: {e}"));
+    let Reply::RegisterResponse { response } = reply else {
+        panic!("register {name}: {reply:?}");
+    };
+    let upload = state.finish(PASSWORD, &response).unwrap();
+    let reply = session
+        .ask(Request::RegisterFinish { upload })
         .await
         .unwrap_or_else(|e| panic!("register {name}: {e}"));
     let Reply::LoggedIn { token, .. } = reply else {

@@ -21,7 +21,8 @@
 //! - this file: the [`Engine`] handle (starts the driver's thread).
 //! - [`core`]: the I/O-free state machine (locate, connect, log in, serve, retry; files).
 //! - `driver`: the async loop around the core; QUIC connections; transfer tasks.
-//! - [`known`]: the known-coordinators file (pins kept across runs).
+//! - [`known`]: the known-coordinators file (pins kept across runs) and, beside it, which
+//!   coordinators have seen which users log in with OPAQUE.
 pub mod api;
 pub mod core;
 mod driver;

@@ -22,6 +22,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::admission::Admission;
+use crate::auth::keys::SETUP_FILE;
+use crate::auth::{Accounts, OpaqueKeys, PasswordWork};
 use crate::clock::now_ms;
 use crate::config::{CoordinatorConfig, DB_FILE};
 use crate::data_lock::DataLock;
@@ -69,6 +71,13 @@ impl Coordinator {
         store.integrity_check()?;
         names::check_stored(&mut store)?;
         let identity = Identity::load_or_create(&config.data_dir)?;
+        let keys = OpaqueKeys::load_or_create(&config.data_dir).map_err(|source| {
+            CoordinatorError::OpaqueSetup {
+                path: config.data_dir.join(SETUP_FILE).display().to_string(),
+                source,
+            }
+        })?;
+        let work = PasswordWork::per_core().map_err(CoordinatorError::Thread)?;
         let fingerprint = identity.fingerprint();
         let rollover = keys::load_chain(&config.data_dir)?;
         let server = tls::coordinator_server_config(&identity)?;
@@ -119,7 +128,7 @@ impl Coordinator {
             reads,
             admission: Admission::new(config.max_unauthenticated_per_address),
             login_timeout: config.login_timeout,
-            throttle: Mutex::default(),
+            accounts: Accounts::new(keys, work),
             name: config.name,
             rollover,
             relays: RelayBoard::default(),

@@ -28,8 +28,16 @@ pub enum CoordinatorError {
         /// The cause.
         source: std::io::Error,
     },
-    /// The committing thread could not be started.
-    #[error("cannot start the commit thread: {0}")]
+    /// The OPAQUE setup could not be loaded or made.
+    #[error("cannot load or create the OPAQUE setup {path}: {source}")]
+    OpaqueSetup {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A thread (the commit thread, a password worker) could not be started.
+    #[error("cannot start a thread: {0}")]
     Thread(std::io::Error),
     /// The multicast socket could not be set up.
     #[error("cannot join the multicast group: {0}")]

@@ -2,30 +2,32 @@
 //!
 //! A connection must say Hello first, then register, log in or resume a session; after that
 //! its requests go to the hub, its messages through the group commit. The [`Gate`] holds that
-//! per-connection state (greeted? which session? must the connection close?) and makes every
-//! decision about it — the hello check, registration, password login with throttling, resuming
-//! a session, logout, password change — as plain synchronous calls on the hub and the login
-//! throttle, with the time passed in. `server` runs it for each QUIC connection (on the
-//! blocking pool: Argon2 takes tens of milliseconds); a test runs it directly, against a real
-//! [`Hub`] in memory, through exactly the routing the server uses.
+//! per-connection state (greeted? which session? an OPAQUE login half done? must the
+//! connection close?) and makes every decision about it — the hello check, OPAQUE registration
+//! and login with throttling, a legacy account's upgrade, resuming a session, logout, password
+//! change — as plain synchronous calls on the hub and the [`Accounts`], with the time passed
+//! in. `server` runs it for each QUIC connection (on the blocking pool: the hub's lock, and a
+//! legacy upgrade's Argon2 check, block); a test runs it directly, against a real [`Hub`] in
+//! memory, through exactly the routing the server uses.
 //!
 //! # Driving a hub without a network
 //!
 //! ```
 //! use std::sync::Mutex;
 //!
-//! use lanchat_coordinator::auth::LoginThrottle;
+//! use lanchat_coordinator::auth::Accounts;
 //! use lanchat_coordinator::gate::{Context, Gate, Route};
 //! use lanchat_coordinator::hub::{Hub, OUTBOX_CAPACITY};
 //! use lanchat_coordinator::outbox::outbox;
+//! use lanchat_net::opaque::Registering;
 //! use lanchat_net::protocol::{ConvRef, MsgId, Reply, Request, PROTOCOL_VERSION};
 //! use lanchat_store::Store;
 //!
 //! let hub = Hub::new(Store::open_in_memory().unwrap());
 //! let reads = hub.reads();
 //! let hub = Mutex::new(hub);
-//! let throttle = Mutex::new(LoginThrottle::default());
-//! let cx = Context { hub: &hub, reads: &reads, throttle: &throttle, name: "office", rollover: &[] };
+//! let accounts = Accounts::ephemeral();
+//! let cx = Context { hub: &hub, reads: &reads, accounts: &accounts, name: "office", rollover: &[] };
 //! // What the hub pushes to this connection (events, other sessions' messages) lands in
 //! // `frames`, as encoded frames.
 //! let (to_client, frames) = outbox(OUTBOX_CAPACITY);
@@ -36,11 +38,17 @@
 //! let hello = Request::Hello { version: PROTOCOL_VERSION, client: "harness".into() };
 //! let welcome = gate.handle(cx, remote, &to_client, hello, now);
 //! assert!(matches!(welcome, Ok(Reply::Welcome { .. })));
-//! let register = Request::Register {
-//!     username: "alice".into(),
-//!     password: "correct horse battery".into(),
+//! // Registering with OPAQUE: the password never leaves the client's side.
+//! let password = "correct horse battery";
+//! let (registering, request) = Registering::start(password).unwrap();
+//! let start = Request::RegisterStart { username: "alice".into(), request };
+//! let Ok(Reply::RegisterResponse { response }) = gate.handle(cx, remote, &to_client, start, now)
+//! else {
+//!     unreachable!("a free name gets the coordinator's half of the registration");
 //! };
-//! let login = gate.handle(cx, remote, &to_client, register, now);
+//! let upload = registering.finish(password, &response).unwrap();
+//! let finish = Request::RegisterFinish { upload };
+//! let login = gate.handle(cx, remote, &to_client, finish, now);
 //! assert!(matches!(login, Ok(Reply::LoggedIn { .. })));
 //!
 //! // A message goes to the group commit, as in the server; a harness commits it alone.
@@ -65,7 +73,8 @@
 //! # drop(frames);
 //! ```
 //!
-//! The account steps (register, login, resume, logout, password change) are in `accounts`.
+//! The account steps (register, login, a legacy upgrade, resume, logout) are in `accounts`,
+//! the password change in `password`.
 //!
 //! Whatever a request decides about the connection itself is read back from the gate:
 //! [`Gate::closing`] (close it after this reply, with this code and reason), [`Gate::login`]
@@ -78,27 +87,29 @@ use lanchat_net::protocol::{ErrorCode, ErrorInfo, Reply, Request, PROTOCOL_VERSI
 use lanchat_store::UserId;
 use tokio::sync::oneshot;
 
-use crate::auth::LoginThrottle;
+use crate::auth::Accounts;
 use crate::hub::{err, Hub, Outbox, PendingSend, SessionId};
 use crate::lock::lock;
 use crate::reads::Reads;
 
 mod accounts;
-use accounts::{change_password, Line};
+mod password;
+use accounts::{Line, Step};
 
 /// A session token unused for this long must be replaced by a password login.
 pub const SESSION_MAX_IDLE_MS: i64 = 30 * 24 * 3600 * 1000;
 
-/// What the gate works on: the coordinator's hub, its read side, its failed-login counters and
-/// its name (for Welcome). Borrowed, so the server lends its shared state and a test its own.
+/// What the gate works on: the coordinator's hub, its read side, its authentication (OPAQUE
+/// keys, failed-login counts, the password-hashing pool) and its name (for Welcome). Borrowed, so
+/// the server lends its shared state and a test its own.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     /// The coordinator's state.
     pub hub: &'a Mutex<Hub>,
     /// The hub's read side ([`Hub::reads`]): reads never take the hub's lock.
     pub reads: &'a Reads,
-    /// Failed-login counters.
-    pub throttle: &'a Mutex<LoginThrottle>,
+    /// OPAQUE keys, failed-login counts, the password-hashing pool.
+    pub accounts: &'a Accounts,
     /// The coordinator's name, as Welcome tells it.
     pub name: &'a str,
     /// Its key rollover statements, as Welcome hands them to clients (see [`crate::keys`]).
@@ -184,6 +195,8 @@ pub enum Route {
 pub struct Gate {
     greeted: bool,
     login: Option<Login>,
+    /// An account step half done (OPAQUE's first message answered, the second awaited).
+    step: Option<Step>,
     /// Fires when the hub drops the session (set while logged in).
     evicted: Option<oneshot::Receiver<()>>,
     closing: Option<Close>,
@@ -246,9 +259,9 @@ impl Gate {
     /// from the client at `remote` at time `now_ms`. `outbox` is the connection's: a session
     /// opened here sends its pushed events there.
     ///
-    /// Blocks: registering, logging in and changing the password run Argon2 (without holding
-    /// the hub's lock); reads (history pages, searches, lists) run on a snapshot of the store
-    /// without the hub's lock; everything else takes the hub's lock.
+    /// Blocks: a legacy account's upgrade waits for its Argon2 check on the password-hashing
+    /// pool (without holding the hub's lock); reads (history pages, searches, lists) run on a
+    /// snapshot of the store without the hub's lock; everything else takes the hub's lock.
     pub fn handle(
         &mut self,
         cx: Context<'_>,
@@ -261,19 +274,40 @@ impl Gate {
             return self.hello(cx, remote, request);
         }
         let at = Line { remote, outbox };
+        let ip = remote.ip();
         let result = match (request, self.login) {
-            (Request::Register { username, password }, None) => {
-                self.register(cx, at, username, password, now_ms)
+            (Request::RegisterStart { username, request }, None) => {
+                self.register_start(cx, username, &request)
             }
-            (Request::Login { username, password }, None) => {
-                self.log_in(cx, at, username, password, now_ms)
+            (Request::RegisterFinish { upload }, None) => {
+                self.register_finish(cx, at, &upload, now_ms)
+            }
+            (Request::LoginStart { username, request }, None) => {
+                self.login_start(cx, ip, username, &request, now_ms)
+            }
+            (Request::LoginFinish { finalization }, None) => {
+                self.login_finish(cx, at, &finalization, now_ms)
+            }
+            (Request::LegacyLogin { password, request }, None) => {
+                self.legacy_login(cx, ip, password, &request, now_ms)
             }
             (Request::Resume { token }, None) => self.resume(cx, at, token, now_ms),
             (_, None) => Err(err(ErrorCode::NotAuthenticated, "log in or register first")),
             (Request::Logout, Some(login)) => self.log_out(cx, login),
-            (Request::ChangePassword { old, new }, Some(login)) => {
-                change_password(cx, login.session, &old, &new, now_ms)
-            }
+            (
+                Request::PasswordStart {
+                    login,
+                    registration,
+                },
+                Some(me),
+            ) => self.password_start(cx, ip, me.session, &login, &registration, now_ms),
+            (
+                Request::PasswordFinish {
+                    finalization,
+                    upload,
+                },
+                Some(me),
+            ) => self.password_finish(cx, ip, me.session, &finalization, &upload, now_ms),
             (Request::Ping, Some(_)) => Ok(Reply::Ok),
             (request, Some(login)) if Reads::is_read(&request) => {
                 cx.reads.answer(login.user, request)

@@ -288,16 +288,21 @@ impl Hub {
                 hash,
             } => self.share_file(me, conv, id, FileMeta { name, size, hash }, now_ms),
             Request::Hello { .. }
-            | Request::Register { .. }
-            | Request::Login { .. }
+            | Request::RegisterStart { .. }
+            | Request::RegisterFinish { .. }
+            | Request::LoginStart { .. }
+            | Request::LoginFinish { .. }
+            | Request::LegacyLogin { .. }
             | Request::Resume { .. } => Err(err(
                 ErrorCode::BadRequest,
                 "already logged in on this connection",
             )),
-            Request::Logout | Request::ChangePassword { .. } => Err(err(
-                ErrorCode::BadRequest,
-                "handled by the connection, not the hub",
-            )),
+            Request::Logout | Request::PasswordStart { .. } | Request::PasswordFinish { .. } => {
+                Err(err(
+                    ErrorCode::BadRequest,
+                    "handled by the connection, not the hub",
+                ))
+            }
             Request::After { .. }
             | Request::Before { .. }
             | Request::ListRooms { .. }
@@ -320,13 +325,19 @@ impl Hub {
         Ok(())
     }
 
-    /// After a password change: every other session's token stops working; this one's stays.
-    pub fn reset_tokens(&mut self, sid: SessionId, hash: &str, now_ms: i64) -> Result<(), Refusal> {
+    /// A password change: the session's user gets its new OPAQUE `record`, and every other
+    /// session's token stops working; this one's stays.
+    pub fn reset_tokens(
+        &mut self,
+        sid: SessionId,
+        record: &[u8],
+        now_ms: i64,
+    ) -> Result<(), Refusal> {
         let Some(s) = self.sessions.get(&sid) else {
             return Err(err(ErrorCode::NotAuthenticated, "session has ended"));
         };
         let (user, token_hash) = (s.user, s.token_hash);
-        self.store.set_password_hash(user, hash)?;
+        self.store.set_opaque_record(user, record)?;
         self.store.delete_sessions_of(user)?;
         self.store.create_session(user, &token_hash, now_ms)?;
         Ok(())

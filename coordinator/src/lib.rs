@@ -18,7 +18,8 @@
 //! - [`rules`]: which names and passwords are accepted, and why not.
 //! - [`names`]: display names that would pass for another user's username; the stored names
 //!   held to the rules at start.
-//! - [`auth`]: Argon2id hashing and login throttling.
+//! - [`auth`]: OPAQUE keys and steps, legacy Argon2id hashes, login throttling with
+//!   back-off, and the bounded pool for password hashing.
 //! - [`throttle`]: the token bucket that caps a session's message rate.
 //! - [`blobs`]: content-addressed storage of shared files, and partial uploads.
 //! - [`config`]: how to run a coordinator, and every default ([`CoordinatorConfig::new`]).

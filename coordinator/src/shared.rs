@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::admission::Admission;
-use crate::auth::LoginThrottle;
+use crate::auth::Accounts;
 use crate::commit::Committer;
 use crate::gate::Context;
 use crate::hub::{Hub, Refusal};
@@ -24,8 +24,8 @@ pub struct Shared {
     pub hub: Arc<Mutex<Hub>>,
     /// The hub's read side (reads without the hub's lock).
     pub reads: Arc<Reads>,
-    /// Failed-login counters.
-    pub throttle: Mutex<LoginThrottle>,
+    /// OPAQUE keys, failed-login counts, the password-hashing pool.
+    pub accounts: Accounts,
     /// The coordinator's name (for Welcome).
     pub name: String,
     /// Its key rollover statements, oldest first (for Welcome).
@@ -56,14 +56,14 @@ impl Shared {
         Context {
             hub: &self.hub,
             reads: &self.reads,
-            throttle: &self.throttle,
+            accounts: &self.accounts,
             name: &self.name,
             rollover: &self.rollover,
         }
     }
 }
 
-/// Runs `f` on the blocking pool (SQLite commits and Argon2 block); a panic in it is answered
+/// Runs `f` on the blocking pool (SQLite commits block); a panic in it is answered
 /// as an internal error.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Refusal> + Send + 'static,

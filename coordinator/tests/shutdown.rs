@@ -15,6 +15,7 @@ use lanchat_coordinator::gate::Close;
 use lanchat_coordinator::{Coordinator, CoordinatorConfig};
 use lanchat_net::fingerprint::Pin;
 use lanchat_net::framed::{read_frame, write_frame};
+use lanchat_net::opaque::Registering;
 use lanchat_net::protocol::{
     ClientFrame, Event as Push, Reply, Request, ServerFrame, PROTOCOL_VERSION,
 };
@@ -168,37 +169,42 @@ fn the_shutdown_notice_arrives_before_the_connection_closes() {
             .await
             .expect("connects");
         let (mut send, mut recv) = connection.open_bi().await.unwrap();
-        let requests = [
-            Request::Hello {
-                version: PROTOCOL_VERSION,
-                client: "raw".into(),
-            },
-            Request::Register {
-                username: "bob".into(),
-                password: PASSWORD.into(),
-            },
-        ];
-        for (id, request) in (1..).zip(requests) {
+        // Hello, then an OPAQUE registration: each request waits for its answer, which the
+        // next one may need.
+        let (registering, request_bytes) = Registering::start(PASSWORD).unwrap();
+        let mut registering = Some(registering);
+        let mut request = Request::Hello {
+            version: PROTOCOL_VERSION,
+            client: "raw".into(),
+        };
+        for id in 1.. {
             write_frame(&mut send, &ClientFrame { id, request })
                 .await
                 .unwrap();
-            loop {
+            let result = loop {
                 let frame = tokio::time::timeout(PATIENCE, read_frame::<ServerFrame>(&mut recv))
                     .await
                     .expect("a reply in time")
                     .unwrap()
                     .expect("a frame");
                 match frame {
-                    ServerFrame::Reply { id: got, result } if got == id => {
-                        assert!(
-                            matches!(result, Ok(Reply::Welcome { .. } | Reply::LoggedIn { .. })),
-                            "{result:?}"
-                        );
-                        break;
-                    }
+                    ServerFrame::Reply { id: got, result } if got == id => break result,
                     _ => continue,
                 }
-            }
+            };
+            request = match result {
+                Ok(Reply::Welcome { .. }) => Request::RegisterStart {
+                    username: "bob".into(),
+                    request: request_bytes.clone(),
+                },
+                Ok(Reply::RegisterResponse { response }) => {
+                    let state = registering.take().expect("one registration");
+                    let upload = state.finish(PASSWORD, &response).unwrap();
+                    Request::RegisterFinish { upload }
+                }
+                Ok(Reply::LoggedIn { .. }) => break,
+                other => panic!("{other:?}"),
+            };
         }
         (endpoint, connection, send, recv)
     });

@@ -1,11 +1,14 @@
 //! Frame decoder: any bytes a peer can send. No panic, no allocation beyond the frame limit,
 //! whatever decodes re-encodes to something that decodes to the same value, and the chunked
-//! decoder (`FrameBuffer`) finds the same frames however the bytes are cut.
+//! decoder (`FrameBuffer`) finds the same frames however the bytes are cut. The OPAQUE
+//! messages a decoded frame carries go through their checked decoders (no panic, and only
+//! messages of the exact length parse); so do the raw bytes themselves.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use bytes::Bytes;
 use lanchat_net::codec::{decode_frame, encode, FrameBuffer};
-use lanchat_net::protocol::{ClientFrame, ServerFrame};
+use lanchat_net::opaque::{self, OpaqueBytes, MAX_OPAQUE_BYTES};
+use lanchat_net::protocol::{ClientFrame, Reply, Request, ServerFrame};
 use lanchat_net::transfer::wire::{Ready, StreamOpen, Verdict};
 
 fn round_trip<T>(data: &[u8])
@@ -59,8 +62,66 @@ fn chunked_agrees(data: &[u8]) {
     assert_eq!(failed, reference_failed);
 }
 
+/// Every OPAQUE decoder on `b`: none may panic, none accepts more than the limit.
+fn opaque_decoders(b: &OpaqueBytes) {
+    assert!(b.as_bytes().len() <= MAX_OPAQUE_BYTES);
+    let _ = opaque::registration_request(b);
+    let _ = opaque::registration_response(b);
+    let _ = opaque::registration_upload(b);
+    let _ = opaque::credential_request(b);
+    let _ = opaque::credential_response(b);
+    let _ = opaque::credential_finalization(b);
+    let _ = opaque::stored_record(b.as_bytes());
+}
+
+/// The OPAQUE messages of decoded frames, and the bytes themselves as one.
+fn opaque_messages(data: &[u8]) {
+    if let Ok(Some((frame, _))) = decode_frame::<ClientFrame>(data) {
+        match &frame.request {
+            Request::RegisterStart { request, .. }
+            | Request::LoginStart { request, .. }
+            | Request::LegacyLogin { request, .. } => opaque_decoders(request),
+            Request::RegisterFinish { upload } => opaque_decoders(upload),
+            Request::LoginFinish { finalization } => opaque_decoders(finalization),
+            Request::PasswordStart { login, registration } => {
+                opaque_decoders(login);
+                opaque_decoders(registration);
+            }
+            Request::PasswordFinish {
+                finalization,
+                upload,
+            } => {
+                opaque_decoders(finalization);
+                opaque_decoders(upload);
+            }
+            _ => {}
+        }
+    }
+    if let Ok(Some((ServerFrame::Reply { result: Ok(reply), .. }, _))) =
+        decode_frame::<ServerFrame>(data)
+    {
+        match &reply {
+            Reply::RegisterResponse { response } | Reply::LoginResponse { response } => {
+                opaque_decoders(response)
+            }
+            Reply::PasswordResponse {
+                login,
+                registration,
+            } => {
+                opaque_decoders(login);
+                opaque_decoders(registration);
+            }
+            _ => {}
+        }
+    }
+    if let Ok(raw) = OpaqueBytes::new(data.to_vec()) {
+        opaque_decoders(&raw);
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     chunked_agrees(data);
+    opaque_messages(data);
     round_trip::<ClientFrame>(data);
     round_trip::<ServerFrame>(data);
     round_trip::<StreamOpen>(data);

@@ -6,8 +6,12 @@
 //! a message is never a field the client fills in: the coordinator takes it from the session.
 use serde::{Deserialize, Serialize};
 
+use crate::opaque::OpaqueBytes;
+
 /// Protocol version carried in [`Request::Hello`]; bump on any incompatible change.
-pub const PROTOCOL_VERSION: u16 = 3;
+/// Version 4: OPAQUE login and registration replace passwords sent inside TLS; list replies
+/// are paged.
+pub const PROTOCOL_VERSION: u16 = 4;
 /// ALPN identifier; a peer speaking another major version fails the TLS handshake.
 pub const ALPN: &[u8] = b"lanchat/1";
 /// Longest message text in bytes (UTF-8).
@@ -251,19 +255,43 @@ pub enum Request {
         /// Free-form client name for logs.
         client: String,
     },
-    /// Create an account and log in.
-    Register {
+    /// Start creating an account: the OPAQUE registration request (the password stays on
+    /// the client; see [`crate::opaque`]). Answered with [`Reply::RegisterResponse`].
+    RegisterStart {
         /// Wanted username.
         username: String,
-        /// Password (sent inside TLS; hashed with Argon2id on the coordinator).
-        password: String,
+        /// The blinded password (OPAQUE registration request).
+        request: OpaqueBytes,
     },
-    /// Log in with a password.
-    Login {
+    /// Finish creating an account, or upgrading a legacy one (after
+    /// [`Request::LegacyLogin`]): the OPAQUE record the coordinator keeps. Answered with
+    /// [`Reply::LoggedIn`].
+    RegisterFinish {
+        /// The OPAQUE registration upload.
+        upload: OpaqueBytes,
+    },
+    /// Start logging in: the OPAQUE credential request. Answered with
+    /// [`Reply::LoginResponse`] (for an unknown name too, indistinguishably), or
+    /// [`Reply::LegacyAccount`] for an account that has only an old Argon2 hash.
+    LoginStart {
         /// Username.
         username: String,
-        /// Password.
+        /// The blinded password and the first key-exchange message (OPAQUE KE1).
+        request: OpaqueBytes,
+    },
+    /// Finish logging in: the client's proof (OPAQUE KE3). Answered with [`Reply::LoggedIn`].
+    LoginFinish {
+        /// The OPAQUE credential finalization.
+        finalization: OpaqueBytes,
+    },
+    /// After [`Reply::LegacyAccount`]: the password, checked once against the old Argon2
+    /// hash, and the OPAQUE registration request that replaces that hash. Answered with
+    /// [`Reply::RegisterResponse`]; [`Request::RegisterFinish`] completes the upgrade.
+    LegacyLogin {
+        /// The password (the only request that carries one).
         password: String,
+        /// The blinded password (OPAQUE registration request).
+        request: OpaqueBytes,
     },
     /// Log in again with a session token after a reconnect.
     Resume {
@@ -373,12 +401,21 @@ pub enum Request {
         /// New display name.
         display: String,
     },
-    /// Change the password.
-    ChangePassword {
-        /// Current password.
-        old: String,
-        /// New password.
-        new: String,
+    /// Start changing the password: a proof of the current one (OPAQUE credential request)
+    /// and the new one's registration request. Answered with [`Reply::PasswordResponse`].
+    PasswordStart {
+        /// OPAQUE credential request with the current password.
+        login: OpaqueBytes,
+        /// OPAQUE registration request with the new password.
+        registration: OpaqueBytes,
+    },
+    /// Finish changing the password: the proof and the new record. Every other session's
+    /// token stops working.
+    PasswordFinish {
+        /// OPAQUE credential finalization (proves the current password).
+        finalization: OpaqueBytes,
+        /// OPAQUE registration upload (the new record).
+        upload: OpaqueBytes,
     },
     /// Mark this session away (or back).
     SetAway {
@@ -482,7 +519,30 @@ pub enum Reply {
         /// client that pinned an earlier key of this coordinator learns to trust this one.
         rollover: Vec<crate::rollover::Rollover>,
     },
-    /// Answer to Register, Login and Resume.
+    /// Answer to RegisterStart and LegacyLogin: the coordinator's OPAQUE registration
+    /// response.
+    RegisterResponse {
+        /// The OPAQUE registration response.
+        response: OpaqueBytes,
+    },
+    /// Answer to LoginStart: the coordinator's OPAQUE credential response (KE2).
+    LoginResponse {
+        /// The OPAQUE credential response.
+        response: OpaqueBytes,
+    },
+    /// Answer to LoginStart for an account that still has only an Argon2 hash from before
+    /// OPAQUE: send the password once with [`Request::LegacyLogin`] to upgrade it. A client
+    /// does so only with a coordinator it had pinned before, and never after it has logged in
+    /// to this coordinator as this user with OPAQUE (that would be a downgrade).
+    LegacyAccount,
+    /// Answer to PasswordStart.
+    PasswordResponse {
+        /// The OPAQUE credential response for the current password.
+        login: OpaqueBytes,
+        /// The OPAQUE registration response for the new one.
+        registration: OpaqueBytes,
+    },
+    /// Answer to RegisterFinish, LoginFinish and Resume.
     LoggedIn {
         /// The user.
         user: UserInfo,
@@ -599,7 +659,8 @@ pub enum ErrorCode {
     TooLarge,
     /// No such file offer or shared file (or not for this user).
     NoSuchFile,
-    /// Slow down.
+    /// Slow down (too many attempts, or the coordinator is busy): the message says when to
+    /// try again.
     RateLimited,
     /// A limit on what one user (or everyone together) may have stored or waiting was
     /// reached: storage quota, pending offers, uploads in progress. The message says which.

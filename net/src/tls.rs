@@ -111,6 +111,12 @@ impl Identity {
     }
 }
 
+/// Keeps a secret file (readable by its owner only), written beside its place and renamed over
+/// it, as the identity's key is: the coordinator's OPAQUE setup uses it too.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace(path, bytes)
+}
+
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> TlsError {
     let path = path.display().to_string();
     move |source| TlsError::Io { path, source }

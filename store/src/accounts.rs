@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::lookalike;
 use crate::rows::{user_from_row, USER_COLUMNS};
-use crate::{Role, Store, StoreError, User, UserId};
+use crate::{Credential, Role, Store, StoreError, User, UserId};
 
 /// See [`Reads::user_by_name`](crate::Reads::user_by_name).
 pub(crate) fn user_by_name(
@@ -48,8 +48,20 @@ pub(crate) fn list_users(
 }
 
 impl Store {
-    /// Creates an account and makes it a member of `general`, starting with
-    /// nothing unread there.
+    /// Creates an account that logs in with OPAQUE (`record` is its OPAQUE
+    /// registration record), like [`Store::create_user`] otherwise.
+    pub fn create_opaque_user(
+        &mut self,
+        username: &str,
+        display: &str,
+        record: &[u8],
+        now_ms: i64,
+    ) -> Result<User, StoreError> {
+        self.insert_user(username, display, "", Some(record), now_ms)
+    }
+
+    /// Creates an account with only an Argon2 hash (as accounts were before OPAQUE) and makes
+    /// it a member of `general`, starting with nothing unread there.
     ///
     /// Fails with [`StoreError::UsernameTaken`] if the name exists in any
     /// capitalisation (SQLite's `NOCASE`, which folds ASCII letters only; the
@@ -61,6 +73,17 @@ impl Store {
         username: &str,
         display: &str,
         password_hash: &str,
+        now_ms: i64,
+    ) -> Result<User, StoreError> {
+        self.insert_user(username, display, password_hash, None, now_ms)
+    }
+
+    fn insert_user(
+        &mut self,
+        username: &str,
+        display: &str,
+        password_hash: &str,
+        record: Option<&[u8]>,
         now_ms: i64,
     ) -> Result<User, StoreError> {
         let tx = self
@@ -86,9 +109,9 @@ impl Store {
             });
         }
         tx.execute(
-            "INSERT INTO users (username, display, password_hash, created_ms)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![username, display, password_hash, now_ms],
+            "INSERT INTO users (username, display, password_hash, opaque_record, created_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![username, display, password_hash, record, now_ms],
         )?;
         let id = tx.last_insert_rowid();
         lookalike::claim(&tx, id, &keys)?;
@@ -108,6 +131,40 @@ impl Store {
             display: display.to_owned(),
             created_ms: now_ms,
         })
+    }
+
+    /// Looks up an account by username, case-insensitively, with what it logs
+    /// in with: its OPAQUE record, or else its legacy Argon2 hash.
+    pub fn credential(&self, username: &str) -> Result<Option<(User, Credential)>, StoreError> {
+        let found = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS}, password_hash, opaque_record FROM users
+                 WHERE username = ?1"
+            ))?
+            .query_row([username], |row| {
+                let record: Option<Vec<u8>> = row.get(5)?;
+                let credential = match record {
+                    Some(record) => Credential::Opaque(record),
+                    None => Credential::Legacy(row.get(4)?),
+                };
+                Ok((user_from_row(row)?, credential))
+            })
+            .optional()?;
+        Ok(found)
+    }
+
+    /// Keeps `record` as the user's OPAQUE record and forgets any legacy hash
+    /// (a migration, or a password change).
+    pub fn set_opaque_record(&mut self, user: UserId, record: &[u8]) -> Result<(), StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE users SET opaque_record = ?2, password_hash = '' WHERE id = ?1",
+            params![user, record],
+        )?;
+        match changed {
+            0 => Err(StoreError::NoSuchUser),
+            _ => Ok(()),
+        }
     }
 
     /// Replaces a user's password hash. Existing sessions are untouched; see

@@ -55,8 +55,8 @@ pub use connection::Store;
 pub use error::StoreError;
 pub use lookalike::{lookalike_keys, Clash};
 pub use model::{
-    Appended, ConvId, ConvKind, ConvSummary, Conversation, MemberInfo, Membership, MessageKind,
-    NewMessage, Role, RoomListing, SharedFile, StoredMessage, User, UserId,
+    Appended, ConvId, ConvKind, ConvSummary, Conversation, Credential, MemberInfo, Membership,
+    MessageKind, NewMessage, Role, RoomListing, SharedFile, StoredMessage, User, UserId,
 };
 pub use pool::{ReadPool, Snapshot, READERS};
 pub use read::Reads;

@@ -42,6 +42,15 @@ pub enum MessageKind {
     File,
 }
 
+/// What an account logs in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// Its OPAQUE registration record.
+    Opaque(Vec<u8>),
+    /// An Argon2 PHC string, from before OPAQUE (upgraded at the next login).
+    Legacy(String),
+}
+
 /// A user account (without its password hash, which only login needs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {

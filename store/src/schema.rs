@@ -141,6 +141,12 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX name_keys_by_user ON name_keys(user_id);
     "#,
+    // Version 4: OPAQUE records (RFC 9807). An account registered with OPAQUE has its record
+    // here and an empty password_hash; one from before keeps only its Argon2 hash (and a NULL
+    // record) until its next login upgrades it, which also empties the hash.
+    r#"
+    ALTER TABLE users ADD COLUMN opaque_record BLOB;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

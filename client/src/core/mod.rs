@@ -19,13 +19,18 @@
 //! - this file: the API (`handle_*`, `poll_*`), the phases and the request table.
 //! - [`locate`]: choosing the coordinator: pinned first, announcements as hints.
 //! - `pins`: pinned coordinators (fingerprint, name, last address that worked).
-//! - `session`: logging in, commands, replies and pushed events.
+//! - `session`: commands, replies and pushed events.
+//! - `auth`: logging in, registering and changing the password with OPAQUE; a legacy
+//!   account's upgrade, and when it is refused.
+//! - [`opaque_logins`]: which (coordinator, user) pairs have logged in with OPAQUE.
 //! - [`sequencer`]: exactly-once, in-order delivery per conversation.
 //! - `files`: offers, shares and downloads: which transfer tasks run, and their bookkeeping.
 //! - `pages`: lists read a page at a time (rooms, users, members, search, pending offers)
 //!   and told to the front end whole.
+mod auth;
 mod files;
 pub mod locate;
+pub mod opaque_logins;
 mod pages;
 mod pins;
 pub mod sequencer;
@@ -49,6 +54,7 @@ use crate::api::{Command, Event, Target, TransferKey};
 pub use files::{Finished, HashJob, Plan, TransferJob};
 use locate::{Attempt, Candidate, Locating};
 pub use locate::{COLLECT, COLLECT_PINNED};
+pub use opaque_logins::OpaqueLogins;
 pub use pages::MAX_GATHERED;
 pub use pins::{PinEntry, Pinned, Pins};
 use sequencer::Sequencer;
@@ -119,6 +125,8 @@ pub enum Action {
     SessionReady,
     /// Keep these pins (a fingerprint was pinned after a proven handshake).
     SavePins(Pins),
+    /// Keep these OPAQUE logins (a user logged in to a coordinator with OPAQUE).
+    SaveOpaqueLogins(OpaqueLogins),
     /// Hash a file to offer or share; then call [`Core::handle_hashed`].
     Hash(HashJob),
     /// Start a transfer task (replacing one with the same key); when it ends, call
@@ -150,9 +158,20 @@ pub enum Action {
 enum Pending {
     Hello,
     Ping,
+    /// OPAQUE: a registration's first message (its client state kept for the answer).
+    RegisterStart(Box<lanchat_net::opaque::Registering>),
+    /// OPAQUE: a login's first message.
+    LoginStart(Box<lanchat_net::opaque::LoggingIn>),
+    /// A legacy account's password, sent once with the registration that replaces its hash.
+    Upgrade(Box<lanchat_net::opaque::Registering>),
+    /// The last message of a registration, login or upgrade: `LoggedIn` answers it.
     Auth {
         register: bool,
     },
+    /// A password change's first message.
+    PasswordStart(Box<auth::PasswordChange>),
+    /// A password change's last message.
+    PasswordFinish(auth::NewPassword),
     Resume,
     Send(MsgId),
     /// Catch-up of a conversation.
@@ -180,8 +199,12 @@ impl Pending {
         match self {
             Pending::Hello => "hello".into(),
             Pending::Ping => "ping".into(),
-            Pending::Auth { register: true } => "register".into(),
-            Pending::Auth { register: false } | Pending::Resume => "login".into(),
+            Pending::Auth { register: true } | Pending::RegisterStart(_) => "register".into(),
+            Pending::Auth { register: false }
+            | Pending::LoginStart(_)
+            | Pending::Upgrade(_)
+            | Pending::Resume => "login".into(),
+            Pending::PasswordStart(_) | Pending::PasswordFinish(_) => "passwd".into(),
             Pending::Send(_) => "send".into(),
             Pending::History | Pending::After(_) => "history".into(),
             Pending::List(list) => list.command().into(),
@@ -275,6 +298,11 @@ pub struct Core {
     refused: HashSet<Fingerprint>,
     credentials: Option<Credentials>,
     token: Option<Token>,
+    /// Which coordinators have seen which users log in with OPAQUE (no legacy answer there).
+    opaque_logins: OpaqueLogins,
+    /// What was pinned when the core started: the only coordinators a legacy account's
+    /// upgrade (which shows the password once) is done with.
+    pinned_at_start: HashSet<Fingerprint>,
     logged_in_before: bool,
     backoff: Duration,
     /// Sent but not yet acknowledged, in order; resent after a reconnect.
@@ -296,6 +324,7 @@ pub struct Core {
 impl Core {
     /// A core that starts locating the coordinator at once.
     pub fn new(config: CoreConfig, pins: Pins, now: Instant) -> Core {
+        let pinned_at_start = pins.entries().iter().map(|e| e.fingerprint).collect();
         let mut core = Core {
             config,
             phase: Phase::Backoff { until: now },
@@ -308,6 +337,8 @@ impl Core {
             refused: HashSet::new(),
             credentials: None,
             token: None,
+            opaque_logins: OpaqueLogins::default(),
+            pinned_at_start,
             logged_in_before: false,
             backoff: MIN_BACKOFF,
             unacked: Vec::new(),
@@ -357,6 +388,17 @@ impl Core {
     /// The pinned coordinators as they stand.
     pub fn pins(&self) -> &Pins {
         &self.pins
+    }
+
+    /// What the last run kept of OPAQUE logins (see [`OpaqueLogins`]); set before the first
+    /// `handle_*` call.
+    pub fn set_opaque_logins(&mut self, logins: OpaqueLogins) {
+        self.opaque_logins = logins;
+    }
+
+    /// The OPAQUE logins as they stand.
+    pub fn opaque_logins(&self) -> &OpaqueLogins {
+        &self.opaque_logins
     }
 
     /// Time passed: choose a coordinator, probe again, give up a connection attempt, end a

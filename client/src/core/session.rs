@@ -24,10 +24,17 @@ impl Core {
         let Phase::Connected(link) = &self.phase else {
             return;
         };
-        let busy = link
-            .pending
-            .values()
-            .any(|p| matches!(p, Pending::Hello | Pending::Auth { .. } | Pending::Resume));
+        let busy = link.pending.values().any(|p| {
+            matches!(
+                p,
+                Pending::Hello
+                    | Pending::Auth { .. }
+                    | Pending::Resume
+                    | Pending::RegisterStart(_)
+                    | Pending::LoginStart(_)
+                    | Pending::Upgrade(_)
+            )
+        });
         if link.logged_in || link.verify_only || busy {
             return;
         }
@@ -39,23 +46,7 @@ impl Core {
             }
             (_, Some(c)) => {
                 let c = c.clone();
-                let request = if c.register {
-                    Request::Register {
-                        username: c.username,
-                        password: c.password,
-                    }
-                } else {
-                    Request::Login {
-                        username: c.username,
-                        password: c.password,
-                    }
-                };
-                self.request(
-                    request,
-                    Pending::Auth {
-                        register: c.register,
-                    },
-                );
+                self.start_auth(c);
             }
             _ => {}
         }
@@ -190,10 +181,10 @@ impl Core {
             Command::SetDisplay(display) => {
                 (Request::SetDisplay { display }, Pending::Command("nick"))
             }
-            Command::ChangePassword { old, new } => (
-                Request::ChangePassword { old, new },
-                Pending::Command("passwd"),
-            ),
+            Command::ChangePassword { old, new } => {
+                self.change_password(old, new);
+                return;
+            }
             Command::SetAway(away) => (
                 Request::SetAway { away },
                 Pending::Command(if away { "away" } else { "back" }),
@@ -229,6 +220,10 @@ impl Core {
             Some(unhandled) => unhandled,
             None => return,
         };
+        let (pending, result) = match self.auth_reply(pending, result) {
+            Some(unhandled) => unhandled,
+            None => return,
+        };
         match (pending, result) {
             (Pending::Hello, Ok(Reply::Welcome { name, rollover, .. })) => {
                 self.on_welcome(name, &rollover, now)
@@ -238,13 +233,19 @@ impl Core {
                 self.retry(e.message, now);
             }
             (
-                Pending::Auth { .. } | Pending::Resume,
+                pending @ (Pending::Auth { .. } | Pending::Resume),
                 Ok(Reply::LoggedIn {
                     user,
                     token,
                     conversations,
                 }),
-            ) => self.on_logged_in(user, token, conversations),
+            ) => {
+                if matches!(pending, Pending::Auth { .. }) {
+                    self.note_opaque_login(&user.username);
+                }
+                self.on_logged_in(user, token, conversations)
+            }
+            (Pending::PasswordFinish(new), Ok(Reply::Ok)) => self.password_changed(new),
             (Pending::Resume, Err(e)) => {
                 // The token is gone (expired, revoked by a password change, or the coordinator
                 // lost it). Never silently: the user hears why, then the password is used.
@@ -337,6 +338,10 @@ impl Core {
             match rollover::vouched_by(chain, fingerprint, |f| pins.is_pinned(f)) {
                 Some(old) => {
                     self.pins.unpin(&old);
+                    if self.opaque_logins.rekey(&old, fingerprint) {
+                        let logins = self.opaque_logins.clone();
+                        self.actions.push_back(Action::SaveOpaqueLogins(logins));
+                    }
                     self.emit(Event::CoordinatorRolledOver {
                         name: server.clone(),
                         old,

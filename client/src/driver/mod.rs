@@ -122,6 +122,7 @@ impl Driver {
             .and_then(|()| lanchat_net::private::tighten_all(&config.data_dir))
             .map_err(EngineError::DataDir)?;
         let pins = known::load(&config.data_dir).map_err(EngineError::Known)?;
+        let opaque_logins = known::load_opaque(&config.data_dir).map_err(EngineError::Known)?;
         let (beacon_tx, beacons) = mpsc::channel(256);
         let discovery = if let Some(cfg) = config.discovery.clone() {
             let d = Arc::new(Discovery::bind(cfg)?);
@@ -160,8 +161,10 @@ impl Driver {
             client_name: config.client_name.clone(),
             peer_endpoint,
         };
+        let mut core = Core::new(core_config, pins, Instant::now());
+        core.set_opaque_logins(opaque_logins);
         Ok(Driver {
-            core: Core::new(core_config, pins, Instant::now()),
+            core,
             data_dir: config.data_dir,
             events,
             commands: command_rx,
@@ -250,6 +253,12 @@ impl Driver {
             Action::SavePins(pins) => {
                 if let Err(e) = known::save(&self.data_dir, &pins) {
                     let message = format!("cannot save the coordinator's fingerprint: {e}");
+                    self.core.handle_io_error(message, None);
+                }
+            }
+            Action::SaveOpaqueLogins(logins) => {
+                if let Err(e) = known::save_opaque(&self.data_dir, &logins) {
+                    let message = format!("cannot save which coordinators know OPAQUE: {e}");
                     self.core.handle_io_error(message, None);
                 }
             }

@@ -1,11 +1,14 @@
 //! The gate's decisions, against a real hub in memory (no sockets).
 use std::sync::Mutex;
 
+use lanchat_net::opaque::{LoggingIn, OpaqueBytes, Registering};
 use lanchat_net::protocol::{ConvRef, MsgId};
-use lanchat_store::Store;
+use lanchat_store::{Credential, Store};
 use tokio::sync::oneshot::error::TryRecvError;
 
 use super::*;
+use crate::auth::backoff::FREE_PER_ACCOUNT;
+use crate::auth::hash_password;
 use crate::hub::OUTBOX_CAPACITY;
 use crate::outbox::{outbox, OutboxReader};
 
@@ -16,7 +19,7 @@ const PASSWORD: &str = "correct horse battery";
 struct Office {
     hub: Mutex<Hub>,
     reads: std::sync::Arc<Reads>,
-    throttle: Mutex<LoginThrottle>,
+    accounts: Accounts,
 }
 
 impl Office {
@@ -25,7 +28,7 @@ impl Office {
         Office {
             reads: hub.reads(),
             hub: Mutex::new(hub),
-            throttle: Mutex::default(),
+            accounts: Accounts::ephemeral(),
         }
     }
 
@@ -33,7 +36,7 @@ impl Office {
         Context {
             hub: &self.hub,
             reads: &self.reads,
-            throttle: &self.throttle,
+            accounts: &self.accounts,
             name: "test office",
             rollover: &[],
         }
@@ -44,27 +47,72 @@ impl Office {
     }
 }
 
-/// One client connection: its gate and its outbox.
+/// One client connection: its gate and its outbox, from an address at a time.
 struct Conn {
     gate: Gate,
     outbox: Outbox,
     _frames: OutboxReader,
+    remote: std::net::SocketAddr,
+    now: i64,
 }
 
 impl Conn {
     fn new() -> Conn {
+        Conn::from("127.0.0.1:50000")
+    }
+
+    fn from(remote: &str) -> Conn {
         let (outbox, frames) = outbox(OUTBOX_CAPACITY);
         Conn {
             gate: Gate::new(),
             outbox,
             _frames: frames,
+            remote: remote.parse().unwrap(),
+            now: NOW,
         }
     }
 
     fn ask(&mut self, office: &Office, request: Request) -> Result<Reply, ErrorInfo> {
-        let remote = "127.0.0.1:50000".parse().unwrap();
         self.gate
-            .handle(office.cx(), remote, &self.outbox, request, NOW)
+            .handle(office.cx(), self.remote, &self.outbox, request, self.now)
+    }
+
+    /// Registers `username` with OPAQUE, as a client does.
+    fn register(&mut self, office: &Office, username: &str) -> Result<Reply, ErrorInfo> {
+        let (state, request) = Registering::start(PASSWORD).unwrap();
+        let start = Request::RegisterStart {
+            username: username.into(),
+            request,
+        };
+        let Reply::RegisterResponse { response } = self.ask(office, start)? else {
+            panic!("not a registration response");
+        };
+        let upload = state.finish(PASSWORD, &response).unwrap();
+        self.ask(office, Request::RegisterFinish { upload })
+    }
+
+    /// Logs in with OPAQUE, as a client does; a wrong password ends on the client's side
+    /// (`Ok(None)`: nothing more is sent).
+    fn log_in(
+        &mut self,
+        office: &Office,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<Reply>, ErrorInfo> {
+        let (state, request) = LoggingIn::start(password).unwrap();
+        let start = Request::LoginStart {
+            username: username.into(),
+            request,
+        };
+        let Reply::LoginResponse { response } = self.ask(office, start)? else {
+            panic!("not a login response");
+        };
+        match state.finish(password, &response) {
+            Ok(finalization) => self
+                .ask(office, Request::LoginFinish { finalization })
+                .map(Some),
+            Err(_) => Ok(None),
+        }
     }
 
     fn hello(&mut self, office: &Office) {
@@ -77,20 +125,6 @@ impl Conn {
             Ok(Reply::Welcome { name, .. }) if name == "test office"
         ));
         assert!(self.gate.greeted());
-    }
-}
-
-fn register(username: &str) -> Request {
-    Request::Register {
-        username: username.into(),
-        password: PASSWORD.into(),
-    }
-}
-
-fn login(username: &str, password: &str) -> Request {
-    Request::Login {
-        username: username.into(),
-        password: password.into(),
     }
 }
 
@@ -113,7 +147,7 @@ fn the_first_request_must_be_a_hello_in_the_same_protocol() {
     let office = Office::new();
     let mut c = Conn::new();
     let e = refused(
-        c.ask(&office, login("alice", PASSWORD)),
+        c.ask(&office, Request::Users { after: None }),
         ErrorCode::BadRequest,
     );
     assert!(e.message.contains("Hello"), "{}", e.message);
@@ -142,11 +176,18 @@ fn nothing_but_accounts_before_a_login_and_no_message_reaches_the_commit() {
         c.ask(&office, Request::Users { after: None }),
         ErrorCode::NotAuthenticated,
     );
-    let weak = Request::Register {
-        username: "alice".into(),
-        password: "short".into(),
+    let (_, request) = LoggingIn::start(PASSWORD).unwrap();
+    let finish_first = Request::LoginFinish {
+        finalization: request.clone(),
     };
-    refused(c.ask(&office, weak), ErrorCode::WeakPassword);
+    let e = refused(c.ask(&office, finish_first), ErrorCode::BadRequest);
+    assert!(e.message.contains("does not follow"), "{}", e.message);
+    let junk = Request::LoginStart {
+        username: "alice".into(),
+        request: OpaqueBytes::new(vec![0xff; 7]).unwrap(),
+    };
+    let e = refused(c.ask(&office, junk), ErrorCode::BadRequest);
+    assert!(e.message.contains("malformed OPAQUE"), "{}", e.message);
     assert_eq!(c.gate.login(), None);
     assert_eq!(c.gate.closing(), None);
 }
@@ -156,7 +197,7 @@ fn register_log_out_log_in_and_resume() {
     let office = Office::new();
     let mut first = Conn::new();
     first.hello(&office);
-    let Ok(Reply::LoggedIn { token, .. }) = first.ask(&office, register("alice")) else {
+    let Ok(Reply::LoggedIn { token, .. }) = first.register(&office, "alice") else {
         panic!("registration failed");
     };
     let login_one = first.gate.login().expect("logged in");
@@ -181,19 +222,22 @@ fn register_log_out_log_in_and_resume() {
         second.ask(&office, Request::Resume { token }),
         ErrorCode::SessionExpired,
     );
-    refused(
-        second.ask(&office, login("alice", "wrong horse battery")),
-        ErrorCode::AuthFailed,
+    assert_eq!(
+        second.log_in(&office, "alice", "wrong horse battery"),
+        Ok(None),
+        "a wrong password never gets as far as a proof"
     );
-    let Ok(Reply::LoggedIn { token, .. }) = second.ask(&office, login("alice", PASSWORD)) else {
+    let Ok(Some(Reply::LoggedIn { token, .. })) = second.log_in(&office, "alice", PASSWORD) else {
         panic!("login failed");
     };
     let login_two = second.gate.login().expect("logged in");
     assert_eq!(login_two.user, login_one.user);
-    refused(
-        second.ask(&office, login("alice", PASSWORD)),
-        ErrorCode::BadRequest,
-    );
+    let (_, request) = LoggingIn::start(PASSWORD).unwrap();
+    let again = Request::LoginStart {
+        username: "alice".into(),
+        request,
+    };
+    refused(second.ask(&office, again), ErrorCode::BadRequest);
 
     // Another connection resumes with the new token: a second session of the same user.
     let mut third = Conn::new();
@@ -215,7 +259,7 @@ fn a_session_the_hub_drops_closes_its_connection() {
     let office = Office::new();
     let mut c = Conn::new();
     c.hello(&office);
-    assert!(c.ask(&office, register("bob")).is_ok());
+    assert!(c.register(&office, "bob").is_ok());
     let login = c.gate.login().expect("logged in");
     let eviction = c
         .gate
@@ -233,4 +277,186 @@ fn a_session_the_hub_drops_closes_its_connection() {
     assert_eq!(c.gate.closing(), Some(Close::NOT_READING));
     assert_eq!(c.gate.login(), None);
     assert!(c.gate.eviction().is_none());
+}
+
+#[test]
+fn an_unknown_name_is_answered_like_a_known_one() {
+    let office = Office::new();
+    let mut c = Conn::new();
+    c.hello(&office);
+    c.register(&office, "alice").unwrap();
+    let answer = |name: &str| {
+        let mut c = Conn::new();
+        c.hello(&office);
+        let (_, request) = LoggingIn::start("some guess at it").unwrap();
+        let start = Request::LoginStart {
+            username: name.into(),
+            request,
+        };
+        match c.ask(&office, start) {
+            Ok(Reply::LoginResponse { response }) => response.as_bytes().len(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(answer("alice"), answer("nobody"));
+    // And the end is the same: the envelope opens for no password.
+    let mut c = Conn::new();
+    c.hello(&office);
+    assert_eq!(c.log_in(&office, "nobody", PASSWORD), Ok(None));
+}
+
+#[test]
+fn a_legacy_account_is_upgraded_once_with_its_password() {
+    let office = Office::new();
+    let hash = hash_password(PASSWORD).unwrap();
+    let carol = lock(&office.hub)
+        .store()
+        .create_user("carol", "carol", &hash, NOW)
+        .unwrap();
+    let mut c = Conn::new();
+    c.hello(&office);
+    let (_, request) = LoggingIn::start(PASSWORD).unwrap();
+    let start = Request::LoginStart {
+        username: "carol".into(),
+        request,
+    };
+    assert_eq!(c.ask(&office, start.clone()), Ok(Reply::LegacyAccount));
+    // A wrong password is refused, and the step is spent.
+    let (_, registration) = Registering::start("wrong horse battery").unwrap();
+    let wrong = Request::LegacyLogin {
+        password: "wrong horse battery".into(),
+        request: registration,
+    };
+    refused(c.ask(&office, wrong.clone()), ErrorCode::AuthFailed);
+    refused(c.ask(&office, wrong), ErrorCode::BadRequest);
+    // The right one: the coordinator answers the registration that replaces the hash.
+    assert_eq!(c.ask(&office, start), Ok(Reply::LegacyAccount));
+    let (state, request) = Registering::start(PASSWORD).unwrap();
+    let legacy = Request::LegacyLogin {
+        password: PASSWORD.into(),
+        request,
+    };
+    let Ok(Reply::RegisterResponse { response }) = c.ask(&office, legacy) else {
+        panic!("the legacy password was refused");
+    };
+    let upload = state.finish(PASSWORD, &response).unwrap();
+    let logged_in = c.ask(&office, Request::RegisterFinish { upload });
+    assert!(
+        matches!(logged_in, Ok(Reply::LoggedIn { .. })),
+        "{logged_in:?}"
+    );
+    assert_eq!(c.gate.login().map(|l| l.user), Some(carol.id));
+    let stored = lock(&office.hub).store().credential("carol").unwrap();
+    assert!(matches!(stored, Some((_, Credential::Opaque(_)))));
+    // From now on: OPAQUE, never "legacy" again.
+    let mut d = Conn::new();
+    d.hello(&office);
+    assert!(matches!(
+        d.log_in(&office, "carol", PASSWORD),
+        Ok(Some(Reply::LoggedIn { .. }))
+    ));
+}
+
+#[test]
+fn a_guesser_backs_off_and_the_victim_on_his_own_machine_logs_in() {
+    let office = Office::new();
+    let mut bob = Conn::from("127.0.0.1:40000");
+    bob.hello(&office);
+    bob.register(&office, "bob").unwrap();
+    let mut attacker = Conn::from("127.0.0.2:40000");
+    attacker.hello(&office);
+    for _ in 0..FREE_PER_ACCOUNT {
+        assert_eq!(
+            attacker.log_in(&office, "bob", "guess number one"),
+            Ok(None)
+        );
+    }
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        assert_eq!(
+            attacker.log_in(&office, "bob", "guess number two"),
+            Ok(None)
+        );
+        let e = attacker
+            .log_in(&office, "bob", "guess number three")
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::RateLimited);
+        assert!(e.message.contains("try again in"), "{}", e.message);
+        let secs: i64 = e
+            .message
+            .rsplit("try again in ")
+            .next()
+            .and_then(|s| s.trim_end_matches(" s").parse().ok())
+            .unwrap();
+        waits.push(secs);
+        attacker.now += secs * 1000;
+    }
+    assert_eq!(
+        waits,
+        [1, 2, 4, 8],
+        "the attacker's address backs off exponentially"
+    );
+    // Bob, from his own machine, is not locked out.
+    let mut again = Conn::from("127.0.0.1:40001");
+    again.hello(&office);
+    assert!(matches!(
+        again.log_in(&office, "bob", PASSWORD),
+        Ok(Some(Reply::LoggedIn { .. }))
+    ));
+}
+
+#[test]
+fn a_password_change_proves_the_current_password_and_ends_other_sessions() {
+    let office = Office::new();
+    let mut c = Conn::new();
+    c.hello(&office);
+    let Ok(Reply::LoggedIn { token: other, .. }) = c.register(&office, "alice") else {
+        panic!("registration failed");
+    };
+    let mut c = Conn::new();
+    c.hello(&office);
+    c.log_in(&office, "alice", PASSWORD).unwrap().unwrap();
+    let new = "a brand new secret";
+    let change = |c: &mut Conn, current: &str| {
+        let (login_state, login) = LoggingIn::start(current).unwrap();
+        let (reg_state, registration) = Registering::start(new).unwrap();
+        let start = Request::PasswordStart {
+            login,
+            registration,
+        };
+        let Ok(Reply::PasswordResponse {
+            login,
+            registration,
+        }) = c.ask(&office, start)
+        else {
+            panic!("no password response");
+        };
+        let upload = reg_state.finish(new, &registration).unwrap();
+        match login_state.finish(current, &login) {
+            Ok(finalization) => Some(c.ask(
+                &office,
+                Request::PasswordFinish {
+                    finalization,
+                    upload,
+                },
+            )),
+            Err(_) => None,
+        }
+    };
+    assert_eq!(change(&mut c, "not the password"), None);
+    assert_eq!(change(&mut c, PASSWORD), Some(Ok(Reply::Ok)));
+    // The old password opens nothing, the new one does, and the other token is revoked.
+    let mut d = Conn::new();
+    d.hello(&office);
+    assert_eq!(d.log_in(&office, "alice", PASSWORD), Ok(None));
+    assert!(matches!(
+        d.log_in(&office, "alice", new),
+        Ok(Some(Reply::LoggedIn { .. }))
+    ));
+    let mut e = Conn::new();
+    e.hello(&office);
+    refused(
+        e.ask(&office, Request::Resume { token: other }),
+        ErrorCode::SessionExpired,
+    );
 }

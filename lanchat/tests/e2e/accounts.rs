@@ -151,3 +151,38 @@ fn nobody_can_pose_as_a_colleague() {
         "Bob Smith (@bob)"
     );
 }
+
+/// An account from before OPAQUE (only an Argon2 hash in the database) logs in as always on a
+/// client that knew the coordinator, and is an OPAQUE account from then on; the client
+/// remembers that, beside its pins.
+#[test]
+fn a_legacy_account_is_upgraded_at_its_next_login_without_the_user_noticing() {
+    let lan = Lan::new();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("coord");
+    legacy_accounts(&data, &["carol".to_string()]);
+    let coord = CoordinatorProcess::start(&lan, &data, "test-office");
+    // An earlier run of carol's client pinned the coordinator (as a user of the old version).
+    let earlier = Client::register(&lan, "dave");
+    let Client { engine, data, .. } = earlier;
+    drop(engine);
+    let mut carol = Client::start_in(&lan, "carol", data);
+    carol.send(Command::Login {
+        username: "carol".into(),
+        password: PASSWORD.into(),
+    });
+    carol.ready();
+    assert!(
+        !carol.seen.iter().any(|e| matches!(e, Event::Error { .. })),
+        "{:?}",
+        carol.seen
+    );
+    let store = lanchat_store::Store::open(&coord.data.join("lanchat.db")).unwrap();
+    assert!(matches!(
+        store.credential("carol").unwrap(),
+        Some((_, lanchat_store::Credential::Opaque(_)))
+    ));
+    let remembered = std::fs::read_to_string(carol.data.path().join("opaque_logins")).unwrap();
+    assert!(remembered.contains(" carol\n"), "{remembered}");
+    carol.say_acked(&general(), "upgraded");
+}

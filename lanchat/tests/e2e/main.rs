@@ -3,7 +3,7 @@
 //!
 //! # Layout
 //! - `support`: starting coordinators and clients, waiting on events.
-//! - `raw`: a raw protocol client (what a modified lanchat sends), for the attack tests.
+//! - `raw`: a raw protocol client (frames by hand, OPAQUE steps), as a modified lanchat is.
 //! - `simlan`: a simulated office LAN of network namespaces (needs root; tests skip otherwise).
 //! - one module per topic.
 mod accounts;
@@ -16,6 +16,7 @@ mod files;
 mod floods;
 mod forged;
 mod gui;
+mod logins;
 mod netns;
 mod pinning;
 mod private;

@@ -102,11 +102,10 @@ fn a_client_that_stops_reading_is_disconnected_not_buffered_forever() {
     let stalled = rt.block_on(async {
         let mut c = raw(&coord).await;
         assert!(matches!(c.ask(hello()).await, Ok(Reply::Welcome { .. })));
-        let login = Request::Register {
-            username: "sleepy".into(),
-            password: PASSWORD.into(),
-        };
-        assert!(matches!(c.ask(login).await, Ok(Reply::LoggedIn { .. })));
+        assert!(matches!(
+            c.register("sleepy", PASSWORD).await,
+            Ok(Reply::LoggedIn { .. })
+        ));
         c // from here on, nobody reads this connection
     });
     // Big messages fill the stalled client's QUIC window, then its bounded queue.

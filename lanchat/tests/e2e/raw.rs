@@ -1,9 +1,11 @@
-//! A raw protocol client: what a modified lanchat can send, frame by frame, over a real QUIC
-//! connection to a real coordinator (pinned, on loopback). Attack tests speak through it.
+//! A raw protocol client, as a modified lanchat would be: frames written by hand on a pinned
+//! QUIC connection to a real coordinator, from any loopback address, with the OPAQUE steps a
+//! real client takes. Attack tests speak through it.
 #![allow(dead_code)]
 
 use lanchat_net::fingerprint::Pin;
 use lanchat_net::framed::{read_frame, write_frame};
+use lanchat_net::opaque::{LoggingIn, Registering};
 use lanchat_net::protocol::{
     ClientFrame, ErrorInfo, Event, Reply, Request, ServerFrame, PROTOCOL_VERSION,
 };
@@ -21,13 +23,19 @@ pub struct Raw {
     pub events: Vec<Event>,
 }
 
-/// A connection with its chat stream open, nothing said yet.
+/// A connection from 127.0.0.1 with its chat stream open, nothing said yet.
 pub async fn raw(coord: &CoordinatorProcess) -> Raw {
-    let pin: Pin = coord.fingerprint.parse().unwrap();
-    let endpoint = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
+    raw_from(coord.addr, &coord.fingerprint, "127.0.0.1").await
+}
+
+/// A connection from `ip` (any loopback address: the whole 127/8 is this machine).
+pub async fn raw_from(addr: std::net::SocketAddr, fingerprint: &str, ip: &str) -> Raw {
+    let pin: Pin = fingerprint.parse().unwrap();
+    let bind = std::net::SocketAddr::new(ip.parse().unwrap(), 0);
+    let endpoint = quinn::Endpoint::client(bind).unwrap();
     let config = lanchat_net::tls::client_config(pin).unwrap();
     let connection = endpoint
-        .connect_with(config, coord.addr, "lanchat")
+        .connect_with(config, addr, "lanchat")
         .unwrap()
         .await
         .unwrap();
@@ -42,6 +50,7 @@ pub async fn raw(coord: &CoordinatorProcess) -> Raw {
     }
 }
 
+/// The Hello every connection starts with.
 pub fn hello() -> Request {
     Request::Hello {
         version: PROTOCOL_VERSION,
@@ -54,18 +63,14 @@ pub fn hello() -> Request {
 pub async fn logged_in(coord: &CoordinatorProcess, user: &str, register: bool) -> (Raw, [u8; 32]) {
     let mut c = raw(coord).await;
     assert!(matches!(c.ask(hello()).await, Ok(Reply::Welcome { .. })));
-    let request = if register {
-        Request::Register {
-            username: user.into(),
-            password: PASSWORD.into(),
-        }
+    let reply = if register {
+        c.register(user, PASSWORD).await
     } else {
-        Request::Login {
-            username: user.into(),
-            password: PASSWORD.into(),
-        }
+        c.try_password(user, PASSWORD)
+            .await
+            .map(|r| r.expect("the password opens the account"))
     };
-    match c.ask(request).await {
+    match reply {
         Ok(Reply::LoggedIn { token, .. }) => (c, token),
         other => panic!("{user} could not log in: {other:?}"),
     }
@@ -82,6 +87,11 @@ pub async fn resumed(coord: &CoordinatorProcess, token: [u8; 32]) -> Raw {
 }
 
 impl Raw {
+    /// Hello, as every connection starts.
+    pub async fn hello(&mut self) -> Result<Reply, ErrorInfo> {
+        self.ask(hello()).await
+    }
+
     /// Sends one request and waits for its reply (events meanwhile are kept).
     pub async fn ask(&mut self, request: Request) -> Result<Reply, ErrorInfo> {
         let id = self.write(request).await;
@@ -146,6 +156,44 @@ impl Raw {
                 }
                 ServerFrame::Reply { .. } => {}
             }
+        }
+    }
+
+    /// Registers with OPAQUE (two requests).
+    pub async fn register(&mut self, username: &str, password: &str) -> Result<Reply, ErrorInfo> {
+        let (state, request) = Registering::start(password).unwrap();
+        let start = Request::RegisterStart {
+            username: username.into(),
+            request,
+        };
+        let Reply::RegisterResponse { response } = self.ask(start).await? else {
+            panic!("no registration response");
+        };
+        let upload = state.finish(password, &response).unwrap();
+        self.ask(Request::RegisterFinish { upload }).await
+    }
+
+    /// The first half of an OPAQUE login, and what the client makes of the answer: `Ok(None)`
+    /// when the password does not open it (a real client stops there).
+    pub async fn try_password(
+        &mut self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<Reply>, ErrorInfo> {
+        let (state, request) = LoggingIn::start(password).unwrap();
+        let start = Request::LoginStart {
+            username: username.into(),
+            request,
+        };
+        match self.ask(start).await? {
+            Reply::LoginResponse { response } => match state.finish(password, &response) {
+                Ok(finalization) => self
+                    .ask(Request::LoginFinish { finalization })
+                    .await
+                    .map(Some),
+                Err(_) => Ok(None),
+            },
+            other => Ok(Some(other)),
         }
     }
 

@@ -380,6 +380,18 @@ pub fn dm(user: &str) -> ConvRef {
     ConvRef::Dm(user.into())
 }
 
+/// Puts accounts as they were kept before OPAQUE (an Argon2 hash of [`PASSWORD`] each) into
+/// the database of the data directory `data`, before a coordinator runs on it.
+pub fn legacy_accounts(data: &Path, names: &[String]) {
+    std::fs::create_dir_all(data).unwrap();
+    let db = data.join(lanchat_coordinator::config::DB_FILE);
+    let mut store = lanchat_store::Store::open(&db).unwrap();
+    let hash = lanchat_coordinator::auth::hash_password(PASSWORD).unwrap();
+    for name in names {
+        store.create_user(name, name, &hash, 1).unwrap();
+    }
+}
+
 /// A coordinator on a fresh LAN with a fresh data directory.
 pub fn office() -> (Lan, CoordinatorProcess, tempfile::TempDir) {
     let lan = Lan::new();

@@ -1,4 +1,5 @@
 use super::*;
+use crate::opaque::{OpaqueBytes, MAX_OPAQUE_BYTES};
 use crate::protocol::*;
 
 fn msg(conv: ConvRef) -> ChatMessage {
@@ -45,6 +46,10 @@ fn offer() -> FileOffer {
     }
 }
 
+fn opaque(len: usize) -> OpaqueBytes {
+    OpaqueBytes::new(vec![5; len]).unwrap()
+}
+
 fn every_request() -> Vec<Request> {
     let room = || ConvRef::Room("dev".into());
     vec![
@@ -52,13 +57,23 @@ fn every_request() -> Vec<Request> {
             version: PROTOCOL_VERSION,
             client: "test".into(),
         },
-        Request::Register {
+        Request::RegisterStart {
             username: "a".into(),
-            password: "p".into(),
+            request: opaque(32),
         },
-        Request::Login {
+        Request::RegisterFinish {
+            upload: opaque(192),
+        },
+        Request::LoginStart {
             username: "a".into(),
+            request: opaque(96),
+        },
+        Request::LoginFinish {
+            finalization: opaque(64),
+        },
+        Request::LegacyLogin {
             password: "p".into(),
+            request: opaque(32),
         },
         Request::Resume { token: [3; 32] },
         Request::Logout,
@@ -116,9 +131,13 @@ fn every_request() -> Vec<Request> {
         Request::SetDisplay {
             display: "A".into(),
         },
-        Request::ChangePassword {
-            old: "a".into(),
-            new: "b".into(),
+        Request::PasswordStart {
+            login: opaque(96),
+            registration: opaque(32),
+        },
+        Request::PasswordFinish {
+            finalization: opaque(64),
+            upload: opaque(192),
         },
         Request::SetAway { away: true },
         Request::SetMuted {
@@ -159,6 +178,17 @@ fn every_server_frame() -> Vec<ServerFrame> {
             version: 1,
             name: "office".into(),
             rollover: Vec::new(),
+        }),
+        Ok(Reply::RegisterResponse {
+            response: opaque(64),
+        }),
+        Ok(Reply::LoginResponse {
+            response: opaque(MAX_OPAQUE_BYTES),
+        }),
+        Ok(Reply::LegacyAccount),
+        Ok(Reply::PasswordResponse {
+            login: opaque(320),
+            registration: opaque(64),
         }),
         Ok(Reply::LoggedIn {
             user: user(),

@@ -1,4 +1,4 @@
-use lanchat_store::{Role, StoreError};
+use lanchat_store::{Credential, Role, StoreError};
 
 use crate::{store, user, Reads};
 
@@ -115,6 +115,33 @@ fn update_password_and_display() {
     assert_eq!(u.display, "Queen Alice");
     assert!(matches!(
         s.set_display(alice.id + 1, "x"),
+        Err(StoreError::NoSuchUser)
+    ));
+}
+
+#[test]
+fn opaque_records_and_the_upgrade_of_a_legacy_account() {
+    let mut s = store();
+    let bob = s.create_opaque_user("bob", "bob", &[7; 192], 1).unwrap();
+    assert_eq!(
+        s.credential("BOB").unwrap(),
+        Some((bob.clone(), Credential::Opaque(vec![7; 192])))
+    );
+    // Before OPAQUE: only a hash; the upgrade keeps the record and forgets the hash.
+    let carol = s.create_user("carol", "carol", "$argon2id$old", 2).unwrap();
+    assert_eq!(
+        s.credential("carol").unwrap().map(|(_, c)| c),
+        Some(Credential::Legacy("$argon2id$old".into()))
+    );
+    s.set_opaque_record(carol.id, &[9; 192]).unwrap();
+    assert_eq!(
+        s.credential("carol").unwrap().map(|(_, c)| c),
+        Some(Credential::Opaque(vec![9; 192]))
+    );
+    assert_eq!(s.user_by_name("carol").unwrap().unwrap().1, "");
+    assert_eq!(s.credential("nobody").unwrap(), None);
+    assert!(matches!(
+        s.set_opaque_record(carol.id + 100, &[1]),
         Err(StoreError::NoSuchUser)
     ));
 }

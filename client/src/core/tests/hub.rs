@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use lanchat_coordinator::auth::LoginThrottle;
+use lanchat_coordinator::auth::Accounts;
 use lanchat_coordinator::gate::{Context, Gate, Route};
 use lanchat_coordinator::hub::{Hub, OUTBOX_CAPACITY};
 use lanchat_coordinator::outbox::{outbox, Outbox, OutboxReader};
@@ -19,14 +19,14 @@ use crate::core::locate::COLLECT_PINNED;
 
 pub(super) const PASSWORD: &str = "correct horse battery";
 
-/// A coordinator: its hub and login throttle, its name, key and address.
+/// A coordinator: its hub and authentication, its name, key and address.
 pub(super) struct Office {
     name: String,
     fingerprint: Fingerprint,
     addr: SocketAddr,
     hub: Mutex<Hub>,
     reads: Arc<Reads>,
-    throttle: Mutex<LoginThrottle>,
+    accounts: Accounts,
     rollover: Vec<lanchat_net::rollover::Rollover>,
 }
 
@@ -39,7 +39,7 @@ impl Office {
             addr: addr.parse().unwrap(),
             reads: hub.reads(),
             hub: Mutex::new(hub),
-            throttle: Mutex::new(LoginThrottle::default()),
+            accounts: Accounts::ephemeral(),
             rollover: Vec::new(),
         }
     }
@@ -48,7 +48,7 @@ impl Office {
         Context {
             hub: &self.hub,
             reads: &self.reads,
-            throttle: &self.throttle,
+            accounts: &self.accounts,
             name: &self.name,
             rollover: &self.rollover,
         }
@@ -90,6 +90,8 @@ pub(super) struct Peer {
     drop_replies: usize,
     /// Every request that reached a coordinator.
     delivered: Vec<Request>,
+    /// Every frame that reached a coordinator, as the bytes on the wire.
+    bytes: Vec<Vec<u8>>,
 }
 
 impl Peer {
@@ -99,6 +101,7 @@ impl Peer {
             wire: None,
             drop_replies: 0,
             delivered: Vec::new(),
+            bytes: Vec::new(),
         }
     }
 
@@ -149,6 +152,8 @@ impl Peer {
                 let office = &offices[wire.office];
                 let remote: SocketAddr = "127.0.0.1:40000".parse().unwrap();
                 self.delivered.push(frame.request.clone());
+                self.bytes
+                    .push(lanchat_net::codec::encode(&frame).expect("frames encode"));
                 let result = match wire.gate.route(frame.request) {
                     Route::Commit(pending) => office
                         .hub
@@ -231,6 +236,37 @@ impl Peer {
             })
             .collect()
     }
+}
+
+/// How many of the frames sent so far carry `secret`, anywhere in their bytes.
+fn frames_carrying(peer: &Peer, secret: &str) -> usize {
+    peer.bytes
+        .iter()
+        .filter(|bytes| bytes.windows(secret.len()).any(|w| w == secret.as_bytes()))
+        .count()
+}
+
+/// `peer` logs in as `user` with `password` (and is, or is not, logged in after).
+fn logs_in(mut peer: Peer, offices: &[Office], user: &str, password: &str) -> Peer {
+    peer.h.command(Command::Login {
+        username: user.into(),
+        password: password.into(),
+    });
+    peer.step(offices, NOW_MS);
+    peer
+}
+
+/// The errors the core reported, as (command, message).
+fn errors(events: &[Event]) -> Vec<(String, String)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Error {
+                command, message, ..
+            } => Some((command.clone().unwrap_or_default(), message.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 pub(super) fn register(peer: &mut Peer, offices: &[Office], user: &str) {
@@ -433,4 +469,182 @@ fn a_changed_key_under_the_pinned_name_gets_no_login() {
     );
     assert_eq!(offices[0].hub.lock().unwrap().session_count(), 0);
     assert!(alice.wire.is_none());
+}
+
+/// A client that pinned `office` in an earlier run, so nothing about it is a first contact.
+fn returning_to(office: &Office) -> Peer {
+    let mut config = config(Some(Target {
+        addr: office.addr,
+        pin: Pin::exact(office.fingerprint),
+    }));
+    config.client_name = "harness".into();
+    Peer::new(config, pinned(&office.name, office.fingerprint, None))
+}
+
+/// An account as it was kept before OPAQUE: only an Argon2 hash.
+fn legacy_account(office: &Office, user: &str) {
+    let hash = lanchat_coordinator::auth::hash_password(PASSWORD).unwrap();
+    office
+        .hub
+        .lock()
+        .unwrap()
+        .store()
+        .create_user(user, user, &hash, NOW_MS)
+        .unwrap();
+}
+
+#[test]
+fn register_and_log_in_with_opaque_and_no_frame_ever_carries_the_password() {
+    let offices = [Office::new("office", "10.0.0.1:7117")];
+    let mut alice = explicit_to(&offices[0]);
+    register(&mut alice, &offices, "alice");
+    assert!(matches!(
+        alice.delivered[1..],
+        [
+            Request::RegisterStart { .. },
+            Request::RegisterFinish { .. },
+            ..
+        ]
+    ));
+    // Another client logs in with the password; a third one with a wrong one is refused.
+    let mut again = logs_in(explicit_to(&offices[0]), &offices, "alice", PASSWORD);
+    assert!(again.h.core.is_logged_in(), "{:?}", again.h.events());
+    assert!(
+        again
+            .h
+            .core
+            .opaque_logins()
+            .contains(&offices[0].fingerprint, "alice"),
+        "the OPAQUE login is remembered"
+    );
+    let mut wrong = logs_in(
+        explicit_to(&offices[0]),
+        &offices,
+        "alice",
+        "wrong horse battery",
+    );
+    assert!(!wrong.h.core.is_logged_in());
+    let refused = errors(&wrong.h.events());
+    assert_eq!(
+        refused,
+        [(
+            "login".to_string(),
+            "invalid username or password".to_string()
+        )]
+    );
+    assert!(
+        matches!(
+            wrong.delivered[..],
+            [Request::Hello { .. }, Request::LoginStart { .. }]
+        ),
+        "a wrong password stops on the client: {:?}",
+        wrong.delivered
+    );
+    for peer in [&alice, &again, &wrong] {
+        assert!(!peer.bytes.is_empty());
+        assert_eq!(frames_carrying(peer, PASSWORD), 0);
+        assert_eq!(frames_carrying(peer, "wrong horse battery"), 0);
+    }
+}
+
+#[test]
+fn a_legacy_account_is_upgraded_at_its_next_login_without_the_user_noticing() {
+    let offices = [Office::new("office", "10.0.0.1:7117")];
+    legacy_account(&offices[0], "carol");
+    let mut carol = logs_in(returning_to(&offices[0]), &offices, "carol", PASSWORD);
+    assert!(carol.h.core.is_logged_in());
+    let events = carol.h.events();
+    assert_eq!(errors(&events), [], "the user notices nothing");
+    // The password was shown once, in the upgrade; the account is OPAQUE from now on.
+    assert_eq!(frames_carrying(&carol, PASSWORD), 1);
+    assert!(carol
+        .delivered
+        .iter()
+        .any(|r| matches!(r, Request::LegacyLogin { .. })));
+    let stored = offices[0].hub.lock().unwrap().store().credential("carol");
+    assert!(matches!(
+        stored,
+        Ok(Some((_, lanchat_store::Credential::Opaque(_))))
+    ));
+    let next = logs_in(returning_to(&offices[0]), &offices, "carol", PASSWORD);
+    assert!(next.h.core.is_logged_in());
+    assert_eq!(frames_carrying(&next, PASSWORD), 0);
+}
+
+#[test]
+fn a_legacy_answer_after_an_opaque_login_is_refused_as_a_downgrade() {
+    let offices = [Office::new("office", "10.0.0.1:7117")];
+    let mut alice = returning_to(&offices[0]);
+    register(&mut alice, &offices, "alice");
+    let remembered = alice.h.core.opaque_logins().clone();
+    // The same coordinator (its key) now claims alice is a legacy account: its database was
+    // swapped for an old one, or someone holds its key.
+    let mut rogue = Office::new("office", "10.0.0.1:7117");
+    rogue.fingerprint = offices[0].fingerprint;
+    let rogue = [rogue];
+    legacy_account(&rogue[0], "alice");
+    let mut later = returning_to(&rogue[0]);
+    later.h.core.set_opaque_logins(remembered);
+    let mut later = logs_in(later, &rogue, "alice", PASSWORD);
+    assert!(!later.h.core.is_logged_in());
+    let refused = errors(&later.h.events());
+    assert!(
+        refused
+            .iter()
+            .any(|(c, m)| c == "login" && m.contains("downgrade")),
+        "{refused:?}"
+    );
+    assert_eq!(frames_carrying(&later, PASSWORD), 0);
+}
+
+#[test]
+fn a_first_contact_never_sees_a_legacy_password() {
+    let offices = [Office::new("office", "10.0.0.1:7117")];
+    legacy_account(&offices[0], "carol");
+    // Nothing pinned before this run: the coordinator was chosen now (as a rogue one would be).
+    let mut carol = logs_in(explicit_to(&offices[0]), &offices, "carol", PASSWORD);
+    assert!(!carol.h.core.is_logged_in());
+    let refused = errors(&carol.h.events());
+    assert!(
+        refused
+            .iter()
+            .any(|(c, m)| c == "login" && m.contains("restart and log in again")),
+        "{refused:?}"
+    );
+    assert_eq!(frames_carrying(&carol, PASSWORD), 0);
+}
+
+#[test]
+fn a_password_change_proves_the_old_password_and_sends_neither() {
+    let offices = [Office::new("office", "10.0.0.1:7117")];
+    let mut alice = explicit_to(&offices[0]);
+    register(&mut alice, &offices, "alice");
+    let new = "a brand new secret";
+    alice.h.command(Command::ChangePassword {
+        old: "not the password".into(),
+        new: new.into(),
+    });
+    alice.step(&offices, NOW_MS);
+    assert_eq!(
+        errors(&alice.h.events()),
+        [(
+            "passwd".to_string(),
+            "the current password is wrong".to_string()
+        )]
+    );
+    alice.h.command(Command::ChangePassword {
+        old: PASSWORD.into(),
+        new: new.into(),
+    });
+    alice.step(&offices, NOW_MS);
+    assert!(alice.h.events().contains(&Event::Done {
+        command: "passwd".into()
+    }));
+    for secret in [PASSWORD, new, "not the password"] {
+        assert_eq!(frames_carrying(&alice, secret), 0, "{secret}");
+    }
+    let old = logs_in(explicit_to(&offices[0]), &offices, "alice", PASSWORD);
+    assert!(!old.h.core.is_logged_in());
+    let fresh = logs_in(explicit_to(&offices[0]), &offices, "alice", new);
+    assert!(fresh.h.core.is_logged_in());
 }

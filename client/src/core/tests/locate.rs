@@ -210,7 +210,7 @@ fn a_key_handed_over_by_the_pinned_one_is_pinned_instead_and_used() {
         matches!(
             frames[..],
             [ClientFrame {
-                request: Request::Login { .. },
+                request: Request::LoginStart { .. },
                 ..
             }]
         ),
@@ -254,7 +254,7 @@ fn a_session_token_is_presented_only_to_the_coordinator_that_issued_it() {
         matches!(
             frames[..],
             [ClientFrame {
-                request: Request::Login { .. },
+                request: Request::LoginStart { .. },
                 ..
             }]
         ),

@@ -23,6 +23,10 @@ use lanchat_net::protocol::{
     PresenceStatus, Reply, Request, Role, ServerFrame, UserInfo, PROTOCOL_VERSION,
 };
 
+use lanchat_coordinator::auth::keys::record_of;
+use lanchat_coordinator::auth::OpaqueKeys;
+use lanchat_net::opaque::Registering;
+
 use super::{Action, Core, CoreConfig, Pins};
 use crate::api::{Event, Target};
 use lanchat_net::rollover::Rollover;
@@ -90,10 +94,14 @@ fn summary(conv: ConvRef, read_seq: u64, last_seq: u64) -> ConvSummary {
     }
 }
 
-/// A core and its clock.
+/// The password the tests log in with.
+const PASSWORD: &str = "correct horse battery";
+
+/// A core and its clock, and the coordinator's OPAQUE keys for the frames written by hand.
 struct Harness {
     core: Core,
     now: Instant,
+    keys: OpaqueKeys,
     /// Actions other than frames that [`Harness::sent`] passed over, for [`Harness::actions`].
     kept: Vec<Action>,
     /// The addresses of the last `Connect` the core asked for.
@@ -116,6 +124,7 @@ impl Harness {
         let mut h = Harness {
             core: Core::new(config, pins, now),
             now,
+            keys: OpaqueKeys::generate(),
             kept: Vec::new(),
             dialing: Vec::new(),
         };
@@ -228,8 +237,50 @@ impl Harness {
         self.sent()
     }
 
-    /// Answers a login or resume frame with a session holding `conversations`.
+    /// Answers an OPAQUE first message as a coordinator holding the account (registered with
+    /// [`PASSWORD`]) would, and returns the client's second message; any other frame is
+    /// returned as it is.
+    fn through_opaque(&mut self, frame: &ClientFrame) -> ClientFrame {
+        let reply = match &frame.request {
+            Request::LoginStart { username, request } => {
+                let record = self.record(username);
+                let (_, response) = self
+                    .keys
+                    .login_start(username, Some(&record), request)
+                    .unwrap();
+                Reply::LoginResponse { response }
+            }
+            Request::RegisterStart { username, request } => Reply::RegisterResponse {
+                response: self.keys.registration_response(username, request).unwrap(),
+            },
+            _ => return frame.clone(),
+        };
+        self.reply(frame.id, Ok(reply));
+        let next = self.sent();
+        assert!(
+            matches!(
+                next.as_slice(),
+                [ClientFrame {
+                    request: Request::LoginFinish { .. } | Request::RegisterFinish { .. },
+                    ..
+                }]
+            ),
+            "{next:?}"
+        );
+        next[0].clone()
+    }
+
+    /// The OPAQUE record of `username` with [`PASSWORD`], under this harness's keys.
+    fn record(&self, username: &str) -> Vec<u8> {
+        let (state, request) = Registering::start(PASSWORD).unwrap();
+        let response = self.keys.registration_response(username, &request).unwrap();
+        record_of(&state.finish(PASSWORD, &response).unwrap()).unwrap()
+    }
+
+    /// Answers a login (through OPAQUE) or resume frame with a session holding
+    /// `conversations`.
     fn logged_in(&mut self, frame: &ClientFrame, token: [u8; 32], conversations: Vec<ConvSummary>) {
+        let frame = self.through_opaque(frame);
         self.reply(
             frame.id,
             Ok(Reply::LoggedIn {

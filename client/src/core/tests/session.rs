@@ -26,7 +26,7 @@ pub(super) fn logged_in(conversations: Vec<ConvSummary>) -> Harness {
     h.command(login("alice"));
     let frames = h.open();
     assert!(
-        matches!(frames[0].request, Request::Login { .. }),
+        matches!(frames[0].request, Request::LoginStart { .. }),
         "{frames:?}"
     );
     h.logged_in(&frames[0], TOKEN, conversations);
@@ -52,7 +52,9 @@ fn logs_in_once_greeted_with_the_credentials_given_before() {
     );
     let frames = h.open();
     assert_eq!(frames.len(), 1);
-    assert!(matches!(&frames[0].request, Request::Login { username, .. } if username == "alice"));
+    assert!(
+        matches!(&frames[0].request, Request::LoginStart { username, .. } if username == "alice")
+    );
     h.logged_in(&frames[0], TOKEN, vec![summary(room("general"), 2, 5)]);
     // Catch-up of what was missed, then the session is lent to file streams.
     let actions = h.actions();
@@ -201,7 +203,7 @@ fn a_refused_resume_falls_back_to_the_password_and_a_refused_password_is_not_ret
         matches!(
             &frames[..],
             [ClientFrame {
-                request: Request::Login { .. },
+                request: Request::LoginStart { .. },
                 ..
             }]
         ),
@@ -310,4 +312,22 @@ fn catch_up_and_live_pushes_that_overlap_deliver_each_message_once_in_order() {
         })
         .collect();
     assert_eq!(seqs, [(1, true), (2, true), (3, true)]);
+}
+
+#[test]
+fn a_weak_password_is_refused_before_anything_is_sent() {
+    let mut h = Harness::explicit();
+    h.command(Command::Register {
+        username: "alice".into(),
+        password: "short".into(),
+    });
+    let frames = h.open();
+    assert_eq!(
+        frames,
+        [],
+        "the policy is the client's to apply: {frames:?}"
+    );
+    assert!(h.events().iter().any(|e| matches!(e,
+        Event::Error { code: Some(ErrorCode::WeakPassword), command: Some(c), message }
+            if c == "register" && message.contains("at least 10"))));
 }

@@ -143,9 +143,9 @@ fn requests_that_belong_to_the_connection_are_refused() {
         req(
             &mut hub,
             &a,
-            Request::Login {
+            Request::LoginStart {
                 username: "alice".into(),
-                password: "x".into(),
+                request: lanchat_net::opaque::OpaqueBytes::new(vec![1; 96]).unwrap(),
             },
         ),
         ErrorCode::BadRequest,
