@@ -274,6 +274,10 @@ enum Phase {
     },
     /// The chat stream is open.
     Connected(Link),
+    /// Greeted by this coordinator with nothing to log in with yet (the front end has not
+    /// given credentials): the connection was closed rather than held open, so it takes no
+    /// not-logged-in slot at the coordinator and meets no login deadline; a login reconnects.
+    Parked(Attempt),
     /// Disconnected: locate again at `until`.
     Backoff { until: Instant },
     /// Done; nothing more happens.
@@ -371,7 +375,7 @@ impl Core {
             Phase::LocateWait { until } | Phase::Backoff { until } => Some(*until),
             Phase::Connecting { deadline, .. } => Some(*deadline),
             Phase::Connected(link) => link.ping_deadline,
-            Phase::Stopped => None,
+            Phase::Parked(_) | Phase::Stopped => None,
         }
     }
 
@@ -453,6 +457,7 @@ impl Core {
                 }
             }
         }
+        self.unpark(now);
         self.after();
     }
 

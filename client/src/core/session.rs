@@ -1,18 +1,19 @@
 //! The chat side of the core: logging in, commands, replies and pushed events.
 use std::time::Instant;
 
-use lanchat_net::fingerprint::Fingerprint;
+use lanchat_net::fingerprint::{Fingerprint, Pin};
 use lanchat_net::protocol::{
     ConvRef, ConvSummary, ErrorInfo, Event as Push, Reply, Request, UserInfo, MAX_HISTORY_PAGE,
 };
 use lanchat_net::rollover::{self, Rollover};
 
+use super::locate::Attempt;
 use super::pages::{self, Gathering};
 use super::sequencer::Step;
 use super::{
     Action, Core, Credentials, DirectEndpoint, Pending, Phase, Token, MAX_QUEUED, PING_TIMEOUT,
 };
-use crate::api::{Command, Event};
+use crate::api::{Command, Event, Target};
 
 /// How many results a search shows.
 const SEARCH_RESULTS: u32 = 50;
@@ -48,7 +49,36 @@ impl Core {
                 let c = c.clone();
                 self.start_auth(c);
             }
-            _ => {}
+            _ => self.park(),
+        }
+    }
+
+    /// Greeted, with nothing to log in with: closes the connection until there is (see
+    /// `Phase::Parked`).
+    fn park(&mut self) {
+        let Phase::Connected(link) = &self.phase else {
+            return;
+        };
+        let attempt = Attempt {
+            target: Target {
+                addr: link.addr,
+                pin: Pin::exact(link.fingerprint),
+            },
+            name: link.name.clone(),
+            announce: self.current,
+        };
+        self.actions.push_back(Action::Close);
+        self.phase = Phase::Parked(attempt);
+    }
+
+    /// Reconnects a parked core once it has something to log in with.
+    pub(super) fn unpark(&mut self, now: Instant) {
+        let Phase::Parked(attempt) = &self.phase else {
+            return;
+        };
+        if self.credentials.is_some() || self.token.is_some() {
+            let attempt = attempt.clone();
+            self.connect(vec![attempt], false, now);
         }
     }
 

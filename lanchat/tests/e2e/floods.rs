@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use lanchat_client::{Command, Event};
 use lanchat_net::protocol::{ConvRef, ErrorCode, MsgId, Reply, Request, MAX_LIST_PAGE};
 
-use crate::raw::{hello, logged_in, raw, resumed};
+use crate::raw::{connect_from, hello, logged_in, raw, resumed};
 use crate::support::*;
 
 /// Finding 7: "6,000 pending file offers to an offline user made every one of their logins
@@ -207,10 +207,12 @@ fn connections_that_never_log_in_are_capped_per_address_and_closed_at_their_dead
             assert!(matches!(c.ask(hello()).await, Ok(Reply::Welcome { .. })));
             idle.push(c);
         }
-        let fifth = raw(&coord).await;
+        // Refused right after the handshake: it may be closed before it could open a stream.
+        let (_endpoint, fifth) = connect_from(coord.addr, &coord.fingerprint, "127.0.0.1").await;
         let reason = tokio::time::timeout(PATIENCE, fifth.closed())
             .await
-            .unwrap();
+            .unwrap()
+            .to_string();
         assert!(
             reason.contains("too many connections from this address are not logged in"),
             "{reason}"

@@ -30,15 +30,7 @@ pub async fn raw(coord: &CoordinatorProcess) -> Raw {
 
 /// A connection from `ip` (any loopback address: the whole 127/8 is this machine).
 pub async fn raw_from(addr: std::net::SocketAddr, fingerprint: &str, ip: &str) -> Raw {
-    let pin: Pin = fingerprint.parse().unwrap();
-    let bind = std::net::SocketAddr::new(ip.parse().unwrap(), 0);
-    let endpoint = quinn::Endpoint::client(bind).unwrap();
-    let config = lanchat_net::tls::client_config(pin).unwrap();
-    let connection = endpoint
-        .connect_with(config, addr, "lanchat")
-        .unwrap()
-        .await
-        .unwrap();
+    let (endpoint, connection) = connect_from(addr, fingerprint, ip).await;
     let (send, recv) = connection.open_bi().await.unwrap();
     Raw {
         _endpoint: endpoint,
@@ -48,6 +40,25 @@ pub async fn raw_from(addr: std::net::SocketAddr, fingerprint: &str, ip: &str) -
         next_id: 1,
         events: Vec::new(),
     }
+}
+
+/// A bare QUIC connection from `ip` (no stream yet: the coordinator may already be closing
+/// it), with the endpoint that must live as long as it does.
+pub async fn connect_from(
+    addr: std::net::SocketAddr,
+    fingerprint: &str,
+    ip: &str,
+) -> (quinn::Endpoint, quinn::Connection) {
+    let pin: Pin = fingerprint.parse().unwrap();
+    let bind = std::net::SocketAddr::new(ip.parse().unwrap(), 0);
+    let endpoint = quinn::Endpoint::client(bind).unwrap();
+    let config = lanchat_net::tls::client_config(pin).unwrap();
+    let connection = endpoint
+        .connect_with(config, addr, "lanchat")
+        .unwrap()
+        .await
+        .unwrap();
+    (endpoint, connection)
 }
 
 /// The Hello every connection starts with.

@@ -337,6 +337,10 @@ fn a_coordinator_speaking_another_protocol_is_reported_once_and_never_chosen() {
 fn after_a_shutdown_notice_the_stale_announcement_adds_nothing_and_the_successor_is_raced() {
     let mut h = Harness::discovering(pinned("office", fp("a"), None));
     h.actions();
+    h.command(Command::Login {
+        username: "alice".into(),
+        password: "correct horse battery".into(),
+    });
     h.beacon(announce(1, "office", 10, fp("a")));
     h.advance(COLLECT_PINNED);
     h.open();
@@ -393,4 +397,38 @@ fn a_new_key_the_person_accepts_replaces_the_old_pin_for_that_name() {
     let pins = saved_pins(&h.actions());
     assert_eq!(pins.check("office", &fp("new")), Pinned::Same);
     assert!(!pins.is_pinned(&fp("old")), "both keys would stay trusted");
+}
+
+/// A client greeted before the person typed a login does not hold a not-logged-in connection
+/// open (the coordinator would close it at its login deadline, and it takes one of the few
+/// slots an address has): it closes it, and reconnects once there is a login.
+#[test]
+fn a_client_with_nothing_to_log_in_with_does_not_hold_the_connection_open() {
+    let mut h = Harness::explicit();
+    assert!(h.open().is_empty());
+    let actions = h.actions();
+    assert!(actions.contains(&Action::Close), "{actions:?}");
+    assert_eq!(h.core.poll_timeout(), None, "nothing to wait for");
+    assert!(
+        !h.events()
+            .iter()
+            .any(|e| matches!(e, Event::Disconnected { .. })),
+        "not a disconnection the person should hear about"
+    );
+    h.command(Command::Login {
+        username: "alice".into(),
+        password: "correct horse battery".into(),
+    });
+    assert_eq!(dialled(&h.actions()), Some(vec![explicit_target().addr]));
+    let frames = h.open();
+    assert!(
+        matches!(
+            frames[..],
+            [ClientFrame {
+                request: Request::LoginStart { .. },
+                ..
+            }]
+        ),
+        "{frames:?}"
+    );
 }
