@@ -58,6 +58,7 @@ fn gui(args: GuiArgs) -> anyhow::Result<()> {
         hints: args.trust.hints(),
         client_name: format!("lanchat-gui/{}", env!("CARGO_PKG_VERSION")),
         peer_listen: Some(args.peer_listen),
+        remember_session: false,
     };
     let downloads = args
         .downloads
