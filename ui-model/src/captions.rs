@@ -3,7 +3,7 @@
 use lanchat_net::protocol::{ConvRef, PresenceStatus};
 
 use crate::format;
-use crate::model::{Model, Phase};
+use crate::model::{KeyChange, Model, Unknown};
 
 /// "(3) lanchat — Alice (@alice)": unread messages not muted, and who is logged in.
 pub fn window_title(model: &Model) -> String {
@@ -16,9 +16,19 @@ pub fn window_title(model: &Model) -> String {
     }
 }
 
-/// `#dev   (3 members)`, `@bob   (away)`, with `   [muted]` after either when muted.
+/// `#dev   (3 members)`, `Bob (@bob)   (away)`, with `   [muted]` after either when muted.
 pub fn conversation_heading(model: &Model) -> String {
-    let mut heading = model.current.to_string();
+    let mut heading = match &model.current {
+        ConvRef::Room(room) => format!("#{room}"),
+        ConvRef::Dm(user) => {
+            let name = model.display_name(user, None);
+            if name.eq_ignore_ascii_case(user) {
+                format!("@{user}")
+            } else {
+                format!("{name} (@{user})")
+            }
+        }
+    };
     if let Some(room) = model.current_room() {
         if let Some(n) = model.member_count(room) {
             let plural = if n == 1 { "" } else { "s" };
@@ -26,11 +36,11 @@ pub fn conversation_heading(model: &Model) -> String {
         }
     }
     if let ConvRef::Dm(user) = &model.current {
-        let status = model
-            .people
-            .get(&user.to_lowercase())
-            .map_or(PresenceStatus::Offline, |u| u.status);
-        heading.push_str(&format!("   ({})", format!("{status:?}").to_lowercase()));
+        let status = match model.presence(user) {
+            Some(s) => format!("{s:?}").to_lowercase(),
+            None => "presence unknown".into(),
+        };
+        heading.push_str(&format!("   ({status})"));
     }
     if model.current_conv().is_some_and(|c| c.muted) {
         heading.push_str("   [muted]");
@@ -38,36 +48,78 @@ pub fn conversation_heading(model: &Model) -> String {
     heading
 }
 
-/// The main window's status bar: a lost connection first, else the newest notice, else
-/// whether this user is away.
+/// The main window's status bar: the newest notice (they clear by themselves), else whether
+/// this user is away. The connection has a banner of its own ([`connection_banner`]).
 pub fn status_bar(model: &Model) -> String {
-    model
-        .connection
-        .clone()
-        .or_else(|| model.notices.last().cloned())
-        .unwrap_or_else(|| match &model.me {
-            Some(u) if u.status == PresenceStatus::Away => "You are away.".into(),
-            _ => String::new(),
-        })
+    match (model.notices.last(), &model.me) {
+        (Some(n), _) => n.text.clone(),
+        (None, Some(u)) if u.status == PresenceStatus::Away => "You are away.".into(),
+        _ => String::new(),
+    }
 }
 
-/// While the coordinator presents a fingerprint other than the pinned one: what that may
-/// mean, for the person to decide.
+/// While disconnected: why, and a countdown to the next attempt (`elapsed_ms` since the
+/// disconnection, measured by the widgets); `None` while connected.
+pub fn connection_banner(model: &Model, elapsed_ms: u64) -> Option<String> {
+    let down = model.connection.as_ref()?;
+    let left = down.retry_in_ms.saturating_sub(elapsed_ms);
+    let next = if left == 0 {
+        "reconnecting…".to_string()
+    } else {
+        format!("trying again in {} s", left.div_ceil(1000))
+    };
+    Some(format!(
+        "Not connected ({}); {next} Presence shown may be out of date.",
+        down.reason
+    ))
+}
+
+/// What an empty conversation says instead of a blank pane.
+pub fn empty_conversation(model: &Model) -> Option<String> {
+    let c = model.current_conv();
+    let empty = c.is_none_or(|c| c.messages.is_empty() && c.pending.is_empty());
+    let loading = c.is_some_and(|c| c.history_asked);
+    if !empty || loading || c.is_some_and(|c| !c.history_done && c.last_seq > 0) {
+        return None;
+    }
+    Some(match &model.current {
+        ConvRef::Room(room) => format!(
+            "No messages in #{room} yet. Say hello below; everyone in the room will see it."
+        ),
+        ConvRef::Dm(user) => format!(
+            "This is the start of your conversation with {}. Messages reach them even when \
+             they are offline; files offered here go to them directly.",
+            model.display_name(user, None)
+        ),
+    })
+}
+
+/// The warning about a changed coordinator key, naming both fingerprints, for the person to
+/// decide (login window and main window alike).
 pub fn fingerprint_warning(model: &Model) -> Option<String> {
-    let Phase::FingerprintChanged {
+    let KeyChange {
         name,
         pinned,
         offered,
-    } = &model.phase
-    else {
-        return None;
-    };
+    } = model.key_changed.as_ref()?;
     Some(format!(
-        "Warning: coordinator '{name}' now presents fingerprint {} but {pinned} was \
-         trusted before. If it was not reinstalled, someone may be impersonating it: \
-         ask your administrator before trusting it.",
+        "Warning: coordinator '{name}' now presents a different identity.\n\
+         Trusted before:  {pinned}\n\
+         Presented now:  {}\n\
+         If your administrator did not reinstall it, someone may be impersonating it: \
+         keep refusing and ask them. Trust the new key only if they confirm this fingerprint.",
         offered.short()
     ))
+}
+
+/// One line per first contact for the login window: name, address and fingerprint.
+pub fn first_contact(u: &Unknown) -> String {
+    format!(
+        "{}  at {}\nfingerprint {}",
+        u.name,
+        u.addr,
+        u.fingerprint.short()
+    )
 }
 
 #[cfg(test)]
@@ -98,8 +150,10 @@ mod tests {
         assert_eq!(window_title(&model), "(2) lanchat — Alice (@alice)");
         assert_eq!(conversation_heading(&model), "@bob   (offline)");
         assert_eq!(status_bar(&model), "You are away.");
-        model.notices.push("Not allowed: x".into());
+        let id = model.notify("Not allowed: x", true);
         assert_eq!(status_bar(&model), "Not allowed: x");
+        model.expire_notice(id);
+        assert_eq!(status_bar(&model), "You are away.", "notices clear");
         assert_eq!(fingerprint_warning(&model), None);
     }
 }
