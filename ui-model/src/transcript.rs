@@ -56,6 +56,10 @@ pub enum Look {
     Divider,
     /// Indentation (monospaced, so it matches the avatar's width).
     Indent,
+    /// A searched-for term in a result.
+    Hit,
+    /// A placeholder (an empty conversation's words).
+    Hint,
 }
 
 /// A clickable (or hoverable) part of the conversation.
@@ -74,6 +78,13 @@ pub enum Target {
     Older,
     /// A time: hovering shows the full date and time.
     Time(String),
+    /// A search result: show this message in its conversation.
+    Jump {
+        /// The conversation.
+        conv: lanchat_net::protocol::ConvRef,
+        /// The message.
+        seq: u64,
+    },
 }
 
 impl Target {
@@ -119,7 +130,7 @@ pub fn avatar_colour(username: &str) -> u8 {
     (hash % u32::from(AVATAR_COLOURS)) as u8
 }
 
-fn local(ts_ms: i64, pattern: &str) -> String {
+pub(crate) fn local(ts_ms: i64, pattern: &str) -> String {
     Local
         .timestamp_millis_opt(ts_ms)
         .single()
@@ -128,12 +139,19 @@ fn local(ts_ms: i64, pattern: &str) -> String {
 }
 
 impl Page {
-    fn push(&mut self, text: &str, look: Look) {
+    /// A page of one hint (an empty conversation).
+    pub fn hint(text: &str) -> Page {
+        let mut page = Page::default();
+        page.push(&format!("\n{text}\n"), Look::Hint);
+        page
+    }
+
+    pub(crate) fn push(&mut self, text: &str, look: Look) {
         self.text.push_str(text);
         self.looks.extend(std::iter::repeat_n(look, text.len()));
     }
 
-    fn push_target(&mut self, text: &str, look: Look, target: Target) {
+    pub(crate) fn push_target(&mut self, text: &str, look: Look, target: Target) {
         let start = self.text.len();
         self.push(text, look);
         self.targets.push((start, self.text.len(), target));
