@@ -25,6 +25,8 @@
 //!   the transfer strip say, as text with looks and click targets; the widgets only draw it.
 //! - [`search`]: the search results pane (terms highlighted, each result a jump).
 //! - [`captions`]: the window title, the conversation heading, the status bar, warnings.
+//! - [`emoji`]: `:shortcodes:` and the picker's emoji.
+//! - [`dropped`]: files dropped onto the window, as paths.
 //! - [`dialogs`]: the pickers' choices and the dialogs' words.
 //! - [`settings`]: what the GUI remembers between runs (username, keep me signed in, theme,
 //!   notifications, autostart, pane sizes).
@@ -33,6 +35,8 @@
 //!   wait on.
 pub mod captions;
 pub mod dialogs;
+pub mod dropped;
+pub mod emoji;
 pub mod format;
 pub mod markup;
 pub mod model;

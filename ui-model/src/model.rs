@@ -281,6 +281,11 @@ impl Model {
         }
     }
 
+    /// A finished or failed transfer leaves the panel (a running one stays).
+    pub fn dismiss(&mut self, key: lanchat_client::TransferKey) {
+        self.transfers.retain(|t| t.key != key || t.active());
+    }
+
     /// An answered offer leaves the list of questions.
     pub fn answered(&mut self, offer: u64) {
         self.offers.retain(|o| o.id != offer);
