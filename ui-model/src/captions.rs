@@ -77,7 +77,14 @@ pub fn connection_banner(model: &Model, elapsed_ms: u64) -> Option<String> {
 /// What an empty conversation says instead of a blank pane.
 pub fn empty_conversation(model: &Model) -> Option<String> {
     let c = model.current_conv();
-    let empty = c.is_none_or(|c| c.messages.is_empty() && c.pending.is_empty());
+    let offers = match &model.current {
+        ConvRef::Dm(user) => {
+            model.offers.iter().any(|o| o.from.eq_ignore_ascii_case(user))
+                || model.offer_log.iter().any(|(o, _)| o.from.eq_ignore_ascii_case(user))
+        }
+        ConvRef::Room(_) => false,
+    };
+    let empty = !offers && c.is_none_or(|c| c.messages.is_empty() && c.pending.is_empty());
     let loading = c.is_some_and(|c| c.history_asked);
     if !empty || loading || c.is_some_and(|c| !c.history_done && c.last_seq > 0) {
         return None;

@@ -32,6 +32,11 @@ pub use notice::{Down, Notice, MAX_NOTICES, NOTICE_SECONDS};
 pub use transfer::{Transfer, TransferState};
 pub use trust::{KeyChange, Unknown, MAX_UNKNOWN};
 
+/// Answered offers kept in the conversations' record.
+pub const MAX_OFFER_LOG: usize = 50;
+/// Offers waiting for an answer at most (the coordinator bounds them too).
+pub const MAX_OFFERS: usize = 50;
+
 /// How many messages one history request asks for.
 pub const HISTORY_PAGE: u32 = 50;
 
@@ -62,8 +67,12 @@ pub struct Model {
     pub directory: Vec<RoomInfo>,
     /// Room members, by room (loaded when a room is shown).
     pub members: HashMap<String, Vec<MemberInfo>>,
-    /// Incoming file offers waiting for an answer.
+    /// Incoming file offers waiting for an answer (shown as cards in the direct
+    /// conversation with the sender).
     pub offers: Vec<FileOffer>,
+    /// Offers answered or withdrawn, newest last, with what became of them (kept in the
+    /// direct conversation's record).
+    pub offer_log: Vec<(FileOffer, String)>,
     /// Transfers, oldest first.
     pub transfers: Vec<Transfer>,
     /// Errors and notices for the status bar, oldest first; each clears by itself.
@@ -94,6 +103,7 @@ impl Default for Model {
             directory: Vec::new(),
             members: HashMap::new(),
             offers: Vec::new(),
+            offer_log: Vec::new(),
             transfers: Vec::new(),
             notices: Vec::new(),
             next_notice: 1,
@@ -286,9 +296,34 @@ impl Model {
         self.transfers.retain(|t| t.key != key || t.active());
     }
 
-    /// An answered offer leaves the list of questions.
-    pub fn answered(&mut self, offer: u64) {
-        self.offers.retain(|o| o.id != offer);
+    /// An answered offer leaves the list of questions and is recorded with its outcome.
+    pub fn answered(&mut self, offer: u64, outcome: &str) {
+        if let Some(i) = self.offers.iter().position(|o| o.id == offer) {
+            let o = self.offers.remove(i);
+            self.offer_log.push((o, outcome.to_string()));
+            if self.offer_log.len() > MAX_OFFER_LOG {
+                self.offer_log.remove(0);
+            }
+        }
+    }
+
+    /// The answer to an offer card in a conversation: what to ask the engine.
+    pub fn answer_offer(
+        &mut self,
+        offer: u64,
+        dir: Option<std::path::PathBuf>,
+    ) -> Option<Command> {
+        self.offers.iter().find(|o| o.id == offer)?;
+        Some(match dir {
+            Some(dir) => {
+                self.answered(offer, &format!("accepted, saving in {}", dir.display()));
+                Command::AcceptOffer { id: offer, dir }
+            }
+            None => {
+                self.answered(offer, "denied");
+                Command::DenyOffer(offer)
+            }
+        })
     }
 
     /// Adds a notice that clears by itself; returns its id (for the widgets' timer).

@@ -78,6 +78,13 @@ pub enum Target {
     Older,
     /// A time: hovering shows the full date and time.
     Time(String),
+    /// An answer to a file offered in this conversation.
+    Offer {
+        /// The offer.
+        id: u64,
+        /// What to answer.
+        answer: OfferAnswer,
+    },
     /// A search result: show this message in its conversation.
     Jump {
         /// The conversation.
@@ -85,6 +92,17 @@ pub enum Target {
         /// The message.
         seq: u64,
     },
+}
+
+/// The answers an offer card offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfferAnswer {
+    /// Save it in the downloads folder.
+    Accept,
+    /// Ask where to save it.
+    SaveAs,
+    /// Refuse it.
+    Deny,
 }
 
 impl Target {
@@ -224,6 +242,37 @@ impl Page {
     }
 }
 
+/// The file offers of the shown direct conversation: answered ones as a record, open ones
+/// as cards with their answers.
+fn offers(page: &mut Page, model: &Model) {
+    let lanchat_net::protocol::ConvRef::Dm(peer) = &model.current else {
+        return;
+    };
+    let from_peer = |o: &lanchat_net::protocol::FileOffer| o.from.eq_ignore_ascii_case(peer);
+    for (o, outcome) in model.offer_log.iter().filter(|(o, _)| from_peer(o)) {
+        page.push(INDENT, Look::Indent);
+        let line = format!("— file {} ({}) offered: {outcome}\n", o.name, format::size(o.size));
+        page.push(&line, Look::System);
+    }
+    for o in model.offers.iter().filter(|o| from_peer(o)) {
+        page.push(INDENT, Look::Indent);
+        let name = model.display_name(&o.from, None);
+        page.push(&format!("{name} offers "), Look::Plain);
+        let card = format!("[file] {} ({})", o.name, format::size(o.size));
+        page.push(&card, Look::File);
+        page.push("   ", Look::Plain);
+        for (label, answer) in [
+            ("Accept", OfferAnswer::Accept),
+            ("Save as…", OfferAnswer::SaveAs),
+            ("Deny", OfferAnswer::Deny),
+        ] {
+            page.push_target(label, Look::Link, Target::Offer { id: o.id, answer });
+            page.push("   ", Look::Plain);
+        }
+        page.push("\n", Look::Plain);
+    }
+}
+
 /// Lays out the loaded messages of `c`, oldest first, with "older messages" on top while
 /// there is older history to load. Names come from `model` (the same everywhere).
 pub fn page(c: &Conversation, model: &Model) -> Page {
@@ -265,6 +314,7 @@ pub fn page(c: &Conversation, model: &Model) -> Page {
         page.message(m, me);
         last = Some(m);
     }
+    offers(&mut page, model);
     for p in &c.pending {
         page.push(INDENT, Look::Indent);
         page.push("sending…  ", Look::Pending);

@@ -7,7 +7,7 @@ use fltk::app;
 use fltk::prelude::*;
 use lanchat_net::protocol::ConvRef;
 use lanchat_ui_model::model::Model;
-use lanchat_ui_model::transcript::{self, Page};
+use lanchat_ui_model::transcript::{self, OfferAnswer, Page, Target};
 use lanchat_ui_model::{captions, trace};
 
 use crate::message::Message;
@@ -88,6 +88,11 @@ impl ConversationView {
             }
             if let Some(pos) = jump {
                 trace::line(&format!("jumped {current} {pos}"));
+            }
+            if let Some((x, y)) = self.view.target_at(|t| {
+                matches!(t, Target::Offer { answer: OfferAnswer::Accept, .. })
+            }) {
+                trace::line(&format!("offer-card {current} accept={x},{y}"));
             }
         }
         self.last_seq = c.messages.keys().next_back().copied();

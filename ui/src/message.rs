@@ -61,6 +61,8 @@ pub enum Message {
     Emoji(&'static str),
     /// The sidebar filter changed.
     Filter,
+    /// Enter in the filter box: search all history for what is typed.
+    SearchTyped,
     /// Show this conversation (a notification or a result was clicked), bringing the window
     /// forward.
     Open(ConvRef),

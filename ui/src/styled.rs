@@ -144,7 +144,6 @@ impl StyledView {
                 };
                 if d.tooltip().unwrap_or_default() != tip {
                     d.set_tooltip(&tip);
-                    fltk::misc::Tooltip::enter(d);
                 }
                 if let Some(mut w) = d.window() {
                     w.set_cursor(cursor);
@@ -192,6 +191,15 @@ impl StyledView {
         self.style.set_text(&letters);
         *self.targets.borrow_mut() = page.targets;
         self.display.redraw();
+    }
+
+    /// Where the first target matching `wanted` is on screen (window coordinates, a few
+    /// pixels into its first character), if it is visible. For the GUI tests' clicks.
+    pub fn target_at(&self, wanted: impl Fn(&Target) -> bool) -> Option<(i32, i32)> {
+        let targets = self.targets.borrow();
+        let (start, _, _) = targets.iter().find(|(_, _, t)| wanted(t))?;
+        let (x, y) = self.display.position_to_xy(*start as i32);
+        ((x, y) != (0, 0)).then_some((x + 6, y + theme::FONT / 2))
     }
 
     /// Scrolls so that byte `pos` is near the top.

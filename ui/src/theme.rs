@@ -117,6 +117,10 @@ pub const DARK: Palette = Palette {
     avatars: AVATARS,
 };
 
+/// Colour map entries the lists' `@C<n>` codes use for presence: online, away, offline
+/// (set by [`apply`] from the palette).
+pub const PRESENCE_INDEX: [u8; 3] = [200, 201, 202];
+
 /// The palette of a variant.
 pub fn palette(dark: bool) -> Palette {
     if dark {
@@ -141,6 +145,10 @@ pub fn apply(dark: bool) {
     app::set_selection_color(r, g, b);
     let (r, g, b) = parts(p.muted);
     app::set_inactive_color(r, g, b);
+    for (i, c) in PRESENCE_INDEX.iter().zip([p.online, p.away, p.offline]) {
+        let (r, g, b) = c.to_rgb();
+        app::set_color(Color::by_index(*i), r, g, b);
+    }
     app::set_font_size(FONT);
     app::set_visible_focus(false);
     app::set_scrollbar_size(12);

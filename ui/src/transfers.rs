@@ -149,11 +149,11 @@ impl TransferStrip {
         self.column.layout();
     }
 
-    /// The dismiss and open buttons' places (for tests): the first row's, in window
-    /// coordinates, when shown.
+    /// The open and dismiss buttons' places (for tests): the first row's, in window
+    /// coordinates, once it is a received file.
     pub fn first_row_buttons(&self) -> Option<((i32, i32), (i32, i32))> {
         let r = self.rows.first()?;
-        if !r.row.visible() {
+        if !r.row.visible() || !r.open.visible() {
             return None;
         }
         let centre = |b: &Button| (b.x() + b.w() / 2, b.y() + b.h() / 2);

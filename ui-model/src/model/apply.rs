@@ -200,7 +200,14 @@ pub fn apply(model: &mut Model, event: Event) {
         Event::ConvState(s) => {
             model.convs.entry(s.conv.clone()).or_default().update(&s);
         }
-        Event::FileOffered(offer) => model.offers.push(offer),
+        Event::FileOffered(offer) => {
+            if model.offers.len() < super::MAX_OFFERS {
+                // The direct conversation with the sender shows it (and lists it).
+                let conv = ConvRef::Dm(offer.from.clone());
+                model.convs.entry(conv).or_default().hidden = false;
+                model.offers.push(offer);
+            }
+        }
         Event::OfferSent(offer) => {
             let key = TransferKey::Offer(offer.id);
             let t = Transfer::new(key, &offer.name, offer.size, TransferState::Waiting);
@@ -216,7 +223,7 @@ pub fn apply(model: &mut Model, event: Event) {
             }
         }
         Event::OfferCancelled { id, by } => {
-            model.offers.retain(|o| o.id != id);
+            model.answered(id, &format!("cancelled by {by}"));
             if let Some(t) = transfer(model, TransferKey::Offer(id)) {
                 t.state = TransferState::Failed(format!("cancelled by {by}"));
             }

@@ -479,8 +479,23 @@ fn incoming_offer_waits_for_an_answer() {
     let mut m = logged_in();
     apply(&mut m, Event::FileOffered(offer(3)));
     assert_eq!(m.offers.len(), 1);
-    m.answered(3);
+    // The offer is a card in the direct conversation with its sender.
+    m.switch(ConvRef::Dm("bob".into()));
+    let c = m.current_conv().cloned().unwrap();
+    let page = crate::transcript::page(&c, &m);
+    assert!(page.text.contains("offers [file] plan.pdf"), "{}", page.text);
+    let answers: Vec<_> = page
+        .targets
+        .iter()
+        .filter(|t| matches!(t.2, crate::transcript::Target::Offer { id: 3, .. }))
+        .collect();
+    assert_eq!(answers.len(), 3);
+    assert_eq!(crate::captions::empty_conversation(&m), None);
+    assert_eq!(m.answer_offer(3, None), Some(Command::DenyOffer(3)));
+    assert_eq!(m.answer_offer(3, None), None, "answered once");
     assert!(m.offers.is_empty());
+    let page = crate::transcript::page(&c, &m);
+    assert!(page.text.contains("plan.pdf (1000 B) offered: denied"), "{}", page.text);
     apply(&mut m, Event::FileOffered(offer(4)));
     apply(
         &mut m,

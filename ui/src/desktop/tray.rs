@@ -59,7 +59,7 @@ impl ksni::Tray for LanchatTray {
             ksni::MenuItem::Separator,
             StandardItem {
                 label: "Quit".into(),
-                activate: Box::new(|t: &mut Self| t.sender.send(Message::QuitApp)),
+                activate: Box::new(|t: &mut Self| t.sender.send(Message::Quit)),
                 ..Default::default()
             }
             .into(),
