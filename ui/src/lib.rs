@@ -96,7 +96,7 @@ pub fn run(options: UiOptions) -> Result<(), UiError> {
     if cfg!(all(unix, not(target_os = "macos"))) && !has_display {
         return Err(UiError::NoDisplay);
     }
-    let app = app::App::default().with_scheme(app::Scheme::Gtk);
+    let _app = app::App::default().with_scheme(app::Scheme::Gtk);
     let (sender, receiver) = app::channel::<message::Message>();
     let mut controller = controller::Controller::new(
         options.engine,
@@ -106,7 +106,10 @@ pub fn run(options: UiOptions) -> Result<(), UiError> {
         sender,
     );
     controller.render();
-    while app.wait() {
+    // Not `app.wait()`: that ends when no window is shown, and the GUI lives on in the tray.
+    while !controller.finished() {
+        // An error here is an interrupted wait (a signal): just wait again.
+        let _ = app::wait_for(1.0);
         let mut handled = false;
         while let Some(message) = receiver.recv() {
             controller.handle(message);

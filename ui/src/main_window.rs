@@ -190,6 +190,7 @@ impl MainWindow {
         );
         filter.set_trigger(fltk::enums::CallbackTrigger::Changed);
         filter.emit(sender, Message::Filter);
+        filter.super_handle_first(false);
         filter.handle(move |_, ev| {
             if ev == FlEvent::KeyDown && matches!(app::event_key(), Key::Enter | Key::KPEnter) {
                 sender.send(Message::SearchTyped);
@@ -227,6 +228,10 @@ impl MainWindow {
         let mut input = MultilineInput::default();
         input.set_tooltip("Enter sends, Shift+Enter starts a new line; :shortcodes: become emoji");
         input.set_wrap(true);
+        // Our keys before the input's own: fltk-rs otherwise runs the input's handler first,
+        // which inserts Ctrl+M as a carriage return, Ctrl+J and Enter as line breaks (the
+        // cause of the "^M" and of Shift+Enter's two line breaks).
+        input.super_handle_first(false);
         input.handle(move |_, ev| {
             if ev != FlEvent::KeyDown {
                 return false;

@@ -76,6 +76,8 @@ pub enum Message {
     CloseWindow,
     /// Quit: log out of this run (the kept session stays) and end.
     Quit,
+    /// End the program now (quitting took long enough).
+    Exit,
 }
 
 /// The sidebar lists.

@@ -55,6 +55,8 @@ pub struct Controller {
     /// Notices up to this id have their expiry timer.
     notices_timed: u64,
     unread_shown: u64,
+    /// The program is to end.
+    finished: bool,
 }
 
 impl std::fmt::Debug for Controller {
@@ -108,6 +110,7 @@ impl Controller {
             down_since: None,
             notices_timed: 0,
             unread_shown: 0,
+            finished: false,
         };
         c.start_engine();
         if c.settings.keep_signed_in {
@@ -290,6 +293,7 @@ impl Controller {
             Message::Tick => self.tick(),
             Message::CloseWindow => self.close_window(),
             Message::Quit => self.quit(),
+            Message::Exit => self.exit(),
         }
         self.after_message();
     }
@@ -375,7 +379,7 @@ impl Controller {
                     self.login.window.show();
                 }
             }
-            Event::LoggedOut | Event::Stopped if self.quitting => app::quit(),
+            Event::LoggedOut | Event::Stopped if self.quitting => self.exit(),
             Event::LoggedOut | Event::Stopped if self.signing_out => self.signed_out(),
             _ => {}
         }
@@ -503,6 +507,7 @@ impl Controller {
     }
 
     fn switch(&mut self, conv: ConvRef) {
+        trace::line(&format!("current {conv}"));
         let commands = self.model.switch(conv);
         self.send_all(commands);
         let _ = self.main.input.take_focus();
@@ -564,16 +569,27 @@ impl Controller {
         let logged_in = self.model.phase == Phase::LoggedIn && self.engine.is_some();
         if self.quitting || !logged_in || self.settings.keep_signed_in {
             // Kept signed in: the session stays for the next start (the engine stops).
-            self.desktop.shutdown();
-            app::quit();
+            self.exit();
             return;
         }
         // Log out after what was typed is delivered; quit when the engine says so, or soon.
         self.quitting = true;
         self.send(Command::Logout);
         self.main.window.hide();
+        let sender = self.sender;
+        app::add_timeout3(3.0, move |_| sender.send(Message::Exit));
+    }
+
+    /// Ends the program: windows and tray go, the run loop ends.
+    fn exit(&mut self) {
+        self.finished = true;
         self.desktop.shutdown();
-        app::add_timeout3(3.0, |_| app::quit());
+        app::quit();
+    }
+
+    /// Whether the program is to end.
+    pub fn finished(&self) -> bool {
+        self.finished
     }
 
     /// Renders the visible windows from the model.

@@ -61,8 +61,12 @@ impl Desktop {
         }
     }
 
-    /// Puts the icon in the tray (Linux), showing `unread`.
+    /// Puts the icon in the tray (Linux), showing `unread`, and starts hearing clicks on
+    /// notifications.
     pub fn start_tray(&mut self, unread: u64) {
+        if let Some(rt) = &self.runtime {
+            self.notifications.listen(rt, self.sender);
+        }
         #[cfg(target_os = "linux")]
         if let (Some(rt), None) = (&self.runtime, &self.tray) {
             self.tray = Some(tray::start(rt, self.sender, unread));
