@@ -249,6 +249,11 @@ mod tests {
         let cli = Cli::try_parse_from(["lanchat", "cli", "--iface", "127.0.0.1"]).unwrap();
         assert!(matches!(cli.command, Some(Mode::Cli(_))));
         assert!(Cli::try_parse_from(["lanchat", "--iface", "127.0.0.1", "cli"]).is_err());
-        assert!(Cli::try_parse_from(["lanchat"]).unwrap().gui.net.ifaces.is_empty());
+        assert!(Cli::try_parse_from(["lanchat"])
+            .unwrap()
+            .gui
+            .net
+            .ifaces
+            .is_empty());
     }
 }

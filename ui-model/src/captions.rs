@@ -79,8 +79,14 @@ pub fn empty_conversation(model: &Model) -> Option<String> {
     let c = model.current_conv();
     let offers = match &model.current {
         ConvRef::Dm(user) => {
-            model.offers.iter().any(|o| o.from.eq_ignore_ascii_case(user))
-                || model.offer_log.iter().any(|(o, _)| o.from.eq_ignore_ascii_case(user))
+            model
+                .offers
+                .iter()
+                .any(|o| o.from.eq_ignore_ascii_case(user))
+                || model
+                    .offer_log
+                    .iter()
+                    .any(|(o, _)| o.from.eq_ignore_ascii_case(user))
         }
         ConvRef::Room(_) => false,
     };

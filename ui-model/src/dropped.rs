@@ -32,7 +32,9 @@ pub fn paths(text: &str) -> Vec<PathBuf> {
             // file:///home/a (empty host) or file://localhost/home/a
             Some(rest) => {
                 let path = rest.strip_prefix("localhost").unwrap_or(rest);
-                path.starts_with('/').then(|| percent_decode(path)).flatten()
+                path.starts_with('/')
+                    .then(|| percent_decode(path))
+                    .flatten()
             }
             None if l.contains("://") => None,
             None => Some(l.to_string()),

@@ -53,10 +53,10 @@ pub fn shortcodes(text: &str) -> String {
     while let Some(i) = rest.find([':', '`']) {
         let (before, at) = rest.split_at(i);
         out.push_str(before);
-        if at.starts_with('`') {
+        if let Some(after) = at.strip_prefix('`') {
             in_code = !in_code;
             out.push('`');
-            rest = &at[1..];
+            rest = after;
             continue;
         }
         let code_end = at[1..].find(':').map(|j| j + 1);

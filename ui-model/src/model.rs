@@ -308,11 +308,7 @@ impl Model {
     }
 
     /// The answer to an offer card in a conversation: what to ask the engine.
-    pub fn answer_offer(
-        &mut self,
-        offer: u64,
-        dir: Option<std::path::PathBuf>,
-    ) -> Option<Command> {
+    pub fn answer_offer(&mut self, offer: u64, dir: Option<std::path::PathBuf>) -> Option<Command> {
         self.offers.iter().find(|o| o.id == offer)?;
         Some(match dir {
             Some(dir) => {
@@ -422,9 +418,7 @@ impl Model {
                 format!("Coordinator '{name}' presents a different identity.")
             }
             (Phase::Discovering, _) if !self.unknown.is_empty() => {
-                "A coordinator answered that this computer has never used. Compare its \
-                 fingerprint with the one your administrator gave you before trusting it."
-                    .into()
+                "A coordinator answered that this computer has never used (below).".into()
             }
             (Phase::Discovering, _) | (_, None) => "Looking for a coordinator…".into(),
             (_, Some(c)) => {

@@ -26,7 +26,11 @@ fn hits(text: &str, terms: &[String]) -> Vec<(usize, usize)> {
     }
     let mut found: Vec<(usize, usize)> = terms
         .iter()
-        .flat_map(|t| lower.match_indices(t.as_str()).map(|(i, m)| (i, i + m.len())))
+        .flat_map(|t| {
+            lower
+                .match_indices(t.as_str())
+                .map(|(i, m)| (i, i + m.len()))
+        })
         .collect();
     found.sort_unstable();
     let mut merged: Vec<(usize, usize)> = Vec::new();
@@ -55,9 +59,17 @@ pub fn page(query: &str, found: &[ChatMessage], model: &Model) -> Page {
         page.push(&local(m.ts_ms, "%e %b %H:%M  "), Look::Time);
         page.push(&m.conv.to_string(), Look::Sender);
         page.push("  ", Look::Plain);
-        page.push(&model.display_name(&m.sender, Some(&m.sender_display)), Look::Own);
+        page.push(
+            &model.display_name(&m.sender, Some(&m.sender_display)),
+            Look::Own,
+        );
         page.push(": ", Look::Plain);
-        let text: String = m.text.chars().take(300).collect::<String>().replace('\n', " ");
+        let text: String = m
+            .text
+            .chars()
+            .take(300)
+            .collect::<String>()
+            .replace('\n', " ");
         let mut at = 0;
         for (s, e) in hits(&text, &terms) {
             page.push(&text[at..s], Look::Plain);
@@ -89,7 +101,12 @@ mod tests {
     fn results_highlight_the_terms_and_jump_to_the_message() {
         let model = logged_in(user("alice", "alice", PresenceStatus::Online));
         let dev = ConvRef::Room("dev".into());
-        let found = vec![text(dev.clone(), 7, "bob", "the Release plan, release soon")];
+        let found = vec![text(
+            dev.clone(),
+            7,
+            "bob",
+            "the Release plan, release soon",
+        )];
         let p = page("release", &found, &model);
         assert_eq!(p.looks.len(), p.text.len());
         let hit = p.text.find("Release").unwrap();

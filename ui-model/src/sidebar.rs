@@ -55,9 +55,12 @@ pub struct Lists {
 /// The lists as the model has them now.
 pub fn lists(model: &Model) -> Lists {
     let members = members(model);
-    let members_heading = match model.current_room() {
-        Some(_) => format!("Members ({})", members.len()),
-        None => "Members".to_string(),
+    let members_heading = match &model.current {
+        ConvRef::Room(_) => format!("Members ({})", members.len()),
+        ConvRef::Dm(user) => format!(
+            "Direct conversation with {}",
+            model.display_name(user, None)
+        ),
     };
     let filter = model.filter.trim().to_lowercase();
     let keep = |lines: Vec<Line>| -> Vec<Line> {

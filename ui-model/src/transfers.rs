@@ -20,7 +20,11 @@ pub fn describe(t: &Transfer) -> String {
             s
         }
         TransferState::Verified { path: Some(_) } => {
-            format!("{} — received, verified ({})", t.name, format::size(t.total))
+            format!(
+                "{} — received, verified ({})",
+                t.name,
+                format::size(t.total)
+            )
         }
         TransferState::Verified { path: None } => {
             format!("{} — sent, verified ({})", t.name, format::size(t.total))

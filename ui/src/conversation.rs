@@ -52,16 +52,26 @@ impl ConversationView {
         if jump.is_some() {
             model.jump = None;
         }
-        let same = self.shown.as_ref().is_some_and(|(conv, p)| *conv == current && *p == page);
+        let same = self
+            .shown
+            .as_ref()
+            .is_some_and(|(conv, p)| *conv == current && *p == page);
         if same && jump.is_none() {
             return;
         }
-        let same_conv = self.shown.as_ref().is_some_and(|(conv, _)| *conv == current);
+        let same_conv = self
+            .shown
+            .as_ref()
+            .is_some_and(|(conv, _)| *conv == current);
         let follow = !same_conv || self.view.at_bottom();
         let first_line = self.view.display.scroll_row();
         let old_len = self.view.text.length();
         let older_came = same_conv
-            && self.shown.as_ref().and_then(|(_, p)| p.anchors.first()).map(|a| a.0)
+            && self
+                .shown
+                .as_ref()
+                .and_then(|(_, p)| p.anchors.first())
+                .map(|a| a.0)
                 != page.anchors.first().map(|a| a.0);
         let divider = page.divider;
         self.view.set(page.clone());
@@ -90,7 +100,13 @@ impl ConversationView {
                 trace::line(&format!("jumped {current} {pos}"));
             }
             if let Some((x, y)) = self.view.target_at(|t| {
-                matches!(t, Target::Offer { answer: OfferAnswer::Accept, .. })
+                matches!(
+                    t,
+                    Target::Offer {
+                        answer: OfferAnswer::Accept,
+                        ..
+                    }
+                )
             }) {
                 trace::line(&format!("offer-card {current} accept={x},{y}"));
             }

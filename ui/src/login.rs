@@ -130,7 +130,7 @@ impl LoginWindow {
             "Compare the fingerprint with the one your administrator gave you. Trust only \
              if they match: anyone on the network can announce a coordinator.",
         );
-        first_contact.fixed(&t, 40);
+        first_contact.fixed(&t, 60);
         let mut unknown = HoldBrowser::default();
         unknown.set_text_size(theme::SMALL + 1);
         let mut trust = Button::default().with_label("Trust this coordinator");

@@ -57,21 +57,61 @@ fn menu(sender: app::Sender<Message>) -> MenuBar {
     let normal = MenuFlag::Normal;
     let toggle = MenuFlag::Toggle;
     let items: Vec<(&str, MenuFlag, Message)> = vec![
-        ("&Room/&Create room…", normal, Message::Menu(Action::CreateRoom)),
+        (
+            "&Room/&Create room…",
+            normal,
+            Message::Menu(Action::CreateRoom),
+        ),
         ("&Room/&Join room…", normal, Message::Menu(Action::JoinRoom)),
-        ("&Room/&Leave this room", normal, Message::Menu(Action::LeaveRoom)),
+        (
+            "&Room/&Leave this room",
+            normal,
+            Message::Menu(Action::LeaveRoom),
+        ),
         ("&Room/Set &topic…", normal, Message::Menu(Action::SetTopic)),
         ("&Room/&Kick member…", normal, Message::Menu(Action::Kick)),
-        ("&Room/&Promote member to admin…", normal, Message::Menu(Action::Promote)),
-        ("&Conversation/&Go to…", normal, Message::Menu(Action::QuickSwitch)),
-        ("&Conversation/&Direct message…", normal, Message::Menu(Action::DirectMessage)),
+        (
+            "&Room/&Promote member to admin…",
+            normal,
+            Message::Menu(Action::Promote),
+        ),
+        (
+            "&Conversation/&Go to…",
+            normal,
+            Message::Menu(Action::QuickSwitch),
+        ),
+        (
+            "&Conversation/&Direct message…",
+            normal,
+            Message::Menu(Action::DirectMessage),
+        ),
         (MUTE, toggle, Message::Menu(Action::ToggleMute)),
-        ("&Conversation/&Close this direct conversation", normal, Message::Menu(Action::CloseConversation)),
-        ("&Conversation/Load &older messages", normal, Message::LoadOlder),
-        ("&Conversation/&Search history…", normal, Message::Menu(Action::Search)),
+        (
+            "&Conversation/&Close this direct conversation",
+            normal,
+            Message::Menu(Action::CloseConversation),
+        ),
+        (
+            "&Conversation/Load &older messages",
+            normal,
+            Message::LoadOlder,
+        ),
+        (
+            "&Conversation/&Search history…",
+            normal,
+            Message::Menu(Action::Search),
+        ),
         ("&Conversation/&Attach a file…", normal, Message::Attach),
-        ("&Me/Change display &name…", normal, Message::Menu(Action::Nick)),
-        ("&Me/Change &password…", normal, Message::Menu(Action::Password)),
+        (
+            "&Me/Change display &name…",
+            normal,
+            Message::Menu(Action::Nick),
+        ),
+        (
+            "&Me/Change &password…",
+            normal,
+            Message::Menu(Action::Password),
+        ),
         ("&Me/&Away", normal, Message::Menu(Action::Away)),
         ("&Me/&Back", normal, Message::Menu(Action::Back)),
         ("&Me/&Hide to the tray", normal, Message::CloseWindow),
@@ -266,7 +306,13 @@ impl MainWindow {
         let mut smileys = MenuButton::default().with_label("Emoji");
         for (code, e) in emoji::EMOJI.iter().filter(|(c, _)| *c != "+1") {
             let label = format!("{e}  :{code}:");
-            smileys.add_emit(&label, Shortcut::None, MenuFlag::Normal, sender, Message::Emoji(e));
+            smileys.add_emit(
+                &label,
+                Shortcut::None,
+                MenuFlag::Normal,
+                sender,
+                Message::Emoji(e),
+            );
         }
         buttons.end();
         row.fixed(&buttons, 110);
@@ -390,7 +436,8 @@ impl MainWindow {
         let banner = captions::connection_banner(model, down_ms);
         show(&mut self.banner, banner.is_some());
         if let Some(b) = &banner {
-            self.banner.set_label(&format!("  {}", b.replace('@', "@@")));
+            self.banner
+                .set_label(&format!("  {}", b.replace('@', "@@")));
         }
         let warning = captions::fingerprint_warning(model);
         let was_warning = self.warning.visible();
@@ -412,7 +459,10 @@ impl MainWindow {
         // fltk reads `@` in a label as a symbol code.
         let heading = captions::conversation_heading(model);
         self.title.set_label(&heading.replace('@', "@@"));
-        let topic = model.current_conv().map(|c| c.topic.clone()).unwrap_or_default();
+        let topic = model
+            .current_conv()
+            .map(|c| c.topic.clone())
+            .unwrap_or_default();
         self.topic.set_label(&topic.replace('@', "@@"));
         self.conversation.render(model);
         self.transfers.render(&model.transfers, sender, self.dark);
@@ -479,7 +529,10 @@ impl MainWindow {
         }
         if new_warning {
             app::flush();
-            trace::line(&format!("fingerprint-warning main {}", self.warning_text.label().replace('\n', " ")));
+            trace::line(&format!(
+                "fingerprint-warning main {}",
+                self.warning_text.label().replace('\n', " ")
+            ));
         }
         let _ = banner;
         match self.transfers.first_row_buttons() {

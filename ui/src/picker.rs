@@ -73,10 +73,13 @@ pub fn pick(title: &str, prompt: &str, items: &[(String, String)]) -> Option<Str
         let list = list.clone();
         let mut win = win.clone();
         move || {
-            let selected = shown.borrow().get((list.value() - 1).max(0) as usize).cloned();
+            let selected = shown
+                .borrow()
+                .get((list.value() - 1).max(0) as usize)
+                .cloned();
             let v = typed.value().trim().to_string();
             // What is typed counts when it is a whole value; else the selected line.
-            let value = if shown.borrow().iter().any(|s| *s == v) || selected.is_none() {
+            let value = if shown.borrow().contains(&v) || selected.is_none() {
                 Some(v).filter(|v| !v.is_empty())
             } else {
                 selected

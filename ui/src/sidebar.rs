@@ -172,7 +172,10 @@ mod tests {
             stale: false,
         };
         assert_eq!(browser_line(&line), "@b@C201@.◐ @bob (2)");
-        let stale = Line { stale: true, ..line };
+        let stale = Line {
+            stale: true,
+            ..line
+        };
         assert_eq!(browser_line(&stale), "@b@C202@.? @bob (2)");
     }
 }

@@ -124,7 +124,8 @@ impl TransferStrip {
             // fltk reads `@` in a label as a symbol code.
             r.text.set_label(&describe(t).replace('@', "@@"));
             let failed = matches!(t.state, TransferState::Failed(_));
-            r.text.set_label_color(if failed { p.danger } else { p.text });
+            r.text
+                .set_label_color(if failed { p.danger } else { p.text });
             if let Some(tip) = saved_at(t) {
                 r.text.set_tooltip(&tip);
             }
@@ -134,10 +135,14 @@ impl TransferStrip {
             show(&mut r.bar, t.active());
             let b = buttons(t);
             let key = t.key;
-            r.cancel.set_callback(move |_| sender.send(Message::Cancel(key)));
-            r.open.set_callback(move |_| sender.send(Message::OpenFile(key)));
-            r.folder.set_callback(move |_| sender.send(Message::ShowInFolder(key)));
-            r.dismiss.set_callback(move |_| sender.send(Message::Dismiss(key)));
+            r.cancel
+                .set_callback(move |_| sender.send(Message::Cancel(key)));
+            r.open
+                .set_callback(move |_| sender.send(Message::OpenFile(key)));
+            r.folder
+                .set_callback(move |_| sender.send(Message::ShowInFolder(key)));
+            r.dismiss
+                .set_callback(move |_| sender.send(Message::Dismiss(key)));
             show(&mut r.cancel, b.cancel);
             show(&mut r.open, b.open);
             show(&mut r.folder, b.open);

@@ -67,8 +67,7 @@ impl Controller {
     fn kick(&mut self, room: String, user: String) {
         let display = self.model.display_name(&user, None);
         let question = dialogs::kick_question(&room, &display);
-        if dialog::choice2_default(&question.replace('@', "@@"), "Cancel", "Remove", "")
-            == Some(1)
+        if dialog::choice2_default(&question.replace('@', "@@"), "Cancel", "Remove", "") == Some(1)
         {
             self.send(Command::Kick { room, user });
         }
@@ -158,10 +157,8 @@ impl Controller {
                 if self.model.close(&conv) {
                     trace::line(&format!("closed {conv}"));
                 } else {
-                    self.model.notify(
-                        "Rooms are left, not closed: Room → Leave this room.",
-                        false,
-                    );
+                    self.model
+                        .notify("Rooms are left, not closed: Room → Leave this room.", false);
                 }
             }
             Action::ToggleMute => {
@@ -228,8 +225,10 @@ impl Controller {
                         self.model.notify(what, false);
                     }
                     Err(why) => {
-                        self.model
-                            .notify(format!("Cannot change starting with the session: {why}"), true);
+                        self.model.notify(
+                            format!("Cannot change starting with the session: {why}"),
+                            true,
+                        );
                     }
                 }
             }

@@ -50,7 +50,11 @@ impl Controller {
     }
 
     fn share(&mut self, path: PathBuf) {
-        trace::line(&format!("sharing {} in {}", path.display(), self.model.current));
+        trace::line(&format!(
+            "sharing {} in {}",
+            path.display(),
+            self.model.current
+        ));
         self.send(Command::ShareFile {
             conv: self.model.current.clone(),
             path,
@@ -62,7 +66,10 @@ impl Controller {
         trace::line(&format!("dropped {}", paths.len()));
         for path in paths {
             if !path.is_file() {
-                let what = format!("{} is not a file; folders cannot be sent yet.", path.display());
+                let what = format!(
+                    "{} is not a file; folders cannot be sent yet.",
+                    path.display()
+                );
                 self.model.notify(what, true);
                 continue;
             }
@@ -78,7 +85,10 @@ impl Controller {
     pub(super) fn files_event(&mut self, event: &Event) {
         if let Event::FileOffered(offer) = event {
             let name = self.model.display_name(&offer.from, None);
-            let text = format!("{name} offers {}: answer in your conversation with them.", offer.name);
+            let text = format!(
+                "{name} offers {}: answer in your conversation with them.",
+                offer.name
+            );
             self.model.notify(text, false);
         }
     }

@@ -274,6 +274,9 @@ impl Controller {
                 if !query.is_empty() {
                     trace::line(&format!("searching {query}"));
                     self.send(Command::Search(query));
+                    // The words were a search, not a filter: the lists come back.
+                    self.main.filter.set_value("");
+                    self.model.filter.clear();
                 }
             }
             Message::Clicked(Clickable::Offer { id, answer }) => self.answer_offer(id, answer),
@@ -372,12 +375,12 @@ impl Controller {
                 self.join_asked = false;
                 self.join_picker();
             }
-            Event::Error { command, .. } if command.as_deref() == Some("resume") => {
-                // The kept session was refused: the login window asks for the password.
-                if self.model.phase != Phase::LoggedIn {
-                    self.login.note = None;
-                    self.login.window.show();
-                }
+            // The kept session was refused: the login window asks for the password.
+            Event::Error { command, .. }
+                if command.as_deref() == Some("resume") && self.model.phase != Phase::LoggedIn =>
+            {
+                self.login.note = None;
+                self.login.window.show();
             }
             Event::LoggedOut | Event::Stopped if self.quitting => self.exit(),
             Event::LoggedOut | Event::Stopped if self.signing_out => self.signed_out(),
@@ -388,11 +391,14 @@ impl Controller {
             let background = !self.main.window.shown() || app::focus().is_none();
             if background && self.settings.notifications {
                 let body = format!("offers you {}", offer.name);
-                self.desktop.notify(&name, &body, ConvRef::Dm(offer.from.clone()));
+                self.desktop
+                    .notify(&name, &body, ConvRef::Dm(offer.from.clone()));
             }
         }
         if let (true, Event::Message { message, .. }) = (notify, &event) {
-            let name = self.model.display_name(&message.sender, Some(&message.sender_display));
+            let name = self
+                .model
+                .display_name(&message.sender, Some(&message.sender_display));
             let summary = match &message.conv {
                 ConvRef::Dm(_) => name,
                 ConvRef::Room(room) => format!("{name} in #{room}"),

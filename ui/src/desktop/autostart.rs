@@ -41,7 +41,8 @@ pub fn entry_text(exe: &std::path::Path) -> String {
 pub fn set(on: bool) -> Result<(), String> {
     let path = entry_path().ok_or("starting with the session is not supported on this system")?;
     if on {
-        let exe = std::env::current_exe().map_err(|e| format!("cannot find lanchat itself: {e}"))?;
+        let exe =
+            std::env::current_exe().map_err(|e| format!("cannot find lanchat itself: {e}"))?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
@@ -63,6 +64,9 @@ mod tests {
     #[test]
     fn the_entry_starts_lanchat_hidden() {
         let text = entry_text(std::path::Path::new("/opt/lanchat/lanchat"));
-        assert!(text.contains("\"/opt/lanchat/lanchat\" gui --hidden"), "{text}");
+        assert!(
+            text.contains("\"/opt/lanchat/lanchat\" gui --hidden"),
+            "{text}"
+        );
     }
 }

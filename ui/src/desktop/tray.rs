@@ -93,7 +93,11 @@ impl TrayHandle {
 }
 
 /// Puts the item on the session bus (waits at most a few seconds for the bus).
-pub fn start(rt: &tokio::runtime::Runtime, sender: app::Sender<Message>, unread: u64) -> TrayHandle {
+pub fn start(
+    rt: &tokio::runtime::Runtime,
+    sender: app::Sender<Message>,
+    unread: u64,
+) -> TrayHandle {
     let tray = LanchatTray {
         unread,
         sender,

@@ -96,7 +96,15 @@ impl Xvfb {
     fn id(&self, name: &str) -> String {
         let secs = PATIENCE.as_secs().to_string();
         let out = Process::new("timeout")
-            .args([secs.as_str(), "xdotool", "search", "--sync", "--onlyvisible", "--name", name])
+            .args([
+                secs.as_str(),
+                "xdotool",
+                "search",
+                "--sync",
+                "--onlyvisible",
+                "--name",
+                name,
+            ])
             .env("DISPLAY", &self.display)
             .output()
             .expect("run xdotool search");
@@ -222,7 +230,6 @@ impl Gui {
         }
     }
 
-
     /// Has a line starting with `prefix` been seen?
     pub fn saw(&self, prefix: &str) -> bool {
         self.seen.iter().any(|l| l.starts_with(prefix))
@@ -230,22 +237,15 @@ impl Gui {
 
     /// Waits for the process to end by itself.
     pub fn exited(mut self) -> std::process::ExitStatus {
-        let started = std::time::Instant::now();
+        // Its stderr closes when it exits, and the reader thread then hangs up.
         loop {
-            if let Some(status) = self.process.0.try_wait().expect("poll the GUI") {
-                // Drain what it printed last.
-                while let Ok(line) = self.trace.try_recv() {
-                    self.seen.push(line);
-                }
-                return status;
-            }
-            assert!(started.elapsed() < PATIENCE, "the GUI did not exit");
-            // A bounded wait for the exit of a process (nothing to wait on but its status).
-            match self.trace.recv_timeout(std::time::Duration::from_millis(100)) {
+            match self.trace.recv_timeout(PATIENCE) {
                 Ok(line) => self.seen.push(line),
-                Err(_) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => panic!("the GUI did not exit"),
             }
         }
+        self.process.0.wait().expect("reap the GUI")
     }
 }
 

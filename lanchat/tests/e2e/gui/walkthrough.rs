@@ -15,7 +15,10 @@ use crate::support::*;
 
 /// Hex digits only (fingerprints are printed in groups).
 fn hex(s: &str) -> String {
-    s.chars().filter(char::is_ascii_hexdigit).collect::<String>().to_lowercase()
+    s.chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .to_lowercase()
 }
 
 fn bob(lan: &Lan, dir: &std::path::Path) -> Bot {
@@ -59,8 +62,14 @@ fn a_day_at_the_office_in_the_gui() {
         .nth(1)
         .and_then(|r| r.split(" trust=").next())
         .expect("a fingerprint");
-    assert!(hex(&coordinator.fingerprint).starts_with(&hex(short)), "{first}");
-    assert!(!gui.saw("login-status Coordinator"), "not used before it is trusted");
+    assert!(
+        hex(&coordinator.fingerprint).starts_with(&hex(short)),
+        "{first}"
+    );
+    assert!(
+        !gui.saw("login-status Coordinator"),
+        "not used before it is trusted"
+    );
     let login = x.window("log in");
     x.screenshot(&login, &shots.join("login-trust.png"));
     let trust = point(&first, "trust");
@@ -93,7 +102,9 @@ fn a_day_at_the_office_in_the_gui() {
     gui.seen_or_wait("tray registered");
     let names = notes.names();
     assert!(
-        names.iter().any(|n| n.starts_with("org.kde.StatusNotifierItem-")),
+        names
+            .iter()
+            .any(|n| n.starts_with("org.kde.StatusNotifierItem-")),
         "{names:?}"
     );
 
@@ -110,7 +121,10 @@ fn a_day_at_the_office_in_the_gui() {
     x.type_text("line two");
     x.key("Return");
     let got = bob.wait("the two lines", |v| {
-        v["type"] == "message" && v["text"].as_str().is_some_and(|t| t.starts_with("line one"))
+        v["type"] == "message"
+            && v["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("line one"))
     });
     assert_eq!(got["text"], "line one\nline two");
 
@@ -203,8 +217,7 @@ fn a_day_at_the_office_in_the_gui() {
     // warning with both fingerprints in the main window, and the banner while disconnected.
     let mut coordinator = coordinator;
     coordinator.stop();
-    let _impostor =
-        CoordinatorProcess::start(&lan, &dir.path().join("impostor"), "test-office");
+    let _impostor = CoordinatorProcess::start(&lan, &dir.path().join("impostor"), "test-office");
     let warning = gui.wait("fingerprint-warning main");
     assert!(warning.contains("Trusted before"), "{warning}");
     assert!(warning.contains("Presented now"), "{warning}");
@@ -231,5 +244,8 @@ fn a_day_at_the_office_in_the_gui() {
 
     let status = bob.finish();
     assert!(status.success());
-    eprintln!("GUI walk-through took {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "GUI walk-through took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
