@@ -210,6 +210,7 @@ fn an_invite_is_trusted_from_the_first_contact_and_nothing_else_is() {
             }],
             client_name: "test-invited".into(),
             peer_listen: None,
+            remember_session: false,
         }
     });
     invited.send(Command::Register {
