@@ -169,4 +169,31 @@ mod tests {
         assert_eq!(status_bar(&model), "You are away.", "notices clear");
         assert_eq!(fingerprint_warning(&model), None);
     }
+
+    #[test]
+    fn an_empty_conversation_says_what_it_is_instead_of_a_blank_pane() {
+        let mut model = logged_in(user("alice", "Alice", PresenceStatus::Online));
+        model
+            .people
+            .insert("bob".into(), user("bob", "Bob", PresenceStatus::Online));
+        model.current = ConvRef::Dm("bob".into());
+        let done = Conversation {
+            history_done: true,
+            ..Conversation::default()
+        };
+        model.convs.insert(model.current.clone(), done.clone());
+        let hint = empty_conversation(&model).unwrap();
+        assert!(
+            hint.contains("start of your conversation with Bob"),
+            "{hint}"
+        );
+        model.current = ConvRef::Room("dev".into());
+        model.convs.insert(model.current.clone(), done);
+        assert!(empty_conversation(&model)
+            .unwrap()
+            .contains("No messages in #dev"));
+        // While history is loading, no hint yet.
+        model.convs.get_mut(&model.current).unwrap().history_asked = true;
+        assert_eq!(empty_conversation(&model), None);
+    }
 }

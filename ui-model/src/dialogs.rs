@@ -153,6 +153,16 @@ mod tests {
             rooms_to_join(&model),
             [("#ops  (2 members)  t".to_string(), "ops".to_string())]
         );
+        model.directory[1].members = 1;
+        assert_eq!(
+            rooms_to_join(&model)[0].0,
+            "#ops  (1 member)  t",
+            "not '1 members'"
+        );
+        let switcher = conversations_to_open(&model);
+        assert!(switcher.contains(&("#dev".to_string(), "#dev".to_string())));
+        assert!(switcher.iter().any(|(_, v)| v == "@bob"));
+        assert!(kick_question("dev", "Bob").starts_with("Remove Bob from #dev?"));
     }
 
     #[test]

@@ -304,7 +304,7 @@ impl MainWindow {
         let mut attach = Button::default().with_label("Attach file…");
         attach.emit(sender, Message::Attach);
         let mut smileys = MenuButton::default().with_label("Emoji");
-        for (code, e) in emoji::EMOJI.iter().filter(|(c, _)| *c != "+1") {
+        for (code, e) in emoji::EMOJI {
             let label = format!("{e}  :{code}:");
             smileys.add_emit(
                 &label,

@@ -142,7 +142,7 @@ fn a_day_at_the_office_in_the_gui() {
 
     // Messages grouped by sender, with a mention of alice.
     bob.line("hi @alice: the **release** plan is at https://example.com/plan and `cargo run`");
-    bob.line("second line from bob, same group");
+    bob.line("second line from bob, same group ☕ ★ ✔ 😀");
     gui.wait("shown #general bob: second line");
 
     // In the tray, a direct message becomes a desktop notification; clicking it opens the
@@ -201,6 +201,9 @@ fn a_day_at_the_office_in_the_gui() {
     assert!(opened.ends_with("plan.txt"), "{opened}");
     x.click(&main, dismiss.0, dismiss.1);
     gui.wait("dismissed offer");
+    // A direct conversation can be closed (it comes back with the next message).
+    x.key("ctrl+w");
+    gui.wait("closed @bob");
 
     // Search: Enter in the filter box; the results pane jumps to the message.
     let filter = point(&layout, "filter");
