@@ -728,6 +728,14 @@ fn a_first_contact_waits_for_the_person_to_trust_it() {
     assert_eq!(m.unknown.len(), MAX_UNKNOWN);
 }
 
+fn key_changed() -> Event {
+    Event::FingerprintChanged {
+        name: "office".into(),
+        pinned: "aaaa-bbbb".into(),
+        offered: fp(),
+    }
+}
+
 #[test]
 fn a_changed_key_while_logged_in_warns_with_both_fingerprints_and_keeps_the_session() {
     let mut m = logged_in();
@@ -738,28 +746,14 @@ fn a_changed_key_while_logged_in_warns_with_both_fingerprints_and_keeps_the_sess
             retry_in_ms: 1000,
         },
     );
-    apply(
-        &mut m,
-        Event::FingerprintChanged {
-            name: "office".into(),
-            pinned: "aaaa-bbbb".into(),
-            offered: fp(),
-        },
-    );
+    apply(&mut m, key_changed());
     assert_eq!(m.phase, Phase::LoggedIn, "the main window stays");
     let warning = crate::captions::fingerprint_warning(&m).unwrap();
     assert!(warning.contains("aaaa-bbbb") && warning.contains(&fp().short()));
     m.keep_refusing();
     assert!(m.key_changed.is_none());
     assert_eq!(m.trust_changed_key(), None, "nothing left to trust");
-    apply(
-        &mut m,
-        Event::FingerprintChanged {
-            name: "office".into(),
-            pinned: "aaaa-bbbb".into(),
-            offered: fp(),
-        },
-    );
+    apply(&mut m, key_changed());
     assert!(matches!(
         m.trust_changed_key(),
         Some(Command::AcceptFingerprint { fingerprint, .. }) if fingerprint == fp()

@@ -27,8 +27,20 @@ mod clicks {
     use super::MAX_REMEMBERED;
     use crate::message::Message;
 
-    /// Shown notifications by id, newest last.
-    pub type Shown = Arc<Mutex<VecDeque<(u32, ConvRef)>>>;
+    /// Shown notifications by id (newest last), and clicks heard before the notification
+    /// service's reply told which id a notification got (a fast click, or a fast test).
+    #[derive(Debug, Default)]
+    pub struct Book {
+        shown: VecDeque<(u32, ConvRef)>,
+        early: VecDeque<u32>,
+    }
+
+    /// The book, shared by the listener and the tasks that show notifications.
+    pub type Shown = Arc<Mutex<Book>>;
+
+    fn book(shown: &Shown) -> std::sync::MutexGuard<'_, Book> {
+        shown.lock().unwrap_or_else(|e| e.into_inner())
+    }
 
     /// Subscribes to the clicks, says so on `ready`, then serves them until the bus goes
     /// away.
@@ -50,24 +62,40 @@ mod clicks {
             let Ok((id, action)) = message?.body().deserialize::<(u32, String)>() else {
                 continue;
             };
+            if action != "default" {
+                continue;
+            }
             let conv = {
-                let mut shown = shown.lock().unwrap_or_else(|e| e.into_inner());
-                let at = shown.iter().position(|(i, _)| *i == id);
-                at.and_then(|at| shown.remove(at)).map(|(_, c)| c)
+                let mut b = book(&shown);
+                let at = b.shown.iter().position(|(i, _)| *i == id);
+                let conv = at.and_then(|at| b.shown.remove(at)).map(|(_, c)| c);
+                if conv.is_none() {
+                    b.early.push_back(id);
+                    while b.early.len() > MAX_REMEMBERED {
+                        b.early.pop_front();
+                    }
+                }
+                conv
             };
-            if let (Some(conv), "default") = (conv, action.as_str()) {
+            if let Some(conv) = conv {
                 sender.send(Message::Open(conv));
             }
         }
         Ok(())
     }
 
-    /// Remembers what a shown notification is about.
-    pub fn remember(shown: &Shown, id: u32, conv: ConvRef) {
-        let mut shown = shown.lock().unwrap_or_else(|e| e.into_inner());
-        shown.push_back((id, conv));
-        while shown.len() > MAX_REMEMBERED {
-            shown.pop_front();
+    /// Remembers what a shown notification is about (or opens it, if it was clicked
+    /// already).
+    pub fn remember(shown: &Shown, id: u32, conv: ConvRef, sender: app::Sender<Message>) {
+        let mut b = book(shown);
+        if let Some(at) = b.early.iter().position(|i| *i == id) {
+            b.early.remove(at);
+            sender.send(Message::Open(conv));
+            return;
+        }
+        b.shown.push_back((id, conv));
+        while b.shown.len() > MAX_REMEMBERED {
+            b.shown.pop_front();
         }
     }
 }
@@ -125,7 +153,7 @@ impl Notifier {
                     .icon("lanchat")
                     .action("default", "Open");
                 match n.show_async().await {
-                    Ok(handle) => clicks::remember(&shown, handle.id(), conv),
+                    Ok(handle) => clicks::remember(&shown, handle.id(), conv, sender),
                     Err(e) => tracing::warn!("cannot show a desktop notification: {e}"),
                 }
             });

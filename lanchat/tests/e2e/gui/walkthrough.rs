@@ -13,6 +13,18 @@ use super::{missing_tools, point, screenshot_dir, Gui, Xvfb};
 use crate::cli::Bot;
 use crate::support::*;
 
+/// Ctrl+K, then `name` typed into the quick switcher and Enter.
+fn go_to(x: &Xvfb, gui: &mut Gui, main: &str, input: (i32, i32), name: &str) {
+    x.click(main, input.0, input.1);
+    x.key("ctrl+k");
+    let picker = gui.wait("picker Go to");
+    let typed = point(&picker, "input");
+    let go = x.window("Go to");
+    x.click(&go, typed.0, typed.1);
+    x.type_text(name);
+    x.key("Return");
+}
+
 /// Hex digits only (fingerprints are printed in groups).
 fn hex(s: &str) -> String {
     s.chars()
@@ -164,14 +176,7 @@ fn a_day_at_the_office_in_the_gui() {
     // "new messages" line when she goes there with Ctrl+K.
     bob.line("@alice lunch at noon?");
     gui.wait("message #general bob: @alice lunch");
-    x.click(&main, input.0, input.1);
-    x.key("ctrl+k");
-    let picker = gui.wait("picker Go to");
-    let go = x.window("Go to");
-    let typed = point(&picker, "input");
-    x.click(&go, typed.0, typed.1);
-    x.type_text("general");
-    x.key("Return");
+    go_to(&x, &mut gui, &main, input, "general");
     gui.wait("current #general");
     gui.wait("shown #general bob: @alice lunch");
     x.screenshot(&main, &shots.join("main.png"));
@@ -180,13 +185,7 @@ fn a_day_at_the_office_in_the_gui() {
     // transfer's row opens the file and is dismissed.
     let file = dir.path().join("plan.txt");
     std::fs::write(&file, "the plan\n".repeat(1000)).expect("write the file");
-    x.click(&main, input.0, input.1);
-    x.key("ctrl+k");
-    gui.wait("picker Go to");
-    let go = x.window("Go to");
-    x.click(&go, typed.0, typed.1);
-    x.type_text("@bob");
-    x.key("Return");
+    go_to(&x, &mut gui, &main, input, "@bob");
     gui.wait("current @bob");
     bob.line(&format!("/send @alice {}", file.display()));
     let card = gui.wait("offer-card @bob");
@@ -244,6 +243,21 @@ fn a_day_at_the_office_in_the_gui() {
     let main = x.window("lanchat.*alice");
     gui.wait("shown #general bob: @alice lunch");
     x.screenshot(&main, &shots.join("main-dark.png"));
+
+    // Started with the desktop session: hidden in the tray, signed in by itself.
+    x.key("ctrl+q");
+    assert!(gui.exited().success());
+    let mut gui = Gui::start(
+        &lan,
+        dir.path(),
+        &x.display,
+        &bus.address,
+        &["gui", "--hidden"],
+    );
+    gui.wait("window hidden");
+    gui.wait("logged-in hidden");
+    gui.seen_or_wait("tray registered");
+    assert!(!gui.saw("window main"));
 
     let status = bob.finish();
     assert!(status.success());
