@@ -1,6 +1,6 @@
 //! The single lines around the panes: the window title, the conversation heading, the
 //! status bar, and the login window's warning about a changed fingerprint.
-use lanchat_net::protocol::{ConvRef, PresenceStatus};
+use lanchat_net::protocol::{ChatMessage, ConvRef, PresenceStatus};
 
 use crate::format;
 use crate::model::{KeyChange, Model, Unknown};
@@ -125,6 +125,29 @@ pub fn fingerprint_warning(model: &Model) -> Option<String> {
     ))
 }
 
+/// A desktop notification's summary and body for a message: who (and where, for a room),
+/// and the text, shortened. Notification services may read the body as markup, so `&`, `<`
+/// and `>` are escaped: a message cannot put links or images into the notification.
+pub fn notification(model: &Model, message: &ChatMessage) -> (String, String) {
+    let name = model.display_name(&message.sender, Some(&message.sender_display));
+    let summary = match &message.conv {
+        ConvRef::Dm(_) => name,
+        ConvRef::Room(room) => format!("{name} in #{room}"),
+    };
+    let mut body: String = message.text.chars().take(NOTIFICATION_CHARS).collect();
+    if message.text.chars().count() > NOTIFICATION_CHARS {
+        body.push('…');
+    }
+    let body = body
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    (summary, body)
+}
+
+/// Characters of a message shown in its notification.
+pub const NOTIFICATION_CHARS: usize = 200;
+
 /// One line per first contact for the login window: name, address and fingerprint.
 pub fn first_contact(u: &Unknown) -> String {
     format!(
@@ -168,6 +191,29 @@ mod tests {
         model.expire_notice(id);
         assert_eq!(status_bar(&model), "You are away.", "notices clear");
         assert_eq!(fingerprint_warning(&model), None);
+    }
+
+    #[test]
+    fn notifications_name_the_sender_and_cannot_carry_markup() {
+        let model = logged_in(user("alice", "Alice", PresenceStatus::Online));
+        let dev = ConvRef::Room("dev".into());
+        let m = crate::fixtures::text(
+            dev,
+            1,
+            "bob",
+            "<a href='x'>&</a> <img src=file:///etc/passwd>",
+        );
+        let (summary, body) = notification(&model, &m);
+        assert_eq!(summary, "Bob in #dev");
+        assert!(!body.contains('<') && !body.contains('>'), "{body}");
+        assert!(
+            body.starts_with("&lt;a href='x'&gt;&amp;&lt;/a&gt;"),
+            "{body}"
+        );
+        let long = crate::fixtures::text(ConvRef::Dm("bob".into()), 2, "bob", &"x".repeat(500));
+        let (summary, body) = notification(&model, &long);
+        assert_eq!(summary, "Bob");
+        assert_eq!(body.chars().count(), NOTIFICATION_CHARS + 1);
     }
 
     #[test]

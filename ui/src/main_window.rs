@@ -346,8 +346,8 @@ impl MainWindow {
         search_box.hide();
         right.end();
         tile.end();
-        // Window resizes go to the conversation; the sidebars keep their widths.
-        let mut limits = Group::new(lw + 120, 30, (w - lw - rw - 240).max(1), body_h, None);
+        // The panes' edges can be dragged within this box (no pane narrower than 120 px).
+        let mut limits = Group::new(120, 30, (w - 240).max(1), body_h, None);
         limits.end();
         limits.hide();
         tile.add(&limits);
@@ -521,10 +521,12 @@ impl MainWindow {
             self.layout_traced = true;
             app::flush();
             trace::line(&format!(
-                "main-layout input={} filter={} attach={}",
+                "main-layout input={} filter={} attach={} left-edge={},{}",
                 at(&self.input),
                 at(&self.filter),
-                at(&self.attach)
+                at(&self.attach),
+                self.left.x() + self.left.w(),
+                self.left.y() + self.left.h() / 2
             ));
         }
         if new_warning {

@@ -20,7 +20,7 @@ use lanchat_net::protocol::{ConvRef, MsgId};
 use lanchat_ui_model::model::{self, Model, Phase, NOTICE_SECONDS};
 use lanchat_ui_model::settings::{self, Settings};
 use lanchat_ui_model::transcript::Target as Clickable;
-use lanchat_ui_model::{emoji, trace};
+use lanchat_ui_model::{captions, emoji, trace};
 
 use crate::desktop::Desktop;
 use crate::login::LoginWindow;
@@ -396,15 +396,8 @@ impl Controller {
             }
         }
         if let (true, Event::Message { message, .. }) = (notify, &event) {
-            let name = self
-                .model
-                .display_name(&message.sender, Some(&message.sender_display));
-            let summary = match &message.conv {
-                ConvRef::Dm(_) => name,
-                ConvRef::Room(room) => format!("{name} in #{room}"),
-            };
-            let body: String = message.text.chars().take(200).collect();
             if self.settings.notifications {
+                let (summary, body) = captions::notification(&self.model, message);
                 self.desktop.notify(&summary, &body, message.conv.clone());
             } else {
                 dialog::beep(dialog::BeepType::Message);

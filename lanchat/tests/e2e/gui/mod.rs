@@ -117,6 +117,14 @@ impl Xvfb {
     /// in screen coordinates (xdotool's `--window` form trips over the windows FLTK maps
     /// and unmaps for menus and tooltips).
     pub fn click(&self, window: &str, x: i32, y: i32) {
+        let (wx, wy) = self.origin(window);
+        let (sx, sy) = ((wx + x).to_string(), (wy + y).to_string());
+        self.xdotool(&["mousemove", "--sync", &sx, &sy]);
+        self.xdotool(&["click", "1"]);
+    }
+
+    /// Where a window's top-left corner is on the screen.
+    fn origin(&self, window: &str) -> (i32, i32) {
         let id = self.id(window);
         let out = self.xdotool(&["getwindowgeometry", "--shell", &id]);
         let get = |k: &str| -> i32 {
@@ -125,9 +133,19 @@ impl Xvfb {
                 .and_then(|v| v.parse().ok())
                 .expect("window geometry")
         };
-        let (sx, sy) = ((get("X") + x).to_string(), (get("Y") + y).to_string());
-        self.xdotool(&["mousemove", "--sync", &sx, &sy]);
-        self.xdotool(&["click", "1"]);
+        (get("X"), get("Y"))
+    }
+
+    /// Drags with the left button from one point of a window to another.
+    pub fn drag(&self, window: &str, from: (i32, i32), to: (i32, i32)) {
+        let (wx, wy) = self.origin(window);
+        let at = |p: (i32, i32)| [(wx + p.0).to_string(), (wy + p.1).to_string()];
+        let [fx, fy] = at(from);
+        let [tx, ty] = at(to);
+        self.xdotool(&["mousemove", "--sync", &fx, &fy]);
+        self.xdotool(&["mousedown", "1"]);
+        self.xdotool(&["mousemove", "--sync", &tx, &ty]);
+        self.xdotool(&["mouseup", "1"]);
     }
 
     /// Types text; keyboard input goes to the widget under the pointer (no window manager).

@@ -226,6 +226,10 @@ fn a_day_at_the_office_in_the_gui() {
     x.screenshot(&main, &shots.join("main-warning.png"));
     drop(_impostor);
 
+    // The left pane's edge is dragged 80 px to the right; its width is kept.
+    let left = point(&layout, "left-edge");
+    x.drag(&main, left, (left.0 + 80, left.1));
+
     // Quit (kept signed in: no logout) and start again on the same data: straight to the
     // main window, no typing, no first-contact question (the pin is on disk), dark theme.
     x.key("ctrl+q");
@@ -235,6 +239,15 @@ fn a_day_at_the_office_in_the_gui() {
     let settings = dir.path().join("gui-data").join("gui-settings");
     let text = std::fs::read_to_string(&settings).expect("settings kept");
     assert!(text.contains("keep_signed_in = true"), "{text}");
+    let kept: i32 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("left_width = "))
+        .and_then(|w| w.trim().parse().ok())
+        .expect("a left width");
+    assert!(
+        (left.0 + 70..=left.0 + 90).contains(&kept),
+        "{kept} after a drag from {left:?}"
+    );
     std::fs::write(&settings, text.replace("dark = false", "dark = true")).unwrap();
     let mut gui = Gui::start(&lan, dir.path(), &x.display, &bus.address, &["gui"]);
     gui.wait("logged-in alice");
