@@ -3,6 +3,7 @@
 //! jumps to the message in its conversation.
 use lanchat_net::protocol::ChatMessage;
 
+use crate::markup;
 use crate::model::Model;
 use crate::transcript::{local, Look, Page, Target};
 
@@ -112,6 +113,7 @@ mod tests {
         let hit = p.text.find("Release").unwrap();
         assert!(p.looks[hit..hit + 7].iter().all(|l| *l == Look::Hit));
         assert_eq!(p.looks[p.text.find("plan").unwrap()], Look::Plain);
+        assert!(!p.text.contains("**"), "markers dropped: {}", p.text);
         let second = p.text.rfind("release").unwrap();
         assert_eq!(p.looks[second], Look::Hit);
         let [(_, _, Target::Jump { conv, seq })] = p.targets.as_slice() else {
