@@ -65,8 +65,9 @@ pub fn page(query: &str, found: &[ChatMessage], model: &Model) -> Page {
             Look::Own,
         );
         page.push(": ", Look::Plain);
-        let text: String = m
-            .text
+        // The words as shown in the conversation (markers such as `**` dropped), one line.
+        let plain: String = markup::parse(&m.text).into_iter().map(|s| s.text).collect();
+        let text: String = plain
             .chars()
             .take(300)
             .collect::<String>()
