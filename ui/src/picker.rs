@@ -116,9 +116,11 @@ pub fn pick(title: &str, prompt: &str, items: &[(String, String)]) -> Option<Str
         app::flush();
         let at = |w: &dyn WidgetExt| format!("{},{}", w.x() + w.w() / 2, w.y() + w.h() / 2);
         trace::line(&format!(
-            "picker {title} input={} ok={}",
+            "picker {title} input={} ok={} first-line={},{}",
             at(&typed),
-            at(&ok)
+            at(&ok),
+            list.x() + 40,
+            list.y() + 8
         ));
     }
     while win.shown() {

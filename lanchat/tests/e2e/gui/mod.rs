@@ -136,6 +136,14 @@ impl Xvfb {
         (get("X"), get("Y"))
     }
 
+    /// Double-clicks at a point of a window.
+    pub fn double_click(&self, window: &str, x: i32, y: i32) {
+        let (wx, wy) = self.origin(window);
+        let (sx, sy) = ((wx + x).to_string(), (wy + y).to_string());
+        self.xdotool(&["mousemove", "--sync", &sx, &sy]);
+        self.xdotool(&["click", "--repeat", "2", "--delay", "80", "1"]);
+    }
+
     /// Drags with the left button from one point of a window to another.
     pub fn drag(&self, window: &str, from: (i32, i32), to: (i32, i32)) {
         let (wx, wy) = self.origin(window);

@@ -200,6 +200,20 @@ fn a_day_at_the_office_in_the_gui() {
     assert!(opened.ends_with("plan.txt"), "{opened}");
     x.click(&main, dismiss.0, dismiss.1);
     gui.wait("dismissed offer");
+    // Ctrl+J in the message input opens the join list (no line feed typed), and a double
+    // click on a room there joins it.
+    bob.line("/create #ops");
+    bob.wait("#ops created", |v| v["type"] == "joined");
+    x.click(&main, input.0, input.1);
+    x.key("ctrl+j");
+    let join = gui.wait("picker Join a room");
+    let line = point(&join, "first-line");
+    let picker = x.window("Join a room");
+    x.double_click(&picker, line.0, line.1);
+    gui.wait("joined #ops");
+    go_to(&x, &mut gui, &main, input, "@bob");
+    gui.wait("current @bob");
+
     // A direct conversation can be closed (it comes back with the next message).
     x.key("ctrl+w");
     gui.wait("closed @bob");
