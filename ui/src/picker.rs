@@ -113,6 +113,8 @@ pub fn pick(title: &str, prompt: &str, items: &[(String, String)]) -> Option<Str
     win.show();
     let _ = typed.take_focus();
     if trace::enabled() {
+        // Lay out now so the positions traced are where the widgets are drawn.
+        col.layout();
         app::flush();
         let at = |w: &dyn WidgetExt| format!("{},{}", w.x() + w.w() / 2, w.y() + w.h() / 2);
         trace::line(&format!(
