@@ -99,19 +99,23 @@ fn a_kept_token_is_never_presented_to_another_coordinator() {
         [],
         "nothing but the hello goes to a coordinator that did not issue it"
     );
-    // The person logs in with the password instead; that works as usual.
+    // The person logs in with the password instead (the core had parked the connection,
+    // having nothing it may present): that works as usual.
     h.command(Command::Login {
         username: "alice".into(),
         password: "correct horse battery".into(),
     });
-    let frames = h.sent();
-    assert!(matches!(
-        &frames[..],
-        [ClientFrame {
-            request: Request::LoginStart { .. },
-            ..
-        }]
-    ));
+    let frames = h.open();
+    assert!(
+        matches!(
+            &frames[..],
+            [ClientFrame {
+                request: Request::LoginStart { .. },
+                ..
+            }]
+        ),
+        "{frames:?}"
+    );
 }
 
 #[test]
