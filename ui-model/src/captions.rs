@@ -204,7 +204,7 @@ mod tests {
             "<a href='x'>&</a> <img src=file:///etc/passwd>",
         );
         let (summary, body) = notification(&model, &m);
-        assert_eq!(summary, "Bob in #dev");
+        assert_eq!(summary, "Bob (@bob) in #dev");
         assert!(!body.contains('<') && !body.contains('>'), "{body}");
         assert!(
             body.starts_with("&lt;a href='x'&gt;&amp;&lt;/a&gt;"),
@@ -212,7 +212,7 @@ mod tests {
         );
         let long = crate::fixtures::text(ConvRef::Dm("bob".into()), 2, "bob", &"x".repeat(500));
         let (summary, body) = notification(&model, &long);
-        assert_eq!(summary, "Bob");
+        assert_eq!(summary, "Bob (@bob)");
         assert_eq!(body.chars().count(), NOTIFICATION_CHARS + 1);
     }
 
