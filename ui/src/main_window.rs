@@ -521,10 +521,11 @@ impl MainWindow {
             self.layout_traced = true;
             app::flush();
             trace::line(&format!(
-                "main-layout input={} filter={} attach={} left-edge={},{}",
+                "main-layout input={} filter={} attach={} conversation={} left-edge={},{}",
                 at(&self.input),
                 at(&self.filter),
                 at(&self.attach),
+                at(&self.conversation.view.display),
                 self.left.x() + self.left.w(),
                 self.left.y() + self.left.h() / 2
             ));

@@ -144,6 +144,23 @@ impl Xvfb {
         self.xdotool(&["click", "--repeat", "2", "--delay", "80", "1"]);
     }
 
+    /// Drops a file on a point of a window as a file manager would (an XDND source:
+    /// `xdnd_drop.py`, python-xlib). False when the drop could not be made.
+    pub fn drop_file(&self, window: &str, at: (i32, i32), file: &Path) -> bool {
+        let id = self.id(window);
+        let (wx, wy) = self.origin(window);
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/gui/xdnd_drop.py");
+        // As file managers write them: a space is %20.
+        let uri = format!("file://{}", file.display()).replace(' ', "%20");
+        let status = Process::new(PYTHON_XLIB)
+            .arg(script)
+            .args([id, (wx + at.0).to_string(), (wy + at.1).to_string(), uri])
+            .env("DISPLAY", &self.display)
+            .status()
+            .expect("run the drag-and-drop source");
+        status.success()
+    }
+
     /// Drags with the left button from one point of a window to another.
     pub fn drag(&self, window: &str, from: (i32, i32), to: (i32, i32)) {
         let (wx, wy) = self.origin(window);
@@ -294,6 +311,18 @@ pub fn screenshot_dir(fallback: &Path) -> PathBuf {
         }
         None => fallback.to_path_buf(),
     }
+}
+
+/// Debian's Python, which has python-xlib (`python3-xlib`) for the drag-and-drop source.
+pub const PYTHON_XLIB: &str = "/usr/bin/python3";
+
+/// Can the test drop files (python-xlib installed)?
+pub fn can_drop() -> bool {
+    Process::new(PYTHON_XLIB)
+        .args(["-c", "import Xlib"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// The tools the GUI tests need, or why they are skipped.

@@ -9,7 +9,7 @@
 use std::process::Command as Process;
 
 use super::bus::{Notifications, SessionBus};
-use super::{missing_tools, point, screenshot_dir, Gui, Xvfb};
+use super::{can_drop, missing_tools, point, screenshot_dir, Gui, Xvfb};
 use crate::cli::Bot;
 use crate::support::*;
 
@@ -213,6 +213,26 @@ fn a_day_at_the_office_in_the_gui() {
     gui.wait("joined #ops");
     go_to(&x, &mut gui, &main, input, "@bob");
     gui.wait("current @bob");
+
+    // A file dropped on the direct conversation becomes an offer to bob; he denies it, and
+    // the panel says so in words.
+    let dropped = dir.path().join("dropped notes.txt");
+    std::fs::write(&dropped, "dropped\n").expect("write the file");
+    if can_drop() {
+        let conversation = point(&layout, "conversation");
+        assert!(
+            x.drop_file(&main, conversation, &dropped),
+            "the drop was refused"
+        );
+        gui.wait("dropped 1");
+        gui.wait("offering");
+        let offer = bob.wait("the dropped file's offer", |v| v["type"] == "file_offer");
+        assert_eq!(offer["name"], "dropped notes.txt");
+        bob.line(&format!("/deny {}", offer["id"]));
+        gui.wait("offer-answered");
+    } else {
+        eprintln!("no drag and drop: python3-xlib is not installed (scripts/setup.sh installs it)");
+    }
 
     // A direct conversation can be closed (it comes back with the next message).
     x.key("ctrl+w");
