@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Remakes the README's screenshots (docs/screenshots/login.png, main.png) by running the GUI
-# end-to-end test under Xvfb, which keeps its screenshots where LANCHAT_SCREENSHOTS says.
+# Remakes the README's screenshots (docs/screenshots/: login, login-trust, main, main-dark,
+# main-warning, search, transfers) by running the GUI end-to-end test under Xvfb, which keeps
+# its screenshots where LANCHAT_SCREENSHOTS says.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

@@ -7,12 +7,14 @@
 # and CMake >= 3.28, newer than Debian 12's. When the system CMake is older, a CMake from
 # PyPI is installed into a private virtualenv (~/.cache/lanchat/cmake-venv) and linked as
 # ~/.cache/lanchat/bin/cmake; scripts/env.sh puts it first on PATH. The GUI test needs a
-# virtual X server (xvfb), xdotool and imagemagick (screenshots).
+# virtual X server (xvfb), xdotool, imagemagick (screenshots) and a D-Bus daemon (a private
+# session bus for the notification and tray checks), and python3-xlib (the test drops a file
+# on the window as a file manager would).
 set -euo pipefail
 
 packages=(gcc g++ make pkg-config iproute2 iptables procps
   libx11-dev libxext-dev libxft-dev libxinerama-dev libxcursor-dev libxrender-dev libxfixes-dev
-  fonts-dejavu-core python3 python3-venv xvfb xdotool imagemagick)
+  fonts-dejavu-core python3 python3-venv xvfb xdotool imagemagick dbus python3-xlib)
 
 sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

@@ -119,6 +119,7 @@ fn start_client(lan: &Lan, name: &str) -> Client {
         hints: Vec::new(),
         client_name: format!("bench-{name}"),
         peer_listen: None,
+        remember_session: false,
     })
     .expect("engine starts");
     Client {

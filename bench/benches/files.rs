@@ -527,6 +527,7 @@ fn register(target: &Target, name: &str, direct: bool) -> Client {
         hints: Vec::new(),
         client_name: format!("bench-{name}"),
         peer_listen: direct.then(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
+        remember_session: false,
     })
     .expect("engine starts");
     engine.send(Command::Register {

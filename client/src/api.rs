@@ -67,6 +67,10 @@ pub struct EngineConfig {
     /// Where to accept direct file connections from other clients (port 0: any free port).
     /// None: files to this client always go through the coordinator's relay.
     pub peer_listen: Option<SocketAddr>,
+    /// "Keep me signed in": at start, resume the session kept in `data_dir` (if any) without
+    /// a password; after each login, keep the session there (a file only this user can read).
+    /// [`Command::RememberSession`] changes it while running; [`Command::Logout`] forgets it.
+    pub remember_session: bool,
 }
 
 /// What a front end asks the engine to do.
@@ -166,6 +170,9 @@ pub enum Command {
     },
     /// Unread counts of every conversation.
     Summaries,
+    /// Keep the session across runs (true) or forget the kept one (false); see
+    /// [`EngineConfig::remember_session`].
+    RememberSession(bool),
     /// Trust the coordinator with this certificate (after [`Event::CoordinatorUnknown`] or
     /// [`Event::FingerprintChanged`]): it is used, and pinned once its handshake proves it.
     AcceptFingerprint {

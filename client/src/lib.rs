@@ -23,10 +23,12 @@
 //! - `driver`: the async loop around the core; QUIC connections; transfer tasks.
 //! - [`known`]: the known-coordinators file (pins kept across runs) and, beside it, which
 //!   coordinators have seen which users log in with OPAQUE.
+//! - [`remembered`]: the kept session file ("keep me signed in").
 pub mod api;
 pub mod core;
 mod driver;
 pub mod known;
+pub mod remembered;
 
 use std::thread::JoinHandle;
 

@@ -125,6 +125,7 @@ fn a_connected_client_is_told_and_disconnected_and_the_database_closes() {
         hints: Vec::new(),
         client_name: "shutdown-test".into(),
         peer_listen: None,
+        remember_session: false,
     })
     .expect("engine starts");
     engine.send(Command::Register {

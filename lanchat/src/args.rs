@@ -11,11 +11,14 @@ use lanchat_net::invite::Invite;
 
 /// lanchat: an office LAN messenger.
 #[derive(Debug, Parser)]
-#[command(name = "lanchat", version, about, long_about = None)]
+#[command(name = "lanchat", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
-    /// What to run; without one, the desktop GUI opens.
+    /// What to run; without one, the desktop GUI opens (with the flags of `lanchat gui`).
     #[command(subcommand)]
     pub command: Option<Mode>,
+    /// The GUI's flags, for `lanchat` without a subcommand.
+    #[command(flatten)]
+    pub gui: GuiArgs,
 }
 
 /// The subcommands.
@@ -217,21 +220,11 @@ pub struct GuiArgs {
     /// UDP address for direct file transfers from other clients.
     #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:0")]
     pub peer_listen: SocketAddr,
+    /// Start in the tray without a window (what starting with the desktop session uses).
+    #[arg(long)]
+    pub hidden: bool,
     #[command(flatten)]
     pub net: NetArgs,
-}
-
-impl GuiArgs {
-    /// The settings of a plain `lanchat` (defaults, and LANCHAT_REALM if set).
-    pub fn defaults() -> Self {
-        #[derive(Parser)]
-        struct Gui {
-            #[command(flatten)]
-            args: GuiArgs,
-        }
-        let gui = Gui::try_parse_from(["lanchat"]).expect("the defaults parse");
-        gui.args
-    }
 }
 
 /// The platform data directory for `what`, or `./lanchat-data/what` where there is none.
@@ -239,4 +232,28 @@ pub fn default_data_dir(what: &str) -> PathBuf {
     dirs::data_dir()
         .map(|d| d.join("lanchat").join(what))
         .unwrap_or_else(|| PathBuf::from("lanchat-data").join(what))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lanchat_takes_the_gui_flags() {
+        let cli = Cli::try_parse_from(["lanchat", "--iface", "127.0.0.1", "--hidden"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.gui.net.ifaces, [Ipv4Addr::LOCALHOST]);
+        assert!(cli.gui.hidden);
+        let cli = Cli::try_parse_from(["lanchat", "gui", "--iface", "127.0.0.1"]).unwrap();
+        assert!(matches!(cli.command, Some(Mode::Gui(g)) if g.net.ifaces == [Ipv4Addr::LOCALHOST]));
+        let cli = Cli::try_parse_from(["lanchat", "cli", "--iface", "127.0.0.1"]).unwrap();
+        assert!(matches!(cli.command, Some(Mode::Cli(_))));
+        assert!(Cli::try_parse_from(["lanchat", "--iface", "127.0.0.1", "cli"]).is_err());
+        assert!(Cli::try_parse_from(["lanchat"])
+            .unwrap()
+            .gui
+            .net
+            .ifaces
+            .is_empty());
+    }
 }

@@ -38,7 +38,8 @@ fn main() -> ExitCode {
                 Outcome::LoginRefused => ExitCode::from(1),
             }),
         Some(Mode::Gui(g)) => gui(g).map(|()| ExitCode::SUCCESS),
-        None => gui(GuiArgs::defaults()).map(|()| ExitCode::SUCCESS),
+        // `lanchat` alone takes the GUI's flags too (`lanchat --iface 10.0.0.5`).
+        None => gui(args.gui).map(|()| ExitCode::SUCCESS),
     };
     result.unwrap_or_else(|e: anyhow::Error| {
         eprintln!("lanchat: {e:#}");
@@ -52,12 +53,15 @@ fn gui(args: GuiArgs) -> anyhow::Result<()> {
         discovery: Some(args.net.discovery()),
         coordinator: args.trust.target(),
         accept_new_fingerprint: false,
-        // The login window shows the first contact; it asks before trusting (see ui).
-        trust_first_contact: true,
+        // The login window lists first contacts with their fingerprints and trusts one only
+        // when the person presses Trust.
+        trust_first_contact: false,
         trusted: args.trust.trusted(),
         hints: args.trust.hints(),
         client_name: format!("lanchat-gui/{}", env!("CARGO_PKG_VERSION")),
         peer_listen: Some(args.peer_listen),
+        // Set from the GUI's "keep me signed in" setting.
+        remember_session: false,
     };
     let downloads = args
         .downloads
@@ -67,6 +71,7 @@ fn gui(args: GuiArgs) -> anyhow::Result<()> {
         engine,
         downloads,
         host: Some(host_hook(args.net)),
+        hidden: args.hidden,
     })?;
     Ok(())
 }
@@ -108,11 +113,15 @@ fn host_hook(net: NetArgs) -> lanchat_ui::HostHook {
         }
         let (_, c) = hosted.as_ref().expect("started above");
         let addr = c.local_addr().map_err(|e| e.to_string())?;
-        Ok(format!(
-            "Hosting coordinator '{}' on {addr}, fingerprint {}",
-            host_name(),
-            c.fingerprint()
-        ))
+        Ok(lanchat_ui::Hosted {
+            description: format!(
+                "Hosting coordinator '{}' on {addr}, fingerprint {}",
+                host_name(),
+                c.fingerprint()
+            ),
+            name: host_name(),
+            fingerprint: c.fingerprint(),
+        })
     })
 }
 

@@ -53,12 +53,34 @@ pub fn rooms_to_join(model: &Model) -> Vec<(String, String)> {
         .iter()
         .filter(|r| !model.convs.contains_key(&ConvRef::Room(r.name.clone())))
         .map(|r| {
+            let plural = if r.members == 1 { "" } else { "s" };
             (
-                format!("#{}  ({} members)  {}", r.name, r.members, r.topic),
+                format!("#{}  ({} member{plural})  {}", r.name, r.members, r.topic),
                 r.name.clone(),
             )
         })
         .collect()
+}
+
+/// The quick switcher's choices (Ctrl+K): the rooms this user is in, then everyone else to
+/// talk to; the value is `#room` or `@user`.
+pub fn conversations_to_open(model: &Model) -> Vec<(String, String)> {
+    let rooms = model.convs.keys().filter_map(|c| match c {
+        ConvRef::Room(r) => Some((format!("#{r}"), format!("#{r}"))),
+        ConvRef::Dm(_) => None,
+    });
+    let people = people_to_message(model)
+        .into_iter()
+        .map(|(shown, user)| (format!("{shown}  @{user}"), format!("@{user}")));
+    rooms.chain(people).collect()
+}
+
+/// Asks before removing someone from a room.
+pub fn kick_question(room: &str, display: &str) -> String {
+    format!(
+        "Remove {display} from #{room}? They stop receiving its messages; they can join again \
+         unless the room is private."
+    )
 }
 
 /// Asks whether to accept an offered file into `downloads`.
@@ -131,6 +153,16 @@ mod tests {
             rooms_to_join(&model),
             [("#ops  (2 members)  t".to_string(), "ops".to_string())]
         );
+        model.directory[1].members = 1;
+        assert_eq!(
+            rooms_to_join(&model)[0].0,
+            "#ops  (1 member)  t",
+            "not '1 members'"
+        );
+        let switcher = conversations_to_open(&model);
+        assert!(switcher.contains(&("#dev".to_string(), "#dev".to_string())));
+        assert!(switcher.iter().any(|(_, v)| v == "@bob"));
+        assert!(kick_question("dev", "Bob").starts_with("Remove Bob from #dev?"));
     }
 
     #[test]

@@ -23,16 +23,25 @@
 //! - [`markup`]: bold, italics, inline code and links → styled spans (fuzzed: `fuzz/`).
 //! - [`transcript`], [`sidebar`], [`transfers`]: what the conversation pane, the lists and
 //!   the transfer strip say, as text with looks and click targets; the widgets only draw it.
+//! - [`search`]: the search results pane (terms highlighted, each result a jump).
 //! - [`captions`]: the window title, the conversation heading, the status bar, warnings.
+//! - [`emoji`]: `:shortcodes:` and the picker's emoji.
+//! - [`dropped`]: files dropped onto the window, as paths.
 //! - [`dialogs`]: the pickers' choices and the dialogs' words.
+//! - [`settings`]: what the GUI remembers between runs (username, keep me signed in, theme,
+//!   notifications, autostart, pane sizes).
 //! - [`format`](mod@format): sizes in human units, and people as `Display (@username)`.
 //! - [`trace`]: the opt-in trace (`LANCHAT_UI_TRACE=1`, lines on stderr) that GUI tests
 //!   wait on.
 pub mod captions;
 pub mod dialogs;
+pub mod dropped;
+pub mod emoji;
 pub mod format;
 pub mod markup;
 pub mod model;
+pub mod search;
+pub mod settings;
 pub mod sidebar;
 pub mod trace;
 pub mod transcript;

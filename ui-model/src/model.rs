@@ -9,22 +9,33 @@
 //! - this file: [`Model`] and the answers to user actions.
 //! - `apply`: [`apply`], an engine event into the model.
 //! - `login`, `conversation`, `transfer`: the parts of the model, by what they describe.
+//! - `notice`: transient notices and the connection state.
+//! - `trust`: first contacts to approve and a changed key to decide on.
 mod apply;
 mod conversation;
 mod login;
+mod notice;
 mod transfer;
+mod trust;
 
 use std::collections::{BTreeMap, HashMap};
 
 use lanchat_client::Command;
 use lanchat_net::protocol::{
-    ChatMessage, ConvRef, FileOffer, MemberInfo, MsgId, Role, RoomInfo, UserInfo,
+    ChatMessage, ConvRef, FileOffer, MemberInfo, MsgId, PresenceStatus, Role, RoomInfo, UserInfo,
 };
 
 pub use apply::{apply, plain_words};
 pub use conversation::{Conversation, Pending};
 pub use login::{CoordinatorInfo, Phase};
+pub use notice::{Down, Notice, MAX_NOTICES, NOTICE_SECONDS};
 pub use transfer::{Transfer, TransferState};
+pub use trust::{KeyChange, Unknown, MAX_UNKNOWN};
+
+/// Answered offers kept in the conversations' record.
+pub const MAX_OFFER_LOG: usize = 50;
+/// Offers waiting for an answer at most (the coordinator bounds them too).
+pub const MAX_OFFERS: usize = 50;
 
 /// How many messages one history request asks for.
 pub const HISTORY_PAGE: u32 = 50;
@@ -39,7 +50,11 @@ pub struct Model {
     /// Why the last login or registration was refused, in plain words.
     pub login_error: Option<String>,
     /// The connection is down: why, and when the engine retries.
-    pub connection: Option<String>,
+    pub connection: Option<Down>,
+    /// Coordinators that answered and were never used here, for the person to approve.
+    pub unknown: Vec<Unknown>,
+    /// A pinned coordinator's name came with another key: the person must decide.
+    pub key_changed: Option<KeyChange>,
     /// This user.
     pub me: Option<UserInfo>,
     /// Conversations this user is in.
@@ -52,12 +67,22 @@ pub struct Model {
     pub directory: Vec<RoomInfo>,
     /// Room members, by room (loaded when a room is shown).
     pub members: HashMap<String, Vec<MemberInfo>>,
-    /// Incoming file offers waiting for an answer.
+    /// Incoming file offers waiting for an answer (shown as cards in the direct
+    /// conversation with the sender).
     pub offers: Vec<FileOffer>,
+    /// Offers answered or withdrawn, newest last, with what became of them (kept in the
+    /// direct conversation's record).
+    pub offer_log: Vec<(FileOffer, String)>,
     /// Transfers, oldest first.
     pub transfers: Vec<Transfer>,
-    /// Errors and notices for the status bar, oldest first.
-    pub notices: Vec<String>,
+    /// Errors and notices for the status bar, oldest first; each clears by itself.
+    pub notices: Vec<Notice>,
+    /// The id of the next notice.
+    pub next_notice: u64,
+    /// The sidebar filter (case-insensitive; empty: everything).
+    pub filter: String,
+    /// Where the person asked to go from a search result: conversation and seq.
+    pub jump: Option<(ConvRef, u64)>,
     /// The last search and what it found (newest first).
     pub search: Option<(String, Vec<ChatMessage>)>,
 }
@@ -69,6 +94,8 @@ impl Default for Model {
             coordinator: None,
             login_error: None,
             connection: None,
+            unknown: Vec::new(),
+            key_changed: None,
             me: None,
             convs: BTreeMap::new(),
             current: general(),
@@ -76,8 +103,12 @@ impl Default for Model {
             directory: Vec::new(),
             members: HashMap::new(),
             offers: Vec::new(),
+            offer_log: Vec::new(),
             transfers: Vec::new(),
             notices: Vec::new(),
+            next_notice: 1,
+            filter: String::new(),
+            jump: None,
             search: None,
         }
     }
@@ -90,6 +121,39 @@ pub fn general() -> ConvRef {
 
 fn same_user(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
+}
+
+/// Does `text` mention `@username` (case-insensitive, as a whole name)?
+pub fn mentions(text: &str, username: &str) -> bool {
+    mention_ranges(text, username).next().is_some()
+}
+
+/// The byte ranges of `@username` in `text` (case-insensitive, not followed by more name).
+pub fn mention_ranges<'a>(
+    text: &'a str,
+    username: &'a str,
+) -> impl Iterator<Item = (usize, usize)> + 'a {
+    let needle = format!("@{}", username.to_lowercase());
+    let lower = text.to_lowercase();
+    // Lower-casing can change byte lengths outside ASCII: only trust matching positions.
+    let same_layout = lower.len() == text.len();
+    let mut found = Vec::new();
+    if same_layout && !username.is_empty() {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(&needle) {
+            let start = from + at;
+            let end = start + needle.len();
+            let whole = lower[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.'));
+            if whole {
+                found.push((start, end));
+            }
+            from = end;
+        }
+    }
+    found.into_iter()
 }
 
 impl Model {
@@ -140,11 +204,7 @@ impl Model {
         let muted = self.convs.get(&message.conv).is_some_and(|c| c.muted);
         let mine = message.sender.eq_ignore_ascii_case(me);
         let direct = matches!(message.conv, ConvRef::Dm(_));
-        let mention = message
-            .text
-            .to_lowercase()
-            .contains(&format!("@{}", me.to_lowercase()));
-        !muted && !mine && (direct || mention)
+        !muted && !mine && (direct || mentions(&message.text, me))
     }
 
     /// May this user kick and promote in the current room?
@@ -157,8 +217,19 @@ impl Model {
     /// Shows `conv`: marks it read here and returns what to ask the engine (mark read on the
     /// coordinator, load history if little is loaded, the member list of a room).
     pub fn switch(&mut self, conv: ConvRef) -> Vec<Command> {
+        if self.current != conv {
+            if let Some(old) = self.convs.get_mut(&self.current) {
+                old.divider = None;
+            }
+        }
         self.current = conv.clone();
         let c = self.convs.entry(conv.clone()).or_default();
+        // "New messages" below what was read before this visit.
+        if c.read_seq < c.last_seq && c.divider.is_none() {
+            c.divider = Some(c.read_seq);
+        }
+        c.hidden = false;
+        c.mentions = 0;
         let mut commands = Vec::new();
         if c.last_seq > 0 {
             commands.push(Command::MarkRead {
@@ -205,9 +276,10 @@ impl Model {
         });
     }
 
-    /// The UI gave up waiting for discovery (the login window shows the choices).
+    /// The UI gave up waiting for discovery (the login window shows the choices). A first
+    /// contact waiting for approval is an answer: the person sees it instead.
     pub fn discovery_timed_out(&mut self) {
-        if self.phase == Phase::Discovering {
+        if self.phase == Phase::Discovering && self.unknown.is_empty() {
             self.phase = Phase::NotFound;
         }
     }
@@ -219,20 +291,134 @@ impl Model {
         }
     }
 
-    /// An answered offer leaves the list of questions.
-    pub fn answered(&mut self, offer: u64) {
-        self.offers.retain(|o| o.id != offer);
+    /// A finished or failed transfer leaves the panel (a running one stays).
+    pub fn dismiss(&mut self, key: lanchat_client::TransferKey) {
+        self.transfers.retain(|t| t.key != key || t.active());
+    }
+
+    /// An answered offer leaves the list of questions and is recorded with its outcome.
+    pub fn answered(&mut self, offer: u64, outcome: &str) {
+        if let Some(i) = self.offers.iter().position(|o| o.id == offer) {
+            let o = self.offers.remove(i);
+            self.offer_log.push((o, outcome.to_string()));
+            if self.offer_log.len() > MAX_OFFER_LOG {
+                self.offer_log.remove(0);
+            }
+        }
+    }
+
+    /// The answer to an offer card in a conversation: what to ask the engine.
+    pub fn answer_offer(&mut self, offer: u64, dir: Option<std::path::PathBuf>) -> Option<Command> {
+        self.offers.iter().find(|o| o.id == offer)?;
+        Some(match dir {
+            Some(dir) => {
+                self.answered(offer, &format!("accepted, saving in {}", dir.display()));
+                Command::AcceptOffer { id: offer, dir }
+            }
+            None => {
+                self.answered(offer, "denied");
+                Command::DenyOffer(offer)
+            }
+        })
+    }
+
+    /// Adds a notice that clears by itself; returns its id (for the widgets' timer).
+    pub fn notify(&mut self, text: impl Into<String>, error: bool) -> u64 {
+        let id = self.next_notice;
+        self.next_notice += 1;
+        self.notices.push(Notice {
+            id,
+            text: text.into(),
+            error,
+        });
+        if self.notices.len() > MAX_NOTICES {
+            self.notices.remove(0);
+        }
+        id
+    }
+
+    /// The notice's time is up.
+    pub fn expire_notice(&mut self, id: u64) {
+        self.notices.retain(|n| n.id != id);
+    }
+
+    /// A person's display name as known now (the same everywhere: live, history, lists),
+    /// else `fallback` (what a message carried), else the username.
+    pub fn display_of(&self, username: &str, fallback: Option<&str>) -> String {
+        match self.people.get(&username.to_lowercase()) {
+            Some(u) if !u.display.is_empty() => u.display.clone(),
+            _ => fallback
+                .filter(|f| !f.is_empty())
+                .unwrap_or(username)
+                .to_string(),
+        }
+    }
+
+    /// A person as the GUI names them: the current display name, with the username
+    /// whenever it differs ([`crate::format::person`]: nobody can take another's username,
+    /// so a look-alike display name never passes for someone else).
+    pub fn display_name(&self, username: &str, fallback: Option<&str>) -> String {
+        crate::format::person(username, &self.display_of(username, fallback))
+    }
+
+    /// What is known of a person's presence: `None` while disconnected (nothing is known
+    /// then, so nobody is shown as online).
+    pub fn presence(&self, username: &str) -> Option<PresenceStatus> {
+        if self.connection.is_some() {
+            return None;
+        }
+        Some(
+            self.people
+                .get(&username.to_lowercase())
+                .map_or(PresenceStatus::Offline, |u| u.status),
+        )
+    }
+
+    /// Hides a direct conversation from the list until a new message arrives in it (rooms
+    /// are left instead). Returns false for a room.
+    pub fn close(&mut self, conv: &ConvRef) -> bool {
+        let ConvRef::Dm(_) = conv else {
+            return false;
+        };
+        if let Some(c) = self.convs.get_mut(conv) {
+            c.hidden = true;
+            c.divider = None;
+        }
+        if &self.current == conv {
+            self.current = general();
+        }
+        true
+    }
+
+    /// Jumps to a search result: shows its conversation and marks the message to scroll to.
+    pub fn jump_to(&mut self, conv: ConvRef, seq: u64) -> Vec<Command> {
+        let mut commands = self.switch(conv.clone());
+        let c = self.convs.entry(conv.clone()).or_default();
+        if !c.messages.contains_key(&seq) && !c.history_asked {
+            // Load the page that holds it.
+            c.history_asked = true;
+            commands.push(Command::History {
+                conv: conv.clone(),
+                before: Some(seq + 1),
+                limit: HISTORY_PAGE,
+            });
+        }
+        self.jump = Some((conv, seq));
+        commands
     }
 
     /// The login window's status line.
     pub fn status_line(&self) -> String {
         if let Some(down) = &self.connection {
-            return down.clone();
+            return format!("Connection lost ({}); trying again.", down.reason);
         }
         match (&self.phase, &self.coordinator) {
             (Phase::NotFound, _) => "No coordinator answered on this network.".into(),
             (Phase::FingerprintChanged { name, .. }, _) => {
                 format!("Coordinator '{name}' presents a different identity.")
+            }
+            (Phase::Discovering, _) if !self.unknown.is_empty() => {
+                "A coordinator answered that this computer has never used (below).".into()
             }
             (Phase::Discovering, _) | (_, None) => "Looking for a coordinator…".into(),
             (_, Some(c)) => {
@@ -241,9 +427,7 @@ impl Model {
                     c.name, c.addr, c.fingerprint
                 );
                 if c.first_use {
-                    line.push_str(
-                        "  (first contact: compare it with your administrator's; logging in trusts it)",
-                    );
+                    line.push_str("  (trusted now; remembered after the first login)");
                 }
                 line
             }

@@ -1,4 +1,4 @@
-//! What the transfer strip says about each transfer.
+//! What the transfers panel says about each transfer, and which buttons its row offers.
 use crate::format;
 use crate::model::{Transfer, TransferState};
 
@@ -19,11 +19,46 @@ pub fn describe(t: &Transfer) -> String {
             }
             s
         }
-        TransferState::Verified { path: Some(p) } => {
-            format!("{} — done, verified; saved to {}", t.name, p.display())
+        TransferState::Verified { path: Some(_) } => {
+            format!(
+                "{} — received, verified ({})",
+                t.name,
+                format::size(t.total)
+            )
         }
-        TransferState::Verified { path: None } => format!("{} — done, verified", t.name),
+        TransferState::Verified { path: None } => {
+            format!("{} — sent, verified ({})", t.name, format::size(t.total))
+        }
         TransferState::Failed(why) => format!("{} — failed: {why}", t.name),
+    }
+}
+
+/// The buttons a transfer's row offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Buttons {
+    /// Cancel (a running person-to-person transfer).
+    pub cancel: bool,
+    /// Open the file, and show it in its folder (received and verified).
+    pub open: bool,
+    /// Take the row off the panel (finished or failed).
+    pub dismiss: bool,
+}
+
+/// Which buttons `t`'s row offers.
+pub fn buttons(t: &Transfer) -> Buttons {
+    let offer = matches!(t.key, lanchat_client::TransferKey::Offer(_));
+    Buttons {
+        cancel: t.active() && offer,
+        open: matches!(t.state, TransferState::Verified { path: Some(_) }),
+        dismiss: !t.active(),
+    }
+}
+
+/// Where a received file was saved (the row's tooltip).
+pub fn saved_at(t: &Transfer) -> Option<String> {
+    match &t.state {
+        TransferState::Verified { path: Some(p) } => Some(format!("Saved to {}", p.display())),
+        _ => None,
     }
 }
 
@@ -44,7 +79,22 @@ mod tests {
             state: TransferState::Moving,
         };
         assert_eq!(describe(&t), "a.bin — 50% of 1.0 MiB, 2.0 MiB/s, 2 s left");
+        assert_eq!(
+            buttons(&t),
+            Buttons {
+                cancel: true,
+                open: false,
+                dismiss: false
+            }
+        );
         t.state = TransferState::Failed("denied".into());
         assert_eq!(describe(&t), "a.bin — failed: denied");
+        assert!(buttons(&t).dismiss && !buttons(&t).open);
+        t.state = TransferState::Verified {
+            path: Some("/tmp/a.bin".into()),
+        };
+        assert_eq!(describe(&t), "a.bin — received, verified (1.0 MiB)");
+        assert!(buttons(&t).open && buttons(&t).dismiss && !buttons(&t).cancel);
+        assert_eq!(saved_at(&t).unwrap(), "Saved to /tmp/a.bin");
     }
 }

@@ -1,229 +1,123 @@
-//! The centre pane: the current conversation as styled text.
-//!
-//! A read-only `TextDisplay` showing [`lanchat_ui_model::transcript`]'s page, with a
-//! parallel style buffer (one style letter per byte of text). Clickable ranges (links, shared
-//! files, "older messages") are kept beside the buffer; a click maps the mouse position to a
-//! byte offset and sends [`Message::Clicked`].
-//! New messages scroll into view unless the person has scrolled up to read.
-use std::cell::RefCell;
-use std::rc::Rc;
-
+//! The centre pane: the current conversation ([`lanchat_ui_model::transcript`]'s page in a
+//! [`StyledView`]), or a hint when it is empty. New messages scroll into view unless the
+//! person has scrolled up to read; older history coming in keeps their place; a search
+//! result's message is scrolled to. Files dropped on the pane become
+//! [`Message::Dropped`].
 use fltk::app;
-use fltk::enums::{Color, Cursor, Event as FlEvent, Font};
 use fltk::prelude::*;
-use fltk::text::{PositionType, StyleTableEntryExt, TextAttr, TextBuffer, TextDisplay, WrapMode};
 use lanchat_net::protocol::ConvRef;
-use lanchat_ui_model::model::Conversation;
-use lanchat_ui_model::trace;
-use lanchat_ui_model::transcript::{self, Look, Target};
+use lanchat_ui_model::model::Model;
+use lanchat_ui_model::transcript::{self, OfferAnswer, Page, Target};
+use lanchat_ui_model::{captions, trace};
 
 use crate::message::Message;
-
-/// The style letter of a look: the index into [`styles`] as a letter from `A`.
-fn letter(look: Look) -> char {
-    match look {
-        Look::Plain => 'A',
-        Look::Bold => 'B',
-        Look::Italic => 'C',
-        Look::Code => 'D',
-        Look::Link => 'E',
-        Look::Sender => 'F',
-        Look::Time => 'G',
-        Look::System => 'H',
-        Look::File => 'I',
-        Look::Pending => 'J',
-    }
-}
-
-fn styles(size: i32) -> Vec<StyleTableEntryExt> {
-    let e = |color, font, attr, bgcolor| StyleTableEntryExt {
-        color,
-        font,
-        size,
-        attr,
-        bgcolor,
-    };
-    let none = TextAttr::None;
-    let bg = Color::Background2;
-    vec![
-        e(Color::Foreground, Font::Helvetica, none, bg),
-        e(Color::Foreground, Font::HelveticaBold, none, bg),
-        e(Color::Foreground, Font::HelveticaItalic, none, bg),
-        e(
-            Color::from_rgb(0xa0, 0x20, 0x40),
-            Font::Courier,
-            TextAttr::BgColor,
-            Color::from_rgb(0xee, 0xee, 0xee),
-        ),
-        e(
-            Color::from_rgb(0x10, 0x50, 0xc0),
-            Font::Helvetica,
-            TextAttr::Underline,
-            bg,
-        ),
-        e(
-            Color::from_rgb(0x20, 0x40, 0x80),
-            Font::HelveticaBold,
-            none,
-            bg,
-        ),
-        e(Color::from_rgb(0x80, 0x80, 0x80), Font::Helvetica, none, bg),
-        e(
-            Color::from_rgb(0x70, 0x70, 0x70),
-            Font::HelveticaItalic,
-            none,
-            bg,
-        ),
-        e(
-            Color::from_rgb(0x10, 0x70, 0x30),
-            Font::HelveticaBold,
-            TextAttr::Underline,
-            bg,
-        ),
-        e(
-            Color::from_rgb(0xa0, 0xa0, 0xa0),
-            Font::HelveticaItalic,
-            none,
-            bg,
-        ),
-    ]
-}
-
-/// What is on screen, to skip redrawing when nothing changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Shown {
-    conv: ConvRef,
-    first: Option<u64>,
-    last: Option<u64>,
-    count: usize,
-    pending: usize,
-    history_done: bool,
-}
+use crate::styled::StyledView;
 
 /// The conversation pane.
 #[derive(Debug)]
 pub struct ConversationView {
-    display: TextDisplay,
-    text: TextBuffer,
-    style: TextBuffer,
-    targets: Rc<RefCell<Vec<(usize, usize, Target)>>>,
-    shown: Option<Shown>,
+    /// The text pane.
+    pub view: StyledView,
+    shown: Option<(ConvRef, Page)>,
+    last_seq: Option<u64>,
 }
 
 impl ConversationView {
     /// Creates the pane (inside the current group).
-    pub fn new(sender: app::Sender<Message>) -> Self {
-        let mut display = TextDisplay::default();
-        let text = TextBuffer::default();
-        let style = TextBuffer::default();
-        display.set_buffer(text.clone());
-        display.set_highlight_data_ext(style.clone(), styles(app::font_size()));
-        display.wrap_mode(WrapMode::AtBounds, 0);
-        display.set_text_size(app::font_size());
-        let targets: Rc<RefCell<Vec<(usize, usize, Target)>>> = Rc::default();
-        let hits = targets.clone();
-        let hit = move |d: &TextDisplay| -> Option<Target> {
-            let pos = d.xy_to_position(app::event_x(), app::event_y(), PositionType::Character);
-            let pos = usize::try_from(pos).ok()?;
-            hits.borrow()
-                .iter()
-                .find(|(start, end, _)| (*start..*end).contains(&pos))
-                .map(|(_, _, t)| t.clone())
-        };
-        display.handle(move |d, ev| match ev {
-            FlEvent::Push if app::event_button() == 1 => match hit(d) {
-                Some(target) => {
-                    sender.send(Message::Clicked(target));
-                    true
-                }
-                None => false,
-            },
-            FlEvent::Move => {
-                let cursor = if hit(d).is_some() {
-                    Cursor::Hand
-                } else {
-                    Cursor::Default
-                };
-                if let Some(mut w) = d.window() {
-                    w.set_cursor(cursor);
-                }
-                false
-            }
-            FlEvent::Leave => {
-                if let Some(mut w) = d.window() {
-                    w.set_cursor(Cursor::Default);
-                }
-                false
-            }
-            FlEvent::MouseWheel => {
-                // Scrolling up past the first line asks for older history.
-                if app::event_dy_value() < 0 && d.scroll_row() <= 1 {
-                    sender.send(Message::LoadOlder);
-                }
-                false
-            }
-            _ => false,
-        });
+    pub fn new(sender: app::Sender<Message>, dark: bool) -> Self {
+        let view = StyledView::new(sender, dark, true);
         ConversationView {
-            display,
-            text,
-            style,
-            targets,
+            view,
             shown: None,
+            last_seq: None,
         }
     }
 
-    /// Shows `conv`; does nothing when what is on screen is already up to date.
-    pub fn render(&mut self, current: &ConvRef, conv: Option<&Conversation>) {
-        let empty = Conversation::default();
-        let c = conv.unwrap_or(&empty);
-        let shown = Shown {
-            conv: current.clone(),
-            first: c.messages.keys().next().copied(),
-            last: c.messages.keys().next_back().copied(),
-            count: c.messages.len(),
-            pending: c.pending.len(),
-            history_done: c.history_done,
+    /// Shows the current conversation; does nothing when what is on screen is up to date.
+    pub fn render(&mut self, model: &mut Model) {
+        let current = model.current.clone();
+        let c = model.current_conv().cloned().unwrap_or_default();
+        let page = match captions::empty_conversation(model) {
+            Some(hint) => Page::hint(&hint),
+            None => transcript::page(&c, model),
         };
-        if self.shown.as_ref() == Some(&shown) {
+        let jump = match &model.jump {
+            Some((conv, seq)) if *conv == current => page
+                .anchors
+                .iter()
+                .find(|(s, _)| s == seq)
+                .map(|(_, pos)| *pos),
+            _ => None,
+        };
+        if jump.is_some() {
+            model.jump = None;
+        }
+        let same = self
+            .shown
+            .as_ref()
+            .is_some_and(|(conv, p)| *conv == current && *p == page);
+        if same && jump.is_none() {
             return;
         }
-        let same_conv = self.shown.as_ref().is_some_and(|s| s.conv == *current);
-        let new_last = self.shown.as_ref().and_then(|s| s.last);
-        let follow = !same_conv || self.at_bottom();
-        let first_line = self.display.scroll_row();
-        let old_len = self.text.length();
-        let page = transcript::page(c);
-        self.text.set_text(&page.text);
-        let letters: String = page.looks.iter().map(|l| letter(*l)).collect();
-        self.style.set_text(&letters);
-        *self.targets.borrow_mut() = page.targets;
-        if follow {
-            let end = self.text.length();
-            self.display.set_insert_position(end);
-            self.display.show_insert_position();
-        } else if same_conv && shown.first != self.shown.as_ref().and_then(|s| s.first) {
+        let same_conv = self
+            .shown
+            .as_ref()
+            .is_some_and(|(conv, _)| *conv == current);
+        let follow = !same_conv || self.view.at_bottom();
+        let first_line = self.view.display.scroll_row();
+        let old_len = self.view.text.length();
+        let older_came = same_conv
+            && self
+                .shown
+                .as_ref()
+                .and_then(|(_, p)| p.anchors.first())
+                .map(|a| a.0)
+                != page.anchors.first().map(|a| a.0);
+        let divider = page.divider;
+        self.view.set(page.clone());
+        if let Some(pos) = jump {
+            self.view.scroll_to(pos);
+        } else if !same_conv && divider.is_some() {
+            // Opened with unread messages: start at the "new messages" line.
+            self.view.scroll_to(divider.unwrap_or(0));
+        } else if follow {
+            self.view.scroll_to_end();
+        } else if older_came {
             // Older history came in above: keep the person's place in what they were reading.
-            let added = self.text.length() - old_len;
-            let lines = self.display.count_lines(0, added.max(0), true);
-            self.display.scroll(first_line + lines, 0);
+            let added = self.view.text.length() - old_len;
+            let lines = self.view.display.count_lines(0, added.max(0), true);
+            self.view.display.scroll(first_line + lines, 0);
         }
-        self.display.redraw();
         if trace::enabled() {
             app::flush();
+            let new_last = if same_conv { self.last_seq } else { None };
             for m in c.messages.values() {
-                if !same_conv || new_last.is_none_or(|last| m.seq > last) {
+                if new_last.is_none_or(|last| m.seq > last) {
                     trace::line(&format!("shown {} {}: {}", m.conv, m.sender, m.text));
                 }
             }
+            if let Some(pos) = jump {
+                trace::line(&format!("jumped {current} {pos}"));
+            }
+            if let Some((x, y)) = self.view.target_at(|t| {
+                matches!(
+                    t,
+                    Target::Offer {
+                        answer: OfferAnswer::Accept,
+                        ..
+                    }
+                )
+            }) {
+                trace::line(&format!("offer-card {current} accept={x},{y}"));
+            }
         }
-        self.shown = Some(shown);
+        self.last_seq = c.messages.keys().next_back().copied();
+        self.shown = Some((current, page));
     }
 
-    /// The end of the text is on screen (the person has not scrolled up).
-    fn at_bottom(&self) -> bool {
-        let end = self.text.length();
-        // position_to_xy gives (0, 0) for a position outside the visible area.
-        end == 0 || self.display.position_to_xy(end) != (0, 0)
+    /// Takes the colours of a theme variant (and draws again).
+    pub fn set_theme(&mut self, dark: bool) {
+        self.view.set_theme(dark);
+        self.shown = None;
     }
 }

@@ -12,29 +12,47 @@
 //! # Layout
 //! - [`message`]: the app-wide message enum.
 //! - `bridge`: the thread forwarding engine events into the channel.
-//! - `controller`: handles messages; owns the engine, the model and the windows.
+//! - `controller`: handles messages; owns the engine, the model, the settings and the
+//!   windows.
 //! - `login`, `main_window`: the two windows; `sidebar`, `conversation`, `transfers`:
-//!   parts of the main window; `picker`: small modal dialogs.
+//!   parts of the main window; `styled`: the styled text pane (conversation, search
+//!   results); `picker`: small modal dialogs.
+//! - `theme`: the flat light and dark palettes and the font scale.
+//! - `desktop`: notifications, the tray icon, starting with the session, the icon.
 pub mod message;
 
 mod bridge;
 mod controller;
 mod conversation;
+mod desktop;
 mod login;
 mod main_window;
 mod picker;
 mod sidebar;
+mod styled;
+mod theme;
 mod transfers;
 
 use std::path::PathBuf;
 
 use fltk::app;
 use lanchat_client::EngineConfig;
+use lanchat_net::fingerprint::Fingerprint;
 
-/// Starts a coordinator on this computer; returns a line describing it (name, address,
-/// fingerprint) or why it could not start. Provided by the binary, which owns the
-/// coordinator code.
-pub type HostHook = Box<dyn FnMut() -> Result<String, String> + Send>;
+/// A coordinator started on this computer.
+#[derive(Debug, Clone)]
+pub struct Hosted {
+    /// A line describing it (name, address, fingerprint).
+    pub description: String,
+    /// The name it announces.
+    pub name: String,
+    /// Its fingerprint (trusted: the person chose to host it).
+    pub fingerprint: Fingerprint,
+}
+
+/// Starts a coordinator on this computer, or says why it could not start. Provided by the
+/// binary, which owns the coordinator code.
+pub type HostHook = Box<dyn FnMut() -> Result<Hosted, String> + Send>;
 
 /// What the GUI needs from its caller.
 pub struct UiOptions {
@@ -44,6 +62,8 @@ pub struct UiOptions {
     pub downloads: PathBuf,
     /// "Host a coordinator on this computer", offered when none is found.
     pub host: Option<HostHook>,
+    /// Start in the tray without a window (started with the desktop session).
+    pub hidden: bool,
 }
 
 impl std::fmt::Debug for UiOptions {
@@ -52,6 +72,7 @@ impl std::fmt::Debug for UiOptions {
             .field("engine", &self.engine)
             .field("downloads", &self.downloads)
             .field("host", &self.host.is_some())
+            .field("hidden", &self.hidden)
             .finish()
     }
 }
@@ -75,13 +96,20 @@ pub fn run(options: UiOptions) -> Result<(), UiError> {
     if cfg!(all(unix, not(target_os = "macos"))) && !has_display {
         return Err(UiError::NoDisplay);
     }
-    let app = app::App::default().with_scheme(app::Scheme::Gtk);
-    app::set_font_size(14);
+    let _app = app::App::default().with_scheme(app::Scheme::Gtk);
     let (sender, receiver) = app::channel::<message::Message>();
-    let mut controller =
-        controller::Controller::new(options.engine, options.host, options.downloads, sender);
+    let mut controller = controller::Controller::new(
+        options.engine,
+        options.host,
+        options.downloads,
+        options.hidden,
+        sender,
+    );
     controller.render();
-    while app.wait() {
+    // Not `app.wait()`: that ends when no window is shown, and the GUI lives on in the tray.
+    while !controller.finished() {
+        // An error here is an interrupted wait (a signal): just wait again.
+        let _ = app::wait_for(1.0);
         let mut handled = false;
         while let Some(message) = receiver.recv() {
             controller.handle(message);

@@ -1,7 +1,10 @@
 //! The one app-wide message type. Widgets and the engine bridge only send these; the
 //! controller on the main thread handles them (fltk's `app::channel` is a single global
 //! channel, so a second message type would silently eat this one's messages).
+use std::path::PathBuf;
+
 use lanchat_client::{Event, TransferKey};
+use lanchat_net::protocol::ConvRef;
 use lanchat_ui_model::transcript::Target;
 
 /// Something for the main thread to do.
@@ -24,6 +27,10 @@ pub enum Message {
     ConnectTo,
     /// Trust the coordinator's changed fingerprint.
     TrustFingerprint,
+    /// Keep refusing the coordinator's changed fingerprint.
+    KeepRefusing,
+    /// Trust the first contact selected in the login window.
+    TrustFirstContact,
     /// A line of a sidebar list was clicked: which list, which line (1-based), how.
     Picked(List, i32, Click),
     /// Send the typed message.
@@ -32,6 +39,8 @@ pub enum Message {
     SendFile,
     /// Share a file into the current conversation.
     ShareFile,
+    /// The one "Attach file…" button: offer to the person (direct) or share (room).
+    Attach,
     /// Something clickable in the conversation was clicked.
     Clicked(Target),
     /// Load the page of history before what is shown.
@@ -40,8 +49,35 @@ pub enum Message {
     Menu(Action),
     /// Cancel a running transfer.
     Cancel(TransferKey),
-    /// Close the main window: log out and quit.
+    /// Open a received file.
+    OpenFile(TransferKey),
+    /// Show a received file in its folder.
+    ShowInFolder(TransferKey),
+    /// Take a finished transfer off the panel.
+    Dismiss(TransferKey),
+    /// Files dropped onto the conversation: offer (direct) or share (room).
+    Dropped(Vec<PathBuf>),
+    /// Insert this emoji at the cursor.
+    Emoji(&'static str),
+    /// The sidebar filter changed.
+    Filter,
+    /// Enter in the filter box: search all history for what is typed.
+    SearchTyped,
+    /// Show this conversation (a notification or a result was clicked), bringing the window
+    /// forward.
+    Open(ConvRef),
+    /// Show the main window (tray).
+    ShowWindow,
+    /// A notice's time is up.
+    ExpireNotice(u64),
+    /// A second passed while disconnected (the banner counts down).
+    Tick,
+    /// The main window's close button: hide to the tray while logged in (quit without one).
+    CloseWindow,
+    /// Quit: log out of this run (the kept session stays) and end.
     Quit,
+    /// End the program now (quitting took long enough).
+    Exit,
 }
 
 /// The sidebar lists.
@@ -97,4 +133,18 @@ pub enum Action {
     Back,
     /// Search history.
     Search,
+    /// Jump to a conversation by typing part of its name (Ctrl+K).
+    QuickSwitch,
+    /// Close (hide) the current direct conversation.
+    CloseConversation,
+    /// Sign out: end the session and forget the kept one.
+    SignOut,
+    /// Dark theme on or off.
+    ToggleDark,
+    /// Desktop notifications on or off.
+    ToggleNotifications,
+    /// Start with the desktop session on or off.
+    ToggleAutostart,
+    /// Hide the search results.
+    CloseSearch,
 }

@@ -10,6 +10,7 @@ use lanchat_ui_model::model::Model;
 use lanchat_ui_model::sidebar::{self, Line, Row};
 
 use crate::message::{Click, List, Message};
+use crate::theme;
 
 /// One list: a heading and a browser.
 #[derive(Debug)]
@@ -29,7 +30,9 @@ impl ListView {
         let mut heading = Frame::default().with_label(title);
         heading.set_align(fltk::enums::Align::Left | fltk::enums::Align::Inside);
         heading.set_label_font(fltk::enums::Font::HelveticaBold);
+        heading.set_label_size(theme::SMALL);
         let mut browser = HoldBrowser::default();
+        browser.set_frame(fltk::enums::FrameType::FlatBox);
         // Every click counts (also on the selected line: double-click, right-click).
         browser.set_trigger(fltk::enums::CallbackTrigger::ReleaseAlways);
         browser.set_callback(move |b| {
@@ -79,7 +82,8 @@ impl ListView {
 }
 
 /// A line in fltk browser format: `@b` bold, `@C<n>` colour, `@.` ends the codes so a name
-/// starting with `@` shows as typed. A person's presence is a coloured mark before the text.
+/// starting with `@` shows as typed. A person's presence is a coloured mark before the text;
+/// unknown presence (disconnected) a grey question mark.
 fn browser_line(line: &Line) -> String {
     let mut codes = String::new();
     if line.bold {
@@ -87,19 +91,21 @@ fn browser_line(line: &Line) -> String {
     }
     let mut text = String::new();
     if let Some(status) = line.status {
-        let (color, mark) = status_mark(status);
-        codes.push_str(color);
+        let (index, mark) = status_mark(status, line.stale);
+        codes.push_str(&format!("@C{index}"));
         text.push_str(mark);
     }
     text.push_str(&line.text);
     format!("{codes}@.{text}")
 }
 
-fn status_mark(status: PresenceStatus) -> (&'static str, &'static str) {
+fn status_mark(status: PresenceStatus, stale: bool) -> (u8, &'static str) {
+    let [online, away, offline] = theme::PRESENCE_INDEX;
     match status {
-        PresenceStatus::Online => ("@C60", "● "),
-        PresenceStatus::Away => ("@C94", "◐ "),
-        PresenceStatus::Offline => ("@C39", "○ "),
+        _ if stale => (offline, "? "),
+        PresenceStatus::Online => (online, "● "),
+        PresenceStatus::Away => (away, "◐ "),
+        PresenceStatus::Offline => (offline, "○ "),
     }
 }
 
@@ -140,7 +146,7 @@ impl Sidebar {
     }
 
     /// Rebuilds the lists from the model.
-    pub fn render(&mut self, model: &Model) {
+    pub fn render(&mut self, model: &Model, _dark: bool) {
         let lists = sidebar::lists(model);
         let current = Row::Conv(model.current.clone());
         self.rooms.set(lists.rooms, Some(&current));
@@ -163,7 +169,13 @@ mod tests {
             text: "@bob (2)".into(),
             bold: true,
             status: Some(PresenceStatus::Away),
+            stale: false,
         };
-        assert_eq!(browser_line(&line), "@b@C94@.◐ @bob (2)");
+        assert_eq!(browser_line(&line), "@b@C201@.◐ @bob (2)");
+        let stale = Line {
+            stale: true,
+            ..line
+        };
+        assert_eq!(browser_line(&stale), "@b@C202@.? @bob (2)");
     }
 }

@@ -23,6 +23,7 @@
 //! - `auth`: logging in, registering and changing the password with OPAQUE; a legacy
 //!   account's upgrade, and when it is refused.
 //! - [`opaque_logins`]: which (coordinator, user) pairs have logged in with OPAQUE.
+//! - `remember`: "keep me signed in": the session kept across runs ([`SavedSession`]).
 //! - [`sequencer`]: exactly-once, in-order delivery per conversation.
 //! - `files`: offers, shares and downloads: which transfer tasks run, and their bookkeeping.
 //! - `pages`: lists read a page at a time (rooms, users, members, search, pending offers)
@@ -33,6 +34,7 @@ pub mod locate;
 pub mod opaque_logins;
 mod pages;
 mod pins;
+mod remember;
 pub mod sequencer;
 mod session;
 
@@ -57,6 +59,7 @@ pub use locate::{COLLECT, COLLECT_PINNED};
 pub use opaque_logins::OpaqueLogins;
 pub use pages::MAX_GATHERED;
 pub use pins::{PinEntry, Pinned, Pins};
+pub use remember::SavedSession;
 use sequencer::Sequencer;
 
 /// How often to probe again while nobody answers.
@@ -93,6 +96,9 @@ pub struct CoreConfig {
     /// This client's direct file endpoint, told to the coordinator at every login so senders
     /// can connect directly.
     pub peer_endpoint: Option<DirectEndpoint>,
+    /// Keep the session across runs ("keep me signed in"): after each login the core asks
+    /// for it to be saved ([`Action::SaveSession`]).
+    pub remember_session: bool,
 }
 
 /// Where other clients can send files to this one directly.
@@ -127,6 +133,10 @@ pub enum Action {
     SavePins(Pins),
     /// Keep these OPAQUE logins (a user logged in to a coordinator with OPAQUE).
     SaveOpaqueLogins(OpaqueLogins),
+    /// Keep this session for the next run ("keep me signed in"; the file is the user's only).
+    SaveSession(SavedSession),
+    /// Delete the kept session, if there is one (signed out, or its token was refused).
+    ForgetSession,
     /// Hash a file to offer or share; then call [`Core::handle_hashed`].
     Hash(HashJob),
     /// Start a transfer task (replacing one with the same key); when it ends, call
@@ -307,6 +317,10 @@ pub struct Core {
     /// What was pinned when the core started: the only coordinators a legacy account's
     /// upgrade (which shows the password once) is done with.
     pinned_at_start: HashSet<Fingerprint>,
+    /// The session kept on disk (as last saved or restored).
+    saved: Option<SavedSession>,
+    /// The user of the current or last session.
+    logged_in_user: Option<String>,
     logged_in_before: bool,
     backoff: Duration,
     /// Sent but not yet acknowledged, in order; resent after a reconnect.
@@ -343,6 +357,8 @@ impl Core {
             token: None,
             opaque_logins: OpaqueLogins::default(),
             pinned_at_start,
+            saved: None,
+            logged_in_user: None,
             logged_in_before: false,
             backoff: MIN_BACKOFF,
             unacked: Vec::new(),
@@ -443,6 +459,14 @@ impl Core {
     pub fn handle_command(&mut self, command: Command, now: Instant) {
         match (&self.phase, command) {
             (Phase::Stopped, _) => {}
+            (_, Command::RememberSession(on)) => self.set_remember(on),
+            // Signing out forgets the kept session at once, even before the coordinator
+            // hears of it (it may be unreachable).
+            (_, Command::Logout) if self.saved.is_some() => {
+                self.forget_session();
+                self.handle_command(Command::Logout, now);
+                return;
+            }
             (_, Command::AcceptFingerprint { fingerprint, .. }) => {
                 self.trusted.insert(fingerprint);
                 self.refused.remove(&fingerprint);

@@ -119,7 +119,7 @@ impl Core {
                 true
             }
             // Taken by `handle_command`.
-            Command::AcceptFingerprint { .. } => true,
+            Command::AcceptFingerprint { .. } | Command::RememberSession(_) => true,
             Command::Send { conv, text, id } => {
                 self.unacked.push((conv, id, text));
                 true
@@ -155,7 +155,7 @@ impl Core {
                 self.error(None, "already logged in", Some("login"));
                 return;
             }
-            Command::AcceptFingerprint { .. } => return,
+            Command::AcceptFingerprint { .. } | Command::RememberSession(_) => return,
             Command::Send { conv, text, id } => {
                 self.unacked.push((conv.clone(), id, text.clone()));
                 (Request::Send { conv, id, text }, Pending::Send(id))
@@ -280,6 +280,9 @@ impl Core {
                 // The token is gone (expired, revoked by a password change, or the coordinator
                 // lost it). Never silently: the user hears why, then the password is used.
                 self.token = None;
+                if self.saved.is_some() {
+                    self.forget_session();
+                }
                 let message = if self.credentials.is_some() {
                     format!("{}; logging in with the password again", e.message)
                 } else {
@@ -415,10 +418,13 @@ impl Core {
             return;
         };
         link.logged_in = true;
-        self.token = Some(Token {
+        let token = Token {
             issuer: link.fingerprint,
             token,
-        });
+        };
+        self.token = Some(token);
+        self.logged_in_user = Some(user.username.clone());
+        self.keep_session(token, user.username.clone());
         if let Some(c) = &mut self.credentials {
             c.register = false;
         }

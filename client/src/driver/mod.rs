@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::api::{Command, EngineConfig, EngineError, Event, TransferKey};
 use crate::core::{Action, Core, CoreConfig, Finished, HashJob, Plan};
-use crate::known;
+use crate::{known, remembered};
 use connection::Open;
 use transfers::Transfers;
 
@@ -160,9 +160,18 @@ impl Driver {
             hints: config.hints.clone(),
             client_name: config.client_name.clone(),
             peer_endpoint,
+            remember_session: config.remember_session,
         };
         let mut core = Core::new(core_config, pins, Instant::now());
         core.set_opaque_logins(opaque_logins);
+        if config.remember_session {
+            match remembered::load(&config.data_dir) {
+                Ok(Some(saved)) => core.restore_session(saved),
+                Ok(None) => {}
+                // Not fatal: the person logs in with the password instead.
+                Err(e) => tracing::warn!("cannot read the kept session: {e}"),
+            }
+        }
         Ok(Driver {
             core,
             data_dir: config.data_dir,
@@ -260,6 +269,18 @@ impl Driver {
                 if let Err(e) = known::save_opaque(&self.data_dir, &logins) {
                     let message = format!("cannot save which coordinators know OPAQUE: {e}");
                     self.core.handle_io_error(message, None);
+                }
+            }
+            Action::SaveSession(saved) => {
+                if let Err(e) = remembered::save(&self.data_dir, &saved) {
+                    let message = format!("cannot keep the session for the next start: {e}");
+                    self.core.handle_io_error(message, None);
+                }
+            }
+            Action::ForgetSession => {
+                if let Err(e) = remembered::forget(&self.data_dir) {
+                    let message = format!("cannot delete the kept session: {e}");
+                    self.core.handle_io_error(message, Some("logout"));
                 }
             }
             Action::Hash(job) => self.transfers.hash(job),

@@ -89,6 +89,7 @@ pub fn run(args: CliArgs) -> Result<Outcome, CliError> {
         hints: args.trust.hints(),
         client_name: format!("lanchat-cli/{}", env!("CARGO_PKG_VERSION")),
         peer_listen: (!args.no_direct).then_some(args.peer_listen),
+        remember_session: false,
     };
     let engine = Engine::start(config)?;
     engine.send(if args.register {

@@ -19,6 +19,7 @@ fn relay_only(lan: &Lan, name: &str) -> Client {
         hints: Vec::new(),
         client_name: format!("test-{name}"),
         peer_listen: None,
+        remember_session: false,
     });
     c.send(Command::Register {
         username: name.into(),

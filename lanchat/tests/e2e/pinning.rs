@@ -85,6 +85,7 @@ fn explicit_address_with_wrong_fingerprint_never_logs_in() {
         hints: Vec::new(),
         client_name: "test".into(),
         peer_listen: None,
+        remember_session: false,
     })
     .unwrap();
     engine.send(Command::Login {
@@ -117,6 +118,7 @@ fn explicit_address_with_wrong_fingerprint_never_logs_in() {
         hints: Vec::new(),
         client_name: "test".into(),
         peer_listen: None,
+        remember_session: false,
     })
     .unwrap();
     loop {
@@ -208,6 +210,7 @@ fn an_invite_is_trusted_from_the_first_contact_and_nothing_else_is() {
             }],
             client_name: "test-invited".into(),
             peer_listen: None,
+            remember_session: false,
         }
     });
     invited.send(Command::Register {

@@ -97,6 +97,7 @@ fn data_is_readable_by_its_owner_only_even_what_an_older_version_left() {
         hints: Vec::new(),
         client_name: "test-alice".into(),
         peer_listen: Some("127.0.0.1:0".parse().unwrap()),
+        remember_session: false,
     });
     alice.send(Command::Register {
         username: "alice".into(),

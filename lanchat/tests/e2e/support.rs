@@ -212,6 +212,7 @@ impl Client {
             hints: Vec::new(),
             client_name: format!("test-{name}"),
             peer_listen: Some("127.0.0.1:0".parse().unwrap()),
+            remember_session: false,
         })
     }
 

@@ -6,14 +6,38 @@ use lanchat_net::protocol::{
 };
 
 use super::{
-    general, same_user, Conversation, CoordinatorInfo, Model, Phase, Transfer, TransferState,
+    general, mentions, same_user, Conversation, CoordinatorInfo, Down, KeyChange, Model, Phase,
+    Transfer, TransferState, Unknown, MAX_UNKNOWN,
 };
 
 /// Updates the model with one engine event.
 pub fn apply(model: &mut Model, event: Event) {
     match event {
-        // Shown by the login window once it asks before trusting a coordinator.
-        Event::CoordinatorUnknown { .. } | Event::CoordinatorRolledOver { .. } => {}
+        Event::CoordinatorUnknown {
+            name,
+            addr,
+            fingerprint,
+        } => {
+            let known = model.unknown.iter().any(|u| u.fingerprint == fingerprint);
+            if !known && model.unknown.len() < MAX_UNKNOWN {
+                model.unknown.push(Unknown {
+                    name,
+                    addr,
+                    fingerprint,
+                });
+            }
+            if model.phase == Phase::NotFound {
+                model.phase = Phase::Discovering;
+            }
+        }
+        Event::CoordinatorRolledOver { name, old, new } => {
+            let text = format!(
+                "Coordinator '{name}' moved to a new key ({}), handed over by its old key ({}).",
+                new.short(),
+                old.short()
+            );
+            model.notify(text, false);
+        }
         Event::Discovering => {
             if model.phase != Phase::NotFound {
                 model.phase = Phase::Discovering;
@@ -25,6 +49,7 @@ pub fn apply(model: &mut Model, event: Event) {
             fingerprint,
             first_use,
         } => {
+            model.unknown.clear();
             model.coordinator = Some(CoordinatorInfo {
                 name,
                 addr,
@@ -40,13 +65,21 @@ pub fn apply(model: &mut Model, event: Event) {
             pinned,
             offered,
         } => {
-            model.phase = Phase::FingerprintChanged {
-                name,
-                pinned,
+            model.key_changed = Some(KeyChange {
+                name: name.clone(),
+                pinned: pinned.clone(),
                 offered,
+            });
+            // Logged in, the main window shows the warning and keeps the session's state.
+            if model.phase != Phase::LoggedIn {
+                model.phase = Phase::FingerprintChanged {
+                    name,
+                    pinned,
+                    offered,
+                }
             }
         }
-        Event::Connected { .. } => model.connection = None,
+        Event::Connected { .. } => reconnected(model),
         Event::LoggedIn {
             user,
             conversations,
@@ -54,7 +87,7 @@ pub fn apply(model: &mut Model, event: Event) {
         } => {
             model.phase = Phase::LoggedIn;
             model.login_error = None;
-            model.connection = None;
+            reconnected(model);
             model
                 .people
                 .insert(user.username.to_lowercase(), user.clone());
@@ -167,7 +200,14 @@ pub fn apply(model: &mut Model, event: Event) {
         Event::ConvState(s) => {
             model.convs.entry(s.conv.clone()).or_default().update(&s);
         }
-        Event::FileOffered(offer) => model.offers.push(offer),
+        Event::FileOffered(offer) => {
+            if model.offers.len() < super::MAX_OFFERS {
+                // The direct conversation with the sender shows it (and lists it).
+                let conv = ConvRef::Dm(offer.from.clone());
+                model.convs.entry(conv).or_default().hidden = false;
+                model.offers.push(offer);
+            }
+        }
         Event::OfferSent(offer) => {
             let key = TransferKey::Offer(offer.id);
             let t = Transfer::new(key, &offer.name, offer.size, TransferState::Waiting);
@@ -183,7 +223,7 @@ pub fn apply(model: &mut Model, event: Event) {
             }
         }
         Event::OfferCancelled { id, by } => {
-            model.offers.retain(|o| o.id != id);
+            model.answered(id, &format!("cancelled by {by}"));
             if let Some(t) = transfer(model, TransferKey::Offer(id)) {
                 t.state = TransferState::Failed(format!("cancelled by {by}"));
             }
@@ -236,20 +276,26 @@ pub fn apply(model: &mut Model, event: Event) {
         } => {
             let words = plain_words(code, &message);
             // A refused login belongs to the login window, not the main window's status bar.
-            if matches!(command.as_deref(), Some("login" | "register")) {
-                model.login_error = Some(words);
-            } else {
-                model.notices.push(words);
+            match command.as_deref() {
+                Some("login" | "register") => model.login_error = Some(words),
+                Some("resume") if model.phase != Phase::LoggedIn => {
+                    model.login_error = Some(format!(
+                        "Your saved sign-in no longer works ({message}); log in again."
+                    ))
+                }
+                _ => {
+                    model.notify(words, true);
+                }
             }
         }
         Event::Disconnected {
             reason,
             retry_in_ms,
         } => {
-            let secs = retry_in_ms.div_ceil(1000);
-            model.connection = Some(format!(
-                "Connection lost ({reason}); trying again in {secs} s"
-            ));
+            model.connection = Some(Down {
+                reason,
+                retry_in_ms,
+            });
         }
         Event::LoggedOut | Event::Stopped => model.phase = Phase::Stopped,
     }
@@ -261,7 +307,16 @@ fn add_message(model: &mut Model, message: ChatMessage) {
         .as_ref()
         .is_some_and(|me| same_user(&me.username, &message.sender));
     let is_current = message.conv == model.current;
+    let mention = !mine
+        && model
+            .me
+            .as_ref()
+            .is_some_and(|me| mentions(&message.text, &me.username));
     let c = model.convs.entry(message.conv.clone()).or_default();
+    c.hidden = false;
+    if mention && !is_current && message.seq > c.read_seq {
+        c.mentions += 1;
+    }
     c.pending.retain(|p| p.id != message.id);
     c.last_seq = c.last_seq.max(message.seq);
     // Own messages and what is on screen are read (the UI also tells the coordinator).
@@ -283,9 +338,7 @@ fn membership(model: &mut Model, room: String, user: String, change: MembershipC
                 model.current = general();
             }
             if let MembershipChange::Kicked { by } = &change {
-                model
-                    .notices
-                    .push(format!("You were removed from #{room} by {by}."));
+                model.notify(format!("You were removed from #{room} by {by}."), true);
             }
             return;
         }
@@ -337,6 +390,14 @@ fn membership(model: &mut Model, room: String, user: String, change: MembershipC
 fn mark_current_read(model: &mut Model) {
     if let Some(c) = model.convs.get_mut(&model.current) {
         c.read_seq = c.read_seq.max(c.last_seq);
+        c.mentions = 0;
+    }
+}
+
+/// Connected again: the banner goes and a notice says so (once per disconnection).
+fn reconnected(model: &mut Model) {
+    if model.connection.take().is_some() {
+        model.notify("Reconnected.", false);
     }
 }
 

@@ -33,6 +33,13 @@ pub struct Conversation {
     pub history_done: bool,
     /// A history request is under way (do not ask twice).
     pub history_asked: bool,
+    /// Where the "new messages" line goes: after this seq (set when the conversation is
+    /// opened with unread messages, gone when another one is opened).
+    pub divider: Option<u64>,
+    /// Mentions of this user not read yet (the list sorts these first).
+    pub mentions: u64,
+    /// A direct conversation the person closed: out of the list until a message arrives.
+    pub hidden: bool,
 }
 
 impl Conversation {

@@ -71,6 +71,10 @@ fn logged_in() -> Model {
     m
 }
 
+fn texts(notices: &[Notice]) -> Vec<&str> {
+    notices.iter().map(|n| n.text.as_str()).collect()
+}
+
 fn fp() -> Fingerprint {
     Fingerprint([7; 32])
 }
@@ -96,7 +100,7 @@ fn discovery_then_coordinator_then_login() {
     assert_eq!(m.phase, Phase::Found);
     let line = m.status_line();
     assert!(line.contains("office") && line.contains("127.0.0.1:7117"));
-    assert!(line.contains(&fp().short()) && line.contains("first contact"));
+    assert!(line.contains(&fp().short()) && line.contains("trusted now"));
     apply(
         &mut m,
         Event::Connected {
@@ -168,7 +172,7 @@ fn login_refusal_in_plain_words() {
         },
     );
     assert_eq!(m.login_error, None);
-    assert_eq!(m.notices, vec!["No such room: #x".to_string()]);
+    assert_eq!(texts(&m.notices), ["No such room: #x"]);
 }
 
 #[test]
@@ -343,6 +347,7 @@ fn kicked_removes_the_room_and_says_who() {
         .notices
         .last()
         .unwrap()
+        .text
         .contains("removed from #dev by bob"));
 }
 
@@ -474,8 +479,31 @@ fn incoming_offer_waits_for_an_answer() {
     let mut m = logged_in();
     apply(&mut m, Event::FileOffered(offer(3)));
     assert_eq!(m.offers.len(), 1);
-    m.answered(3);
+    // The offer is a card in the direct conversation with its sender.
+    m.switch(ConvRef::Dm("bob".into()));
+    let c = m.current_conv().cloned().unwrap();
+    let page = crate::transcript::page(&c, &m);
+    assert!(
+        page.text.contains("offers [file] plan.pdf"),
+        "{}",
+        page.text
+    );
+    let answers: Vec<_> = page
+        .targets
+        .iter()
+        .filter(|t| matches!(t.2, crate::transcript::Target::Offer { id: 3, .. }))
+        .collect();
+    assert_eq!(answers.len(), 3);
+    assert_eq!(crate::captions::empty_conversation(&m), None);
+    assert_eq!(m.answer_offer(3, None), Some(Command::DenyOffer(3)));
+    assert_eq!(m.answer_offer(3, None), None, "answered once");
     assert!(m.offers.is_empty());
+    let page = crate::transcript::page(&c, &m);
+    assert!(
+        page.text.contains("plan.pdf (1000 B) offered: denied"),
+        "{}",
+        page.text
+    );
     apply(&mut m, Event::FileOffered(offer(4)));
     apply(
         &mut m,
@@ -585,7 +613,19 @@ fn disconnect_and_reconnect() {
             retry_in_ms: 1500,
         },
     );
-    assert!(m.status_line().contains("trying again in 2 s"));
+    assert!(m.status_line().contains("Connection lost (timed out)"));
+    let banner = crate::captions::connection_banner(&m, 0).unwrap();
+    assert!(banner.contains("trying again in 2 s"), "{banner}");
+    let banner = crate::captions::connection_banner(&m, 1000).unwrap();
+    assert!(
+        banner.contains("trying again in 1 s"),
+        "the banner counts down: {banner}"
+    );
+    let banner = crate::captions::connection_banner(&m, 2000).unwrap();
+    assert!(banner.contains("reconnecting"), "{banner}");
+    // Nobody is shown online while nothing is known.
+    assert_eq!(m.presence("bob"), None);
+    assert_eq!(m.presence("alice"), None);
     // A resumed login drops rooms lost while away and clears the warning.
     apply(
         &mut m,
@@ -596,6 +636,9 @@ fn disconnect_and_reconnect() {
         },
     );
     assert_eq!(m.connection, None);
+    assert_eq!(crate::captions::connection_banner(&m, 0), None);
+    assert_eq!(texts(&m.notices), ["Reconnected."]);
+    assert!(m.presence("alice").is_some());
     assert!(!m.convs.contains_key(&room("dev")));
 }
 
@@ -638,4 +681,139 @@ fn direct_messages_and_mentions_want_attention_unless_muted_or_own() {
     m.convs.get_mut(&room("dev")).unwrap().muted = true;
     assert!(!m.wants_attention(&msg(room("dev"), 4, "bob", "ask @alice")));
     assert!(!Model::default().wants_attention(&msg(dm, 1, "bob", "hi")));
+}
+
+#[test]
+fn a_first_contact_waits_for_the_person_to_trust_it() {
+    let mut m = Model::default();
+    let addr: std::net::SocketAddr = "127.0.0.1:7117".parse().unwrap();
+    for name in ["office", "office"] {
+        apply(
+            &mut m,
+            Event::CoordinatorUnknown {
+                name: name.into(),
+                addr,
+                fingerprint: fp(),
+            },
+        );
+    }
+    assert_eq!(m.unknown.len(), 1, "one line per fingerprint");
+    // The discovery timer does not say "nobody answered" while one waits for approval.
+    m.discovery_timed_out();
+    assert_eq!(m.phase, Phase::Discovering);
+    assert!(m.status_line().contains("never used"));
+    let line = crate::captions::first_contact(&m.unknown[0]);
+    assert!(line.contains("office") && line.contains("127.0.0.1:7117"));
+    assert!(line.contains(&fp().short()));
+    assert_eq!(
+        m.trust(0),
+        Some(Command::AcceptFingerprint {
+            name: "office".into(),
+            fingerprint: fp()
+        })
+    );
+    assert!(m.unknown.is_empty());
+    assert_eq!(m.trust(0), None);
+    // Anyone on the LAN can announce coordinators: the list is bounded.
+    for i in 0..50u8 {
+        apply(
+            &mut m,
+            Event::CoordinatorUnknown {
+                name: format!("rogue{i}"),
+                addr,
+                fingerprint: Fingerprint::of_cert(&[i]),
+            },
+        );
+    }
+    assert_eq!(m.unknown.len(), MAX_UNKNOWN);
+}
+
+fn key_changed() -> Event {
+    Event::FingerprintChanged {
+        name: "office".into(),
+        pinned: "aaaa-bbbb".into(),
+        offered: fp(),
+    }
+}
+
+#[test]
+fn a_changed_key_while_logged_in_warns_with_both_fingerprints_and_keeps_the_session() {
+    let mut m = logged_in();
+    apply(
+        &mut m,
+        Event::Disconnected {
+            reason: "closed".into(),
+            retry_in_ms: 1000,
+        },
+    );
+    apply(&mut m, key_changed());
+    assert_eq!(m.phase, Phase::LoggedIn, "the main window stays");
+    let warning = crate::captions::fingerprint_warning(&m).unwrap();
+    assert!(warning.contains("aaaa-bbbb") && warning.contains(&fp().short()));
+    m.keep_refusing();
+    assert!(m.key_changed.is_none());
+    assert_eq!(m.trust_changed_key(), None, "nothing left to trust");
+    apply(&mut m, key_changed());
+    assert!(matches!(
+        m.trust_changed_key(),
+        Some(Command::AcceptFingerprint { fingerprint, .. }) if fingerprint == fp()
+    ));
+}
+
+#[test]
+fn notices_clear_and_are_bounded() {
+    let mut m = logged_in();
+    let first = m.notify("one", false);
+    for i in 0..10 {
+        m.notify(format!("n{i}"), true);
+    }
+    assert_eq!(m.notices.len(), MAX_NOTICES);
+    assert!(m.notices.iter().all(|n| n.id != first));
+    let last = m.notices.last().unwrap().id;
+    m.expire_notice(last);
+    assert_eq!(m.notices.last().unwrap().text, "n8");
+}
+
+#[test]
+fn a_direct_conversation_can_be_closed_until_a_message_arrives() {
+    let mut m = logged_in();
+    let dm = ConvRef::Dm("bob".into());
+    m.switch(dm.clone());
+    assert!(m.close(&dm));
+    assert_eq!(m.current, general());
+    assert!(m.convs[&dm].hidden);
+    assert!(!m.close(&room("dev")), "rooms are left, not closed");
+    apply(&mut m, live(msg(dm.clone(), 1, "bob", "back")));
+    assert!(!m.convs[&dm].hidden);
+}
+
+#[test]
+fn mentions_are_counted_and_the_divider_marks_the_read_position() {
+    let mut m = logged_in();
+    apply(&mut m, live(msg(room("dev"), 3, "bob", "@alice look")));
+    apply(
+        &mut m,
+        live(msg(room("dev"), 4, "bob", "@alicex is not you")),
+    );
+    assert_eq!(m.convs[&room("dev")].mentions, 1);
+    m.switch(room("dev"));
+    let c = &m.convs[&room("dev")];
+    assert_eq!(c.divider, Some(2), "read up to 2 before this visit");
+    assert_eq!(c.mentions, 0);
+    m.switch(general());
+    assert_eq!(m.convs[&room("dev")].divider, None);
+}
+
+#[test]
+fn a_refused_saved_session_sends_the_person_to_the_password() {
+    let mut m = Model::default();
+    apply(
+        &mut m,
+        Event::Error {
+            code: Some(ErrorCode::SessionExpired),
+            message: "the session has expired".into(),
+            command: Some("resume".into()),
+        },
+    );
+    assert!(m.login_error.unwrap().contains("log in again"));
 }

@@ -3,14 +3,15 @@
 //! `hub`), and every action and event is checked.
 //!
 //! Layout: `locate` (choosing and pinning a coordinator), `session` (login, sending,
-//! reconnecting), `presence` (only the coordinator says who is online), `files` (offers and
-//! shares), `pages` (lists read a page at a time), `hub` (the core against a real coordinator
-//! hub in memory).
+//! reconnecting), `presence` (only the coordinator says who is online), `remember` (the
+//! kept session), `files` (offers and shares), `pages` (lists read a page at a time), `hub`
+//! (the core against a real coordinator hub in memory).
 mod files;
 mod hub;
 mod locate;
 mod pages;
 mod presence;
+mod remember;
 mod session;
 
 use std::net::SocketAddr;
@@ -321,6 +322,7 @@ fn config(coordinator: Option<Target>) -> CoreConfig {
         hints: Vec::new(),
         client_name: "test".into(),
         peer_endpoint: None,
+        remember_session: false,
     }
 }
 
