@@ -566,14 +566,9 @@ fn open_link(url: &str) {
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return;
     }
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    match std::process::Command::new(opener).arg(url).spawn() {
-        // Reap it in the background so no zombie is left behind.
-        Ok(mut child) => drop(std::thread::spawn(move || child.wait())),
-        Err(e) => tracing::warn!("cannot open {url} with {opener}: {e}"),
+    // FLTK's fl_open_uri: ShellExecute on Windows, `open` on macOS, xdg-open (or another
+    // opener it finds) elsewhere; it does not wait for the browser.
+    if let Err(e) = fltk::utils::open_uri(url) {
+        tracing::warn!("cannot open {url}: {e:?}");
     }
 }
