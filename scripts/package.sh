@@ -11,8 +11,10 @@
 # --test then checks them: the .deb is unpacked into a throw-away root with dpkg (--root,
 # its own database; maintainer scripts are syntax-checked, not run), its files, metadata
 # and binary are checked, and its systemd unit is verified and scored with
-# `systemd-analyze security` (must stay <= 2.0); the zip's contents are listed; the installer
-# is run silently under Wine (scripts/wine/prefix.sh) and what it installed is checked.
+# `systemd-analyze security` (must stay <= 2.0) and run where systemd can
+# (scripts/test-service.sh); the zip's contents are listed; the installer is run silently
+# under Wine (scripts/wine/prefix.sh) with every option, and what it installed is checked,
+# the coordinator service included, then uninstalled.
 #
 # The .deb's release build uses ~/.cache/lanchat/dist-target (LANCHAT_DIST_TARGET_DIR
 # overrides) so that a fresh clone reuses compiled dependencies; the Windows build is
@@ -162,7 +164,9 @@ test_windows() {
   local dir="$WINE_RUN/setup"
   mkdir -p "$dir"
   cp "$setup" "$dir/setup.exe"
-  wine_netns_exec wine "$dir/setup.exe" /S /AUTOSTART || fail "the installer exited with $?"
+  # Everything selected: autostart and the coordinator service too. The service runs on its
+  # defaults, which inside this namespace (loopback only) reach nothing but loopback.
+  wine_netns_exec wine "$dir/setup.exe" /S /AUTOSTART /SERVICE || fail "the installer exited with $?"
   local pf="$WINEPREFIX/drive_c/Program Files/lanchat"
   for f in lanchat.exe lanchat.ico README.md LICENSE-MIT uninstall.exe; do
     [ -f "$pf/$f" ] || fail "the installer did not install $f"
@@ -174,11 +178,28 @@ test_windows() {
     grep -q 'lanchat.exe' || fail "/AUTOSTART did not add the Run entry"
   wine_netns_exec wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\lanchat' \
     /v DisplayVersion | grep -q "$version" || fail "no Uninstall entry"
-  # And silently away again.
+  # The service manager started the coordinator (`lanchat coordinator --service`), which
+  # wrote its startup lines into its data folder.
+  local waited=0 status_file=""
+  while [ -z "$status_file" ]; do
+    status_file=$(find "$WINEPREFIX/drive_c" -path '*lanchat/coordinator/coordinator.txt' 2>/dev/null | head -1)
+    [ -n "$status_file" ] && break
+    waited=$((waited + 1))
+    [ $waited -le 60 ] || fail "the coordinator service did not start (no coordinator.txt)"
+    sleep 1
+  done
+  grep -q '^full fingerprint: ' "$status_file" || fail "coordinator.txt has no fingerprint"
+  wine_netns_exec wine sc.exe query lanchat-coordinator 2>/dev/null | grep -q RUNNING ||
+    fail "the coordinator service is not running"
+  # And silently away again (which stops and deletes the service).
   wine_netns_exec wine "$pf/uninstall.exe" /S || fail "the uninstaller exited with $?"
   wine_wait_exit
   [ ! -e "$pf/lanchat.exe" ] || fail "the uninstaller left lanchat.exe"
-  echo "package: Windows zip and installer ok (silent install, Start menu, autostart, uninstall under Wine)"
+  if wine_netns_exec wine sc.exe query lanchat-coordinator 2>/dev/null | grep -q RUNNING; then
+    fail "the uninstaller left the coordinator service running"
+  fi
+  echo "package: Windows zip and installer ok (under Wine: silent install, Start menu, autostart," \
+    "the coordinator service started by the service manager, silent uninstall)"
 }
 
 for kind in "${kinds[@]}"; do

@@ -6,7 +6,8 @@
 ; opens Windows Firewall for lanchat (inbound UDP on the private and domain profiles: the
 ; program itself, which covers the peer port, and the fixed ports 7117 for a coordinator and
 ; 5007 for discovery), and can start lanchat when anyone logs on.
-; Silent install for administrators: lanchat-VERSION-setup.exe /S [/AUTOSTART] [/NOFIREWALL]
+; Optionally it registers the coordinator as a Windows service (lanchat-coordinator).
+; Silent install for administrators: lanchat-VERSION-setup.exe /S [/AUTOSTART] [/SERVICE] [/NOFIREWALL]
 ; [/D=C:\path] ; silent uninstall: "C:\Program Files\lanchat\uninstall.exe" /S
 
 ; A 64-bit installer (lanchat is 64-bit only): no WOW64 redirection of Program Files or the
@@ -31,6 +32,7 @@ Target amd64-unicode
 !define RUN_KEY "Software\Microsoft\Windows\CurrentVersion\Run"
 !define DISCOVERY_PORT 5007
 !define COORDINATOR_PORT 7117
+!define SERVICE "lanchat-coordinator"
 
 Name "lanchat ${VERSION}"
 OutFile "${OUTFILE}"
@@ -111,26 +113,46 @@ Section /o "Start lanchat when anyone logs on" SecAutostart
   WriteRegStr HKLM "${RUN_KEY}" "lanchat" '"$INSTDIR\lanchat.exe"'
 SectionEnd
 
+Section /o "Coordinator service (this computer hosts the office's coordinator)" SecService
+  ; Replace rather than duplicate on a reinstall; runs as LocalService (no privileges), data in
+  ; that account's local profile. Its fingerprint: coordinator.txt in that data folder.
+  Call StopService
+  nsExec::ExecToLog 'sc.exe create ${SERVICE} start= auto obj= "NT AUTHORITY\LocalService" \
+    DisplayName= "lanchat coordinator" binPath= "\"$INSTDIR\lanchat.exe\" coordinator --service"'
+  Pop $0
+  nsExec::ExecToLog 'sc.exe description ${SERVICE} "lanchat: the office coordinator (accounts, history, presence)"'
+  Pop $0
+  nsExec::ExecToLog 'sc.exe start ${SERVICE}'
+  Pop $0
+SectionEnd
+
 LangString DESC_Main ${LANG_ENGLISH} "lanchat.exe: the desktop app, the terminal client (lanchat cli) and the coordinator (lanchat coordinator)."
 LangString DESC_StartMenu ${LANG_ENGLISH} "A lanchat entry in the Start menu, for every user."
 LangString DESC_Firewall ${LANG_ENGLISH} "Let lanchat receive on the private and domain networks: discovery (UDP ${DISCOVERY_PORT}), a coordinator (UDP ${COORDINATOR_PORT}) and file transfers from colleagues."
 LangString DESC_Autostart ${LANG_ENGLISH} "Open lanchat when anyone logs on to this computer."
+LangString DESC_Service ${LANG_ENGLISH} "Run the office's coordinator on this computer as a Windows service (one computer per office)."
 !insertmacro MUI_FUNCTION_DESCRIPTION_BEGIN
   !insertmacro MUI_DESCRIPTION_TEXT ${SecMain} $(DESC_Main)
   !insertmacro MUI_DESCRIPTION_TEXT ${SecStartMenu} $(DESC_StartMenu)
   !insertmacro MUI_DESCRIPTION_TEXT ${SecFirewall} $(DESC_Firewall)
   !insertmacro MUI_DESCRIPTION_TEXT ${SecAutostart} $(DESC_Autostart)
+  !insertmacro MUI_DESCRIPTION_TEXT ${SecService} $(DESC_Service)
 !insertmacro MUI_FUNCTION_DESCRIPTION_END
 
 Function .onInit
   SetRegView 64
-  ; Options for silent installs: /AUTOSTART selects autostart, /NOFIREWALL leaves the
-  ; firewall alone.
+  ; Options for silent installs: /AUTOSTART selects autostart, /SERVICE the coordinator
+  ; service, /NOFIREWALL leaves the firewall alone.
   ${GetParameters} $R0
   ClearErrors
   ${GetOptions} $R0 "/AUTOSTART" $R1
   ${IfNot} ${Errors}
     !insertmacro SelectSection ${SecAutostart}
+  ${EndIf}
+  ClearErrors
+  ${GetOptions} $R0 "/SERVICE" $R1
+  ${IfNot} ${Errors}
+    !insertmacro SelectSection ${SecService}
   ${EndIf}
   ClearErrors
   ${GetOptions} $R0 "/NOFIREWALL" $R1
@@ -148,12 +170,27 @@ Function RemoveFirewallRules
   Pop $0
 FunctionEnd
 
+!macro StopServiceBody
+  nsExec::ExecToLog 'sc.exe stop ${SERVICE}'
+  Pop $0
+  Sleep 2000
+  nsExec::ExecToLog 'sc.exe delete ${SERVICE}'
+  Pop $0
+!macroend
+Function StopService
+  !insertmacro StopServiceBody
+FunctionEnd
+Function un.StopService
+  !insertmacro StopServiceBody
+FunctionEnd
+
 Function un.onInit
   SetRegView 64
 FunctionEnd
 
 Section "Uninstall"
   SetShellVarContext all
+  Call un.StopService
   nsExec::ExecToLog 'netsh advfirewall firewall delete rule name="lanchat"'
   Pop $0
   nsExec::ExecToLog 'netsh advfirewall firewall delete rule name="lanchat discovery (UDP ${DISCOVERY_PORT})"'
