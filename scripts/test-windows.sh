@@ -117,7 +117,7 @@ python3 scripts/wine/smoke.py --wine-run "$WINE_RUN/run-lanchat" --linux-bin "$l
 # The GUI's login window under Wine, for the README: Wine's own virtual desktop (Windows
 # title bar and frame) on Xvfb, a Linux coordinator on the other machine to find.
 take_screenshot() {
-  local display=":$((90 + RANDOM % 100))" size=760x460 realm="wine screenshot"
+  local display=":$((90 + RANDOM % 100))" size=500x540 realm="wine screenshot"
   Xvfb "$display" -screen 0 "${size}x24" -nolisten tcp &
   local xvfb=$!
   ip netns exec "$lin_ns" "$linux_bin" coordinator --data "$WINE_RUN/shot-coordinator" \
@@ -130,7 +130,7 @@ take_screenshot() {
     --realm "$realm" --data "Z:$(tr / '\\' <<<"$WINE_RUN/shot-client")" 2>"$WINE_RUN/gui.trace" &
   local gui=$!
   local waited=0
-  until grep -q "login-status Coordinator 'office-server'" "$WINE_RUN/gui.trace"; do
+  until grep -qs "login-status Coordinator 'office-server'" "$WINE_RUN/gui.trace"; do
     sleep 1
     waited=$((waited + 1))
     if [ $waited -gt 90 ]; then

@@ -22,10 +22,11 @@ wine_available() {
     wine_skip_reason="needs root for network namespaces"
     return 1
   fi
-  if ! command -v wine >/dev/null 2>&1 || ! dpkg -s wine64 >/dev/null 2>&1; then
-    echo "wine: installing wine and wine64" >&2
+  # fonts-wine: the title bars' glyphs (Marlett) in the GUI's screenshot.
+  if ! command -v wine >/dev/null 2>&1 || ! dpkg -s wine64 fonts-wine >/dev/null 2>&1; then
+    echo "wine: installing wine, wine64 and fonts-wine" >&2
     if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      --no-install-recommends wine wine64 >/dev/null; }; then
+      --no-install-recommends wine wine64 fonts-wine >/dev/null; }; then
       wine_skip_reason="Wine (apt packages wine, wine64) cannot be installed"
       return 1
     fi
