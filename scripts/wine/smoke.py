@@ -170,8 +170,22 @@ def ready(bot, coordinator_name):
     return found
 
 
-def file_content(size, seed):
-    return bytes(((i * 7 + i // 251 + seed) & 0xFF) for i in range(size))
+def make_file(work, name, size, seed):
+    """A file of `size` patterned bytes in `work`: (its path, its bytes)."""
+    content = bytes(((i * 7 + i // 251 + seed) & 0xFF) for i in range(size))
+    path = os.path.join(work, name)
+    with open(path, "wb") as f:
+        f.write(content)
+    return path, content
+
+
+def chat_both_ways(a, b, text_ab, text_ba):
+    """a says text_ab in #general, b sees it; b sends text_ba to a directly, a sees it."""
+    a.send(text_ab)
+    b.wait(f"{a.name}'s message", lambda v: v.get("type") == "message" and v.get("text") == text_ab)
+    b.send(f"/msg @{a.name} {text_ba}")
+    dm = a.wait(f"{b.name}'s DM", lambda v: v.get("type") == "message" and v.get("conv") == f"@{b.name}")
+    assert dm["text"] == text_ba, dm
 
 
 def transfer(sender, receiver, sender_path, inbox, inbox_for_cli, name, content, direct):
@@ -214,16 +228,9 @@ def windows_coordinator_linux_clients(m, work):
     with open(os.path.join(work, "alice", "known_coordinators")) as f:
         assert fingerprint.replace("-", "").lower()[:16] in f.read().replace("-", "").lower()
     log("alice and bob (Linux) found it by multicast, pinned it, registered")
-    alice.send("hello from linux")
-    bob.wait("alice's message", lambda v: v.get("type") == "message" and v.get("text") == "hello from linux")
-    bob.send("/msg @alice hi back through windows")
-    m_ = alice.wait("bob's DM", lambda v: v.get("type") == "message" and v.get("conv") == "@bob")
-    assert m_["text"] == "hi back through windows", m_
+    chat_both_ways(alice, bob, "hello from linux", "hi back through windows")
     log("messages both ways through the Windows coordinator")
-    content = file_content(300_000, 1)
-    src = os.path.join(work, "report.pdf")
-    with open(src, "wb") as f:
-        f.write(content)
+    src, content = make_file(work, "report.pdf", 300_000, 1)
     inbox = os.path.join(work, "bob-inbox")
     transfer(alice, bob, src, inbox, inbox, "report.pdf", content, direct=False)
     log("a file alice -> bob through the Windows coordinator's relay, verified")
@@ -262,22 +269,12 @@ def linux_coordinator_windows_client(m, work):
     assert os.path.exists(os.path.join(carol_data, "known_coordinators")), "carol pinned nothing"
     ready(dave, "lin-office")
     log("carol (Windows cli) found the Linux coordinator by multicast, pinned it, registered")
-    carol.send("hello from windows")
-    dave.wait("carol's message", lambda v: v.get("type") == "message" and v.get("text") == "hello from windows")
-    dave.send("/msg @carol hi windows")
-    m_ = carol.wait("dave's DM", lambda v: v.get("type") == "message" and v.get("conv") == "@dave")
-    assert m_["text"] == "hi windows", m_
+    chat_both_ways(carol, dave, "hello from windows", "hi windows")
     log("messages both ways between the Windows and the Linux client")
-    content = file_content(200_000, 2)
-    src = os.path.join(work, "plan.odt")
-    with open(src, "wb") as f:
-        f.write(content)
+    src, content = make_file(work, "plan.odt", 200_000, 2)
     transfer(dave, carol, src, carol_inbox, win_path(carol_inbox), "plan.odt", content, direct=True)
     log("a file dave -> carol (received on Windows, direct), verified")
-    content2 = file_content(150_000, 3)
-    src2 = os.path.join(work, "minutes.txt")
-    with open(src2, "wb") as f:
-        f.write(content2)
+    src2, content2 = make_file(work, "minutes.txt", 150_000, 3)
     dave_inbox = os.path.join(work, "dave-inbox")
     transfer(carol, dave, win_path(src2), dave_inbox, dave_inbox, "minutes.txt", content2, direct=True)
     log("a file carol -> dave (sent from Windows, direct), verified")
