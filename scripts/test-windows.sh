@@ -57,39 +57,7 @@ trap cleanup EXIT
 
 # --- the test copy of lanchat.exe with Wine's stand-ins --------------------------------
 app="$WINE_RUN/app"
-mkdir -p "$app"
-cp "$exe" "$app/lanchat.exe"
-mingw=x86_64-w64-mingw32-gcc
-$mingw -shared -O2 -o "$app/bcryptprimitives.dll" scripts/wine/bcryptprimitives.c \
-  scripts/wine/bcryptprimitives.def -ladvapi32
-# ws2_lc.dll: the two shimmed functions, every other import of the .exe from ws2_32
-# forwarded to it.
-imports=$(x86_64-w64-mingw32-objdump -p "$app/lanchat.exe" |
-  awk 'tolower($0) ~ /dll name: ws2_32\.dll/ { on = 1; next } /DLL Name:/ { on = 0 }
-       on && NF == 3 && $1 ~ /^[0-9a-f]+$/ && $3 ~ /^[A-Za-z_][A-Za-z0-9_]*$/ { print $3 }' | sort -u)
-[ -n "$imports" ] || { echo "test-windows: found no ws2_32 imports in lanchat.exe" >&2; exit 1; }
-{
-  echo "LIBRARY ws2_lc"
-  echo "EXPORTS"
-  for f in $imports; do
-    case $f in
-      getsockopt | setsockopt) echo "    $f = shim_$f" ;;
-      *) echo "    $f = ws2_32.$f" ;;
-    esac
-  done
-} >"$WINE_RUN/ws2_lc.def"
-grep -q 'getsockopt = shim' "$WINE_RUN/ws2_lc.def" || echo "    getsockopt = shim_getsockopt" >>"$WINE_RUN/ws2_lc.def"
-grep -q 'setsockopt = shim' "$WINE_RUN/ws2_lc.def" || echo "    setsockopt = shim_setsockopt" >>"$WINE_RUN/ws2_lc.def"
-$mingw -shared -O2 -o "$app/ws2_lc.dll" scripts/wine/ws2shim.c "$WINE_RUN/ws2_lc.def" -lws2_32
-python3 - "$app/lanchat.exe" <<'EOF'
-import re, sys
-path = sys.argv[1]
-data = open(path, "rb").read()
-patched, n = re.subn(rb"(?i)ws2_32\.dll", b"ws2_lc.dll", data)
-if n == 0:
-    sys.exit("test-windows: no ws2_32.dll import to redirect")
-open(path, "wb").write(patched)
-EOF
+wine_test_copy "$exe" "$app"
 
 # --- two machines on one link ------------------------------------------------------------
 subnet="10.198.$((RANDOM % 250))"

@@ -40,12 +40,19 @@ fn main() -> ExitCode {
         .init();
     let result = match args.command {
         #[cfg(windows)]
-        Some(Mode::Coordinator(c)) if c.service => windows::service::start(Box::new(|stop| {
-            coordinator(c, async {
-                let _ = stop.await;
-            })
-        }))
-        .map(|()| ExitCode::SUCCESS),
+        Some(Mode::Coordinator(c)) if c.service => {
+            let data = c.data.clone();
+            let report = data.unwrap_or_else(|| default_data_dir("coordinator"));
+            windows::service::start(
+                report.join("coordinator.txt"),
+                Box::new(|stop| {
+                    coordinator(c, async {
+                        let _ = stop.await;
+                    })
+                }),
+            )
+            .map(|()| ExitCode::SUCCESS)
+        }
         Some(Mode::Coordinator(c)) => coordinator(c, wait_for_signal()).map(|()| ExitCode::SUCCESS),
         Some(Mode::Cli(c)) => cli::run(c)
             .map_err(Into::into)

@@ -22,6 +22,7 @@ pub fn attach_parent_console() {
 /// "stop", on shutdown and before shutdown.
 pub mod service {
     use std::ffi::OsString;
+    use std::path::PathBuf;
     use std::sync::Mutex;
     use std::time::Duration;
 
@@ -40,15 +41,17 @@ pub mod service {
     /// What the service runs: the coordinator until the receiver fires.
     pub type Run = Box<dyn FnOnce(oneshot::Receiver<()>) -> anyhow::Result<()> + Send>;
 
-    static RUN: Mutex<Option<Run>> = Mutex::new(None);
+    /// The coordinator to run, and the file that says why it stopped if it failed.
+    static RUN: Mutex<Option<(Run, PathBuf)>> = Mutex::new(None);
 
     define_windows_service!(ffi_service_main, service_main);
 
     /// Hands this process to the service manager, which calls back into `run` on a thread of
-    /// its own; returns when the service has stopped.
-    pub fn start(run: Run) -> anyhow::Result<()> {
+    /// its own; returns when the service has stopped. A service has no console: why it failed,
+    /// if it did, is appended to `report` (the coordinator's `coordinator.txt`).
+    pub fn start(report: PathBuf, run: Run) -> anyhow::Result<()> {
         if let Ok(mut slot) = RUN.lock() {
-            *slot = Some(run);
+            *slot = Some((run, report));
         }
         service_dispatcher::start(NAME, ffi_service_main).context(
             "`lanchat coordinator --service` only runs under the Windows service manager \
@@ -63,7 +66,7 @@ pub mod service {
     }
 
     fn serve() -> anyhow::Result<()> {
-        let run = RUN
+        let (run, report_file) = RUN
             .lock()
             .ok()
             .and_then(|mut slot| slot.take())
@@ -101,7 +104,16 @@ pub mod service {
         let result = run(stopped);
         let exit_code = match &result {
             Ok(()) => ServiceExitCode::Win32(0),
-            Err(_) => ServiceExitCode::ServiceSpecific(1),
+            Err(e) => {
+                use std::io::Write;
+                let line = format!("stopped with an error: {e:#}\n");
+                let _ = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&report_file)
+                    .and_then(|mut f| f.write_all(line.as_bytes()));
+                ServiceExitCode::ServiceSpecific(1)
+            }
         };
         report(
             ServiceState::Stopped,

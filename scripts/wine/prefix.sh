@@ -8,6 +8,7 @@
 #                           with only loopback up); all removed by wine_cleanup (an EXIT trap)
 #   wine_netns_exec CMD...  CMD inside WINE_NS with the run's Wine environment
 #   wine_wait_exit          waits until every Wine process of the run has exited
+#   wine_test_copy EXE DIR  puts a copy of EXE into DIR that Wine 8 runs (see below)
 #
 # Wine's sockets are created by wineserver, so wineserver must start inside the namespace:
 # the first wine command of a run is started there (wine_netns_exec), and every later one
@@ -106,4 +107,49 @@ wine_prefix_for_run() {
   for reg in "$WINEPREFIX"/*.reg; do cp --remove-destination "$tpl/$(basename "$reg")" "$reg"; done
   ip netns add "$WINE_NS"
   ip -n "$WINE_NS" link set lo up
+}
+
+# `wine_test_copy EXE DIR`: DIR/lanchat.exe, a copy of EXE that Wine 8 can run, with the
+# stand-ins it needs beside it. What is Wine's and not lanchat's stays here:
+#   - Wine 8 lacks bcryptprimitives.dll (ProcessPrng), which Rust's std imports
+#     (rust-lang/rust#121337): a stand-in built from scripts/wine/bcryptprimitives.c;
+#   - Wine 8 refuses two socket options quinn-udp sets on every socket (real Windows takes
+#     them): the copy imports ws2_lc.dll (scripts/wine/ws2shim.c, every other function
+#     forwarded to ws2_32.dll) instead of ws2_32.dll, a same-length name patched into it.
+wine_test_copy() {
+  local exe=$1 app=$2 here mingw=x86_64-w64-mingw32-gcc imports f
+  here="$(dirname "${BASH_SOURCE[0]}")"
+  mkdir -p "$app"
+  cp "$exe" "$app/lanchat.exe"
+  $mingw -shared -O2 -o "$app/bcryptprimitives.dll" "$here/bcryptprimitives.c" \
+    "$here/bcryptprimitives.def" -ladvapi32
+  imports=$(x86_64-w64-mingw32-objdump -p "$app/lanchat.exe" |
+    awk 'tolower($0) ~ /dll name: ws2_32\.dll/ { on = 1; next } /DLL Name:/ { on = 0 }
+         on && NF == 3 && $1 ~ /^[0-9a-f]+$/ && $3 ~ /^[A-Za-z_][A-Za-z0-9_]*$/ { print $3 }' |
+    sort -u)
+  if [ -z "$imports" ]; then
+    echo "wine: found no ws2_32 imports in lanchat.exe" >&2
+    return 1
+  fi
+  {
+    echo "LIBRARY ws2_lc"
+    echo "EXPORTS"
+    for f in $imports getsockopt setsockopt; do
+      case $f in
+        getsockopt | setsockopt) echo "    $f = shim_$f" ;;
+        *) echo "    $f = ws2_32.$f" ;;
+      esac
+    done | sort -u
+  } >"$app/ws2_lc.def"
+  $mingw -shared -O2 -o "$app/ws2_lc.dll" "$here/ws2shim.c" "$app/ws2_lc.def" -lws2_32
+  rm "$app/ws2_lc.def"
+  python3 - "$app/lanchat.exe" <<'EOF'
+import re, sys
+path = sys.argv[1]
+data = open(path, "rb").read()
+patched, n = re.subn(rb"(?i)ws2_32\.dll", b"ws2_lc.dll", data)
+if n == 0:
+    sys.exit("wine: no ws2_32.dll import to redirect")
+open(path, "wb").write(patched)
+EOF
 }
