@@ -169,8 +169,8 @@ test_windows() {
   # The coordinator service: registered (and started, which fails under Wine 8 since the
   # shipped .exe needs what Wine lacks; scripts/wine/prefix.sh). Its start and stop through
   # Wine's service manager are not checked: there the coordinator comes up (it writes its
-  # fingerprint) and Wine ends the process about two seconds later, which it does not on
-  # Windows.
+  # fingerprint) and its process ends about two seconds later with no error reported (not
+  # established whether Wine's service manager or dispatcher causes it).
   local svc=lanchat-coordinator
   wine_sc() { wine_netns_exec wine sc.exe "$@" 2>/dev/null; }
   wine_sc query $svc | grep -q "SERVICE_NAME: $svc" ||
