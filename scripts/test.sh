@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then checks formatting, lints and the API docs
-# and runs every test of the workspace, the docs' examples included. Network safety: tests use
-# only loopback (multicast bound to 127.0.0.1, TTL 0) and network namespaces they create
-# themselves.
+# and runs every test of the workspace, the docs' examples included, then the Windows smoke
+# test under Wine and the package tests. Network safety: tests use only loopback (multicast
+# bound to 127.0.0.1, TTL 0) and network namespaces they create themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -25,6 +25,15 @@ set -e
 if [ "$status" -eq 0 ]; then
   command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked --quiet cargo-fuzz
   scripts/fuzz.sh "${LANCHAT_FUZZ_SECONDS:-10}" || status=1
+fi
+# The Windows build under Wine (skips with a SKIPPED line where Wine or namespaces are
+# missing), then the packages: the .deb in a throw-away root, the zip, the installer under
+# Wine. Their build outputs are cached under ~/.cache/lanchat (see the scripts).
+if [ "$status" -eq 0 ]; then
+  scripts/test-windows.sh || status=1
+fi
+if [ "$status" -eq 0 ]; then
+  scripts/package.sh --test || status=1
 fi
 # One closing line for the whole run (cargo prints one per test binary).
 awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }' "$log"

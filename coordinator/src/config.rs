@@ -103,12 +103,16 @@ fn mib(n: u64) -> u64 {
     n.saturating_mul(1024 * 1024)
 }
 
-/// This machine's name (from `/etc/hostname`), or `lanchat` where there is none: what a
-/// coordinator announces unless told otherwise.
+/// This machine's name (from `/etc/hostname` on Unix, `COMPUTERNAME` on Windows), or
+/// `lanchat` where there is none: what a coordinator announces unless told otherwise.
 pub fn host_name() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|s| s.trim().to_string())
+    #[cfg(unix)]
+    let name = std::fs::read_to_string("/etc/hostname").ok();
+    #[cfg(windows)]
+    let name = std::env::var("COMPUTERNAME").ok();
+    #[cfg(not(any(unix, windows)))]
+    let name: Option<String> = None;
+    name.map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "lanchat".into())
 }

@@ -104,6 +104,11 @@ pub struct CoordinatorArgs {
         default_value_t = CoordinatorConfig::DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS
     )]
     pub max_unauthenticated_per_address: usize,
+    /// Run as the Windows service `lanchat-coordinator` (the service manager starts this; see
+    /// the README). The startup lines go to `coordinator.txt` in the data directory.
+    #[cfg(windows)]
+    #[arg(long)]
+    pub service: bool,
     #[command(flatten)]
     pub net: NetArgs,
     /// Something to do instead of running.
@@ -227,9 +232,16 @@ pub struct GuiArgs {
     pub net: NetArgs,
 }
 
-/// The platform data directory for `what`, or `./lanchat-data/what` where there is none.
+/// The platform's local data directory for `what`, or `./lanchat-data/what` where there is
+/// none: `~/.local/share/lanchat/WHAT` on Linux, `%LOCALAPPDATA%\lanchat\WHAT` on Windows.
+///
+/// Local, not roaming, on purpose: a coordinator's database must not travel with a domain
+/// profile, and neither should a client's key. On Windows this folder is private to the user
+/// (and to SYSTEM and administrators) by the profile's own permissions, which is what protects
+/// the identity keys there (see `lanchat_net::tls`); a coordinator run as a service
+/// keeps its data in the service account's profile.
 pub fn default_data_dir(what: &str) -> PathBuf {
-    dirs::data_dir()
+    dirs::data_local_dir()
         .map(|d| d.join("lanchat").join(what))
         .unwrap_or_else(|| PathBuf::from("lanchat-data").join(what))
 }

@@ -5,9 +5,16 @@
 //! # Layout
 //! - `args`: command-line flags.
 //! - `cli`: the terminal and bot client over the client engine.
+//! - `windows` (Windows only): the parent console, the coordinator as a service.
+// On Windows no console window opens behind the desktop app; `cli` and `coordinator` attach
+// to the console they are started from (see `windows::attach_parent_console`).
+#![cfg_attr(windows, windows_subsystem = "windows")]
 mod args;
 mod cli;
+#[cfg(windows)]
+mod windows;
 
+use std::future::Future;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -19,6 +26,8 @@ use lanchat_coordinator::{Coordinator, CoordinatorConfig};
 use lanchat_net::invite::Invite;
 
 fn main() -> ExitCode {
+    #[cfg(windows)]
+    windows::attach_parent_console();
     let args = Cli::parse();
     let quiet = matches!(args.command, Some(Mode::Cli(_) | Mode::Gui(_)) | None);
     tracing_subscriber::fmt()
@@ -30,7 +39,21 @@ fn main() -> ExitCode {
         )
         .init();
     let result = match args.command {
-        Some(Mode::Coordinator(c)) => coordinator(c).map(|()| ExitCode::SUCCESS),
+        #[cfg(windows)]
+        Some(Mode::Coordinator(c)) if c.service => {
+            let data = c.data.clone();
+            let report = data.unwrap_or_else(|| default_data_dir("coordinator"));
+            windows::service::start(
+                report.join("coordinator.txt"),
+                Box::new(|stop| {
+                    coordinator(c, async {
+                        let _ = stop.await;
+                    })
+                }),
+            )
+            .map(|()| ExitCode::SUCCESS)
+        }
+        Some(Mode::Coordinator(c)) => coordinator(c, wait_for_signal()).map(|()| ExitCode::SUCCESS),
         Some(Mode::Cli(c)) => cli::run(c)
             .map_err(Into::into)
             .map(|outcome| match outcome {
@@ -125,7 +148,8 @@ fn host_hook(net: NetArgs) -> lanchat_ui::HostHook {
     })
 }
 
-fn coordinator(args: CoordinatorArgs) -> anyhow::Result<()> {
+/// Runs a coordinator until `stop` completes, then shuts it down cleanly (or rotates its key).
+fn coordinator(args: CoordinatorArgs, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
     if let Some(CoordinatorAction::RotateKey) = args.action {
         let data_dir = args.data.unwrap_or_else(|| default_data_dir("coordinator"));
         let rotation = lanchat_coordinator::keys::rotate(&data_dir)?;
@@ -142,6 +166,10 @@ fn coordinator(args: CoordinatorArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    #[cfg(windows)]
+    let service = args.service;
+    #[cfg(not(windows))]
+    let service = false;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let data_dir = args.data.unwrap_or_else(|| default_data_dir("coordinator"));
@@ -158,23 +186,30 @@ fn coordinator(args: CoordinatorArgs) -> anyhow::Result<()> {
         let data = config.data_dir.clone();
         let coordinator = Coordinator::start(config)?;
         let fp = coordinator.fingerprint();
-        // Tests and admins read these lines; keep their shape.
-        println!(
-            "lanchat coordinator '{name}' listening on {}",
-            coordinator.local_addr()?
-        );
-        println!("fingerprint: {fp}");
-        println!("full fingerprint: {}", fp.full_hex());
         let local = coordinator.local_addr()?;
+        // Tests and admins read these lines; keep their shape. A service has no console:
+        // its lines go to a file in its data directory.
+        let mut lines = format!(
+            "lanchat coordinator '{name}' listening on {local}\nfingerprint: {fp}\n\
+             full fingerprint: {}\n",
+            fp.full_hex()
+        );
         let invite = Invite {
             fingerprint: fp,
             addr: (!local.ip().is_unspecified()).then_some(local),
         };
-        println!("invite: {invite}");
-        println!("data: {}", data.display());
-        use std::io::Write;
-        std::io::stdout().flush()?;
-        wait_for_signal().await;
+        lines += &format!("invite: {invite}\ndata: {}\n", data.display());
+        if service {
+            let path = data.join("coordinator.txt");
+            std::fs::write(&path, &lines)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        } else {
+            use std::io::Write;
+            let mut stdout = std::io::stdout();
+            stdout.write_all(lines.as_bytes())?;
+            stdout.flush()?;
+        }
+        stop.await;
         tracing::info!("shutting down");
         coordinator
             .shutdown("the coordinator is shutting down")
@@ -183,6 +218,9 @@ fn coordinator(args: CoordinatorArgs) -> anyhow::Result<()> {
     })
 }
 
+/// Waits until the coordinator is asked to stop: Ctrl-C or SIGTERM on Unix; Ctrl-C,
+/// Ctrl-Break, the console window closing, logoff or shutdown on Windows (a service is stopped
+/// by the service manager instead, see `windows::service`).
 async fn wait_for_signal() {
     #[cfg(unix)]
     {
@@ -191,6 +229,24 @@ async fn wait_for_signal() {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    #[cfg(windows)]
+    {
+        use tokio::signal::windows::{ctrl_break, ctrl_close, ctrl_logoff, ctrl_shutdown};
+        if let (Ok(mut brk), Ok(mut close), Ok(mut logoff), Ok(mut shutdown)) =
+            (ctrl_break(), ctrl_close(), ctrl_logoff(), ctrl_shutdown())
+        {
+            // Windows ends the process a few seconds after a close, logoff or shutdown
+            // event: the clean shutdown (sessions told, database closed) fits in that.
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = brk.recv() => {}
+                _ = close.recv() => {}
+                _ = logoff.recv() => {}
+                _ = shutdown.recv() => {}
             }
             return;
         }

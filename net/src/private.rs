@@ -5,8 +5,11 @@
 //! the usual `0755`/`0644` any other account on the server could read them. Existing data
 //! from before is tightened too, not only what is created now.
 //!
-//! On Unix these set the mode bits; elsewhere they only create what is missing (Windows
-//! access control is set by the installer, not here).
+//! On Unix these set the mode bits; elsewhere they only create what is missing. On Windows the
+//! protection is the folder's: lanchat's default data folders are in the user's profile
+//! (`%LOCALAPPDATA%\lanchat`, not roaming), which only that user, SYSTEM and administrators
+//! can read, and new files inherit that; a `--data` folder elsewhere must be protected the same
+//! way (see the README, "Windows").
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::Path;

@@ -51,8 +51,15 @@ pub enum Outcome {
     LoginRefused,
 }
 
+/// The terminal itself, even when stdin is a pipe: Unix's controlling terminal, Windows'
+/// console input.
+#[cfg(unix)]
+const TERMINAL: &str = "/dev/tty";
+#[cfg(windows)]
+const TERMINAL: &str = "CONIN$";
+
 fn ask_username() -> Result<String, CliError> {
-    let tty = std::fs::File::open("/dev/tty").map_err(|_| CliError::NoUser)?;
+    let tty = std::fs::File::open(TERMINAL).map_err(|_| CliError::NoUser)?;
     eprint!("username: ");
     let mut line = String::new();
     std::io::BufReader::new(tty)
