@@ -22,9 +22,9 @@ use lanchat_net::protocol::{
 use lanchat_store::{ConvId, Conversation, ReadPool, Reads as _, Snapshot, UserId};
 
 use crate::hub::convert::{
-    chat, conv_ref_of, member_info, no_such_user, not_member, page_reply, room_info, summaries,
+    chat, conv_ref_of, err, member_info, no_such_user, not_member, page_reply, room_info,
+    summaries, Refusal,
 };
-use crate::hub::{err, Refusal};
 use crate::lock::lock;
 use crate::rules;
 

@@ -12,6 +12,7 @@
 //! - `model`: the plain data types ([`User`], [`Conversation`], ...) and
 //!   their integer encoding in SQL.
 //! - `schema`: versioned migrations tracked by `PRAGMA user_version`.
+//! - `tuning`: the settings every connection gets (busy timeout, statement cache, plans).
 //! - `connection`: [`Store::open`] (pragmas, durability) and
 //!   [`Store::integrity_check`].
 //! - `accounts`, `sessions`: users and login sessions.
@@ -50,6 +51,7 @@ mod rows;
 mod schema;
 mod search;
 mod sessions;
+mod tuning;
 
 pub use connection::Store;
 pub use error::StoreError;

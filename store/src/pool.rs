@@ -14,8 +14,8 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-use crate::connection::tune;
 use crate::read::{Connected, Reads};
+use crate::tuning::tune;
 use crate::StoreError;
 
 /// Read connections per store: enough for a few slow searches at once without starving the
