@@ -12,8 +12,8 @@
 //! - `model`: the plain data types ([`User`], [`Conversation`], ...) and
 //!   their integer encoding in SQL.
 //! - `schema`: versioned migrations tracked by `PRAGMA user_version`.
-//! - `connection`: [`Store::open`] (pragmas, durability) and
-//!   [`Store::integrity_check`].
+//! - `connection`: [`Store::open`] (pragmas, durability, secure delete),
+//!   [`Store::scrub`] and [`Store::integrity_check`].
 //! - `accounts`, `sessions`: users and login sessions.
 //! - `lookalike`: usernames that look alike ([`lookalike_keys`]), kept to one
 //!   account per key.
@@ -23,7 +23,9 @@
 //!   and two-person threads.
 //! - `members`: joining, leaving with owner succession, roles, read cursors
 //!   and muting.
-//! - `messages`: idempotent append and paging through history.
+//! - `access`: invitations and bans.
+//! - `messages`: idempotent append and paging through history; edits, deletions and
+//!   reactions as entries of the sequence; replies and mentions.
 //! - `files`: files shared into conversations, content-addressed by BLAKE3.
 //! - `rows`: the SELECT column lists and the mappers from their rows to
 //!   model types, shared by the modules above.
@@ -33,6 +35,7 @@
 //! - `pool`: [`ReadPool`], read-only connections whose [`Snapshot`]s read beside the
 //!   writer (WAL), so slow reads never hold up writes.
 
+mod access;
 mod accounts;
 mod connection;
 mod conversations;
@@ -54,9 +57,12 @@ mod sessions;
 pub use connection::Store;
 pub use error::StoreError;
 pub use lookalike::{lookalike_keys, Clash};
+pub use messages::MAX_REACTIONS;
 pub use model::{
-    Appended, ConvId, ConvKind, ConvSummary, Conversation, Credential, MemberInfo, Membership,
-    MessageKind, NewMessage, Role, RoomListing, SharedFile, StoredMessage, User, UserId,
+    Appended, ChangeOp, Changed, ConvId, ConvKind, ConvSummary, Conversation, Credential,
+    MemberInfo, Membership, MessageKind, NewMessage, Quoted, ReactionCount, Role, RoomListing,
+    Settings, SharedFile, StoredMessage, User, UserId,
 };
+pub use rows::QUOTE_CHARS;
 pub use pool::{ReadPool, Snapshot, READERS};
 pub use read::Reads;
