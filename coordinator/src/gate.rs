@@ -245,11 +245,20 @@ impl Gate {
     /// else to [`Gate::handle`].
     pub fn route(&self, request: Request) -> Route {
         match (request, self.login) {
-            (Request::Send { conv, id, text }, Some(login)) => Route::Commit(PendingSend {
+            (
+                Request::Send {
+                    conv,
+                    id,
+                    text,
+                    reply_to,
+                },
+                Some(login),
+            ) => Route::Commit(PendingSend {
                 sid: login.session,
                 conv,
                 id,
                 text,
+                reply_to,
             }),
             (request, _) => Route::Handle(request),
         }

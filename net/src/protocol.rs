@@ -236,8 +236,9 @@ pub struct ChatMessage {
     pub edited: bool,
     /// The message was deleted: its text (and file) are gone.
     pub deleted: bool,
-    /// For a reply: the message it answers.
-    pub reply_to: Option<Quote>,
+    /// For a reply: the message it answers (boxed, like `change`: most messages have
+    /// neither, and every event is as large as its largest message).
+    pub reply_to: Option<Box<Quote>>,
     /// Reactions, in the order they were first given.
     pub reactions: Vec<Reaction>,
     /// Usernames the coordinator recognised as mentioned (`@name` in the text; at most
@@ -246,7 +247,7 @@ pub struct ChatMessage {
     /// `@room` by the room's owner or an admin: everyone in it is mentioned.
     pub mentions_room: bool,
     /// For [`MessageKind::Change`]: which message changed, and how.
-    pub change: Option<Change>,
+    pub change: Option<Box<Change>>,
 }
 
 impl ChatMessage {

@@ -7,7 +7,11 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use crate::{ConvId, Store, StoreError, UserId};
 
 /// See [`Reads::is_invited`](crate::Reads::is_invited).
-pub(crate) fn is_invited(conn: &Connection, conv: ConvId, user: UserId) -> Result<bool, StoreError> {
+pub(crate) fn is_invited(
+    conn: &Connection,
+    conv: ConvId,
+    user: UserId,
+) -> Result<bool, StoreError> {
     exists(conn, "invites", conv, user)
 }
 

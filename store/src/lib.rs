@@ -63,6 +63,6 @@ pub use model::{
     MemberInfo, Membership, MessageKind, NewMessage, Quoted, ReactionCount, Role, RoomListing,
     Settings, SharedFile, StoredMessage, User, UserId,
 };
-pub use rows::QUOTE_CHARS;
 pub use pool::{ReadPool, Snapshot, READERS};
 pub use read::Reads;
+pub use rows::QUOTE_CHARS;

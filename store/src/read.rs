@@ -10,9 +10,9 @@
 use rusqlite::Connection;
 
 use crate::{
-    access, accounts, conversations, dm, files, members, messages, rooms, search, Appended,
-    ConvId, ConvSummary, Conversation, MemberInfo, Membership, MessageKind, RoomListing,
-    Settings, SharedFile, Store, StoreError, StoredMessage, User, UserId,
+    access, accounts, conversations, dm, files, members, messages, rooms, search, Appended, ConvId,
+    ConvSummary, Conversation, MemberInfo, Membership, MessageKind, RoomListing, Settings,
+    SharedFile, Store, StoreError, StoredMessage, User, UserId,
 };
 
 mod sealed {

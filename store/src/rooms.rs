@@ -151,7 +151,10 @@ impl Store {
             return Err(StoreError::NoSuchConversation);
         }
         if !private {
-            tx.execute("UPDATE members SET since_seq = 0 WHERE conv_id = ?1", [conv])?;
+            tx.execute(
+                "UPDATE members SET since_seq = 0 WHERE conv_id = ?1",
+                [conv],
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -193,7 +196,15 @@ impl Store {
             .prepare("SELECT DISTINCT hash FROM files WHERE conv_id = ?1")?
             .query_map([conv], |row| row.get(0))?
             .collect::<Result<_, _>>()?;
-        for table in ["reactions", "mentions", "files", "messages", "members", "invites", "bans"] {
+        for table in [
+            "reactions",
+            "mentions",
+            "files",
+            "messages",
+            "members",
+            "invites",
+            "bans",
+        ] {
             tx.execute(&format!("DELETE FROM {table} WHERE conv_id = ?1"), [conv])?;
         }
         tx.execute("DELETE FROM conversations WHERE id = ?1", [conv])?;

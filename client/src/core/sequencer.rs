@@ -58,6 +58,17 @@ impl Sequencer {
         None
     }
 
+    /// Forgets a conversation (a room left or deleted): if one of that name comes back, it is
+    /// a new sequence.
+    pub fn forget(&mut self, conv: &ConvRef) {
+        self.convs.remove(conv);
+    }
+
+    /// Keeps only the conversations `keep` accepts (at login: those the user is still in).
+    pub fn retain(&mut self, mut keep: impl FnMut(&ConvRef) -> bool) {
+        self.convs.retain(|conv, _| keep(conv));
+    }
+
     /// Forgets in-flight fetches (the connection they were sent on is gone).
     pub fn connection_lost(&mut self) {
         for state in self.convs.values_mut() {
@@ -144,6 +155,13 @@ mod tests {
             kind: MessageKind::Text,
             text: format!("m{seq}"),
             file: None,
+            edited: false,
+            deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
+            mentions: Vec::new(),
+            mentions_room: false,
+            change: None,
         }
     }
 
@@ -199,6 +217,21 @@ mod tests {
         let step = s.page(&room(), vec![m(3), m(4)], false);
         assert_eq!(seqs(&step), [3, 4]);
         assert_eq!(step.fetch, None);
+    }
+
+    /// A room deleted and made again under its name is a new sequence: its first messages are
+    /// not taken for ones delivered before.
+    #[test]
+    fn a_forgotten_conversation_starts_again() {
+        let mut s = Sequencer::default();
+        s.learn(&room(), 0, 0);
+        assert_eq!(seqs(&s.live(m(1))), [1]);
+        s.forget(&room());
+        assert_eq!(s.delivered(&room()), None);
+        assert_eq!(s.learn(&room(), 0, 1), Some((room(), 0)));
+        assert_eq!(seqs(&s.page(&room(), vec![m(1)], false)), [1]);
+        s.retain(|c| *c != room());
+        assert_eq!(s.delivered(&room()), None);
     }
 
     #[test]

@@ -15,12 +15,12 @@ fn msg(conv: ConvRef) -> ChatMessage {
         file: None,
         edited: true,
         deleted: false,
-        reply_to: Some(Quote {
+        reply_to: Some(Box::new(Quote {
             seq: 3,
             sender: "bob".into(),
             text: "earlier".into(),
             deleted: false,
-        }),
+        })),
         reactions: vec![Reaction {
             emoji: "👍".into(),
             count: 2,
@@ -35,13 +35,13 @@ fn msg(conv: ConvRef) -> ChatMessage {
 fn change(conv: ConvRef) -> ChatMessage {
     ChatMessage {
         kind: MessageKind::Change,
-        change: Some(Change {
+        change: Some(Box::new(Change {
             target: 3,
             what: ChangeKind::Reacted {
                 emoji: "🎉".into(),
                 added: true,
             },
-        }),
+        })),
         ..msg(conv)
     }
 }
@@ -135,7 +135,7 @@ fn every_request() -> Vec<Request> {
             id: MsgId([4; 16]),
             target: Some(4),
             change: ChangeRequest::React {
-                emoji: "👍".into(),
+                emoji: "👍".into()
             },
         },
         Request::After {
@@ -613,12 +613,12 @@ fn largest_message() -> ChatMessage {
         }),
         edited: true,
         deleted: true,
-        reply_to: Some(Quote {
+        reply_to: Some(Box::new(Quote {
             seq: u64::MAX,
             sender: longest(NAME),
             text: longest(MAX_QUOTE_CHARS * 4),
             deleted: true,
-        }),
+        })),
         reactions: vec![
             Reaction {
                 emoji: longest(MAX_REACTION_BYTES),
@@ -628,13 +628,13 @@ fn largest_message() -> ChatMessage {
         ],
         mentions: vec![longest(NAME); MAX_MENTIONS],
         mentions_room: true,
-        change: Some(Change {
+        change: Some(Box::new(Change {
             target: u64::MAX,
             what: ChangeKind::Reacted {
                 emoji: longest(MAX_REACTION_BYTES),
                 added: true,
             },
-        }),
+        })),
     }
 }
 

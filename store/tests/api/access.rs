@@ -62,9 +62,8 @@ fn new_members_of_a_private_room_read_from_when_they_joined_unless_it_keeps_its_
         s.append_message(conv, alice.id, &cid(9), MessageKind::Text, "after bob", 4)
             .unwrap();
     }
-    let since = |s: &lanchat_store::Store, conv| {
-        s.membership(conv, bob.id).unwrap().unwrap().since_seq
-    };
+    let since =
+        |s: &lanchat_store::Store, conv| s.membership(conv, bob.id).unwrap().unwrap().since_seq;
     assert_eq!((since(&s, board.id), since(&s, open.id)), (3, 0));
     let page: Vec<String> = s
         .messages_before_since(board.id, u64::MAX >> 1, since(&s, board.id), 50)
@@ -102,7 +101,10 @@ fn a_ban_ends_the_membership_and_the_invitation() {
     s.join(room.id, bob.id, 2).unwrap();
     s.invite(room.id, carol.id, alice.id, 2).unwrap();
     assert!(s.ban(room.id, bob.id, alice.id, 3).unwrap());
-    assert!(!s.ban(room.id, carol.id, alice.id, 3).unwrap(), "not a member");
+    assert!(
+        !s.ban(room.id, carol.id, alice.id, 3).unwrap(),
+        "not a member"
+    );
     assert!(s.membership(room.id, bob.id).unwrap().is_none());
     assert!(!s.is_invited(room.id, carol.id).unwrap());
     assert!(s.is_banned(room.id, bob.id).unwrap() && s.is_banned(room.id, carol.id).unwrap());
@@ -150,7 +152,11 @@ fn archiving_is_a_flag_and_deleting_a_room_leaves_nothing_of_it() {
     let carol = user(&mut s, "carol", 0);
     s.invite(room.id, carol.id, alice.id, 4).unwrap();
     let unshared = s.delete_room(room.id).unwrap();
-    assert_eq!(unshared, [[1; 32]], "the other file is still shared in #general");
+    assert_eq!(
+        unshared,
+        [[1; 32]],
+        "the other file is still shared in #general"
+    );
     assert!(s.conversation(room.id).unwrap().is_none());
     assert!(s.room_by_name("project").unwrap().is_none());
     assert!(s.search(alice.id, "roadmap", None, 10).unwrap().is_empty());
@@ -223,7 +229,11 @@ fn a_direct_conversation_tells_how_far_the_other_person_read() {
         .into_iter()
         .find(|c| c.conv.id == dm.id)
         .unwrap();
-    assert_eq!(mine.peer_read, Some((1, false)), "the store tells; the coordinator decides");
+    assert_eq!(
+        mine.peer_read,
+        Some((1, false)),
+        "the store tells; the coordinator decides"
+    );
     let notes = s.dm_conversation(alice.id, alice.id, 3).unwrap();
     let own = s
         .conversations_of(alice.id)

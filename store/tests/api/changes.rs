@@ -19,8 +19,15 @@ fn an_edit_is_an_entry_and_the_message_shows_its_new_text() {
     let alice = user(&mut s, "alice", 0);
     let bob = user(&mut s, "bob", 0);
     let g = s.general().unwrap().id;
-    s.append_message(g, alice.id, &cid(1), MessageKind::Text, "quarterly figures", 1)
-        .unwrap();
+    s.append_message(
+        g,
+        alice.id,
+        &cid(1),
+        MessageKind::Text,
+        "quarterly figures",
+        1,
+    )
+    .unwrap();
     let changed = s
         .change_message(
             g,
@@ -48,7 +55,10 @@ fn an_edit_is_an_entry_and_the_message_shows_its_new_text() {
     // Scrollback shows messages only; search follows the edit.
     let page = s.messages_before(g, u64::MAX >> 1, 10).unwrap();
     assert_eq!(page.len(), 1);
-    assert!(s.search(alice.id, "quarterly", None, 10).unwrap().is_empty());
+    assert!(s
+        .search(alice.id, "quarterly", None, 10)
+        .unwrap()
+        .is_empty());
     assert_eq!(s.search(alice.id, "annual", None, 10).unwrap()[0].seq, 1);
     // A resend changes nothing and answers with the original entry.
     let again = s
@@ -192,12 +202,19 @@ fn deleted_text_leaves_the_database_file_and_its_log() {
             .map(|f| f.to_string())
             .collect()
     };
-    assert!(!contains(edited).is_empty(), "the test looks in the right files");
+    assert!(
+        !contains(edited).is_empty(),
+        "the test looks in the right files"
+    );
     s.change_message(g, alice.id, &cid(3), seq, ChangeOp::Delete, 3)
         .unwrap();
     assert!(s.scrub().unwrap(), "nothing reads: the log is emptied");
     for text in [secret, edited, "zebracorn"] {
-        assert_eq!(contains(text), Vec::<String>::new(), "{text:?} is still there");
+        assert_eq!(
+            contains(text),
+            Vec::<String>::new(),
+            "{text:?} is still there"
+        );
     }
     // Nothing else was lost.
     assert_eq!(s.messages_after(g, 0, 100).unwrap().len(), 23);
@@ -237,9 +254,18 @@ fn reactions_toggle_count_and_are_bounded() {
     let react = |s: &mut lanchat_store::Store, who, id: u8, emoji: &str| {
         s.change_message(g, who, &cid(id), 1, ChangeOp::React { emoji }, 2)
     };
-    assert_eq!(react(&mut s, alice.id, 2, "👍").unwrap().kind, MessageKind::React);
-    assert_eq!(react(&mut s, bob.id, 3, "👍").unwrap().kind, MessageKind::React);
-    assert_eq!(react(&mut s, bob.id, 4, "🍕").unwrap().kind, MessageKind::React);
+    assert_eq!(
+        react(&mut s, alice.id, 2, "👍").unwrap().kind,
+        MessageKind::React
+    );
+    assert_eq!(
+        react(&mut s, bob.id, 3, "👍").unwrap().kind,
+        MessageKind::React
+    );
+    assert_eq!(
+        react(&mut s, bob.id, 4, "🍕").unwrap().kind,
+        MessageKind::React
+    );
     let counts = |s: &lanchat_store::Store| -> Vec<(String, u32)> {
         s.messages_after(g, 0, 1).unwrap()[0]
             .reactions
@@ -249,7 +275,10 @@ fn reactions_toggle_count_and_are_bounded() {
     };
     assert_eq!(counts(&s), [("👍".into(), 2), ("🍕".into(), 1)]);
     // Again: taken back. A resend of that does not toggle it a second time.
-    assert_eq!(react(&mut s, bob.id, 5, "👍").unwrap().kind, MessageKind::Unreact);
+    assert_eq!(
+        react(&mut s, bob.id, 5, "👍").unwrap().kind,
+        MessageKind::Unreact
+    );
     let resent = react(&mut s, bob.id, 5, "👍").unwrap();
     assert!(resent.appended.duplicate);
     assert_eq!(resent.kind, MessageKind::Unreact);
@@ -297,15 +326,27 @@ fn a_reply_quotes_what_it_answers_as_it_is_now() {
         .unwrap()
     };
     assert_eq!(reply(&mut s, 2, 1).unwrap().seq, 2);
-    let quote = s.messages_after(g, 1, 1).unwrap()[0].reply_to.clone().unwrap();
+    let quote = s.messages_after(g, 1, 1).unwrap()[0]
+        .reply_to
+        .clone()
+        .unwrap();
     assert_eq!((quote.seq, quote.sender.as_str()), (1, "alice"));
     assert_eq!(quote.text.chars().count(), lanchat_store::QUOTE_CHARS);
-    assert!(matches!(reply(&mut s, 3, 77), Err(StoreError::NoSuchMessage)));
+    assert!(matches!(
+        reply(&mut s, 3, 77),
+        Err(StoreError::NoSuchMessage)
+    ));
     s.change_message(g, alice.id, &cid(4), 1, ChangeOp::Delete, 3)
         .unwrap();
-    let quote = s.messages_after(g, 1, 1).unwrap()[0].reply_to.clone().unwrap();
+    let quote = s.messages_after(g, 1, 1).unwrap()[0]
+        .reply_to
+        .clone()
+        .unwrap();
     assert!(quote.deleted && quote.text.is_empty());
-    assert!(matches!(reply(&mut s, 5, 1), Err(StoreError::NoSuchMessage)));
+    assert!(matches!(
+        reply(&mut s, 5, 1),
+        Err(StoreError::NoSuchMessage)
+    ));
 }
 
 #[test]

@@ -81,6 +81,13 @@ fn message(conv: ConvRef, seq: u64) -> ChatMessage {
         kind: MessageKind::Text,
         text: format!("m{seq}"),
         file: None,
+        edited: false,
+        deleted: false,
+        reply_to: None,
+        reactions: Vec::new(),
+        mentions: Vec::new(),
+        mentions_room: false,
+        change: None,
     }
 }
 
@@ -92,6 +99,11 @@ fn summary(conv: ConvRef, read_seq: u64, last_seq: u64) -> ConvSummary {
         read_seq,
         muted: false,
         role: Role::Member,
+        unread: last_seq.saturating_sub(read_seq),
+        mentions: 0,
+        private: false,
+        archived: false,
+        peer_read: None,
     }
 }
 
@@ -290,6 +302,7 @@ impl Harness {
                     display: "alice".into(),
                     status: PresenceStatus::Online,
                 },
+                settings: lanchat_net::protocol::Settings::default(),
                 token,
                 conversations,
             }),
