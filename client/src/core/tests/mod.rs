@@ -4,8 +4,11 @@
 //!
 //! Layout: `locate` (choosing and pinning a coordinator), `session` (login, sending,
 //! reconnecting), `presence` (only the coordinator says who is online), `remember` (the
-//! kept session), `files` (offers and shares), `pages` (lists read a page at a time), `hub`
-//! (the core against a real coordinator hub in memory).
+//! kept session), `files` (offers and shares), `pages` (lists read a page at a time),
+//! `conversations` (posts paced and in order, edits, deletions and reactions reaching offline
+//! and reconnecting clients, typing), `hub` (the core against a real coordinator hub in
+//! memory).
+mod conversations;
 mod files;
 mod hub;
 mod locate;
