@@ -36,5 +36,12 @@ pub fn text(conv: ConvRef, seq: u64, sender: &str, text: &str) -> ChatMessage {
         kind: MessageKind::Text,
         text: text.into(),
         file: None,
+        edited: false,
+        deleted: false,
+        reply_to: None,
+        reactions: Vec::new(),
+        mentions: Vec::new(),
+        mentions_room: false,
+        change: None,
     }
 }
