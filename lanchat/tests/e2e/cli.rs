@@ -364,7 +364,8 @@ fn two_hundred_pasted_lines_all_arrive_in_order_exactly_once() {
     let queued = alice
         .log
         .iter()
-        .filter_map(|v| (v["type"] == "sending").then(|| v["queued"].as_u64().unwrap()))
+        .filter(|v| v["type"] == "sending")
+        .map(|v| v["queued"].as_u64().unwrap())
         .max()
         .unwrap();
     assert!(
