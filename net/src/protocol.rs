@@ -251,6 +251,30 @@ pub struct ChatMessage {
 }
 
 impl ChatMessage {
+    /// A text message `text` from `sender` (also its display name) at seq `seq` of `conv`,
+    /// and nothing more (id all zeros, time 0, not edited, no reply, no reactions, no
+    /// mentions): what a test or a tool builds before setting the fields it cares about.
+    pub fn plain(conv: ConvRef, seq: u64, sender: &str, text: &str) -> ChatMessage {
+        ChatMessage {
+            conv,
+            seq,
+            id: MsgId([0; 16]),
+            sender: sender.into(),
+            sender_display: sender.into(),
+            ts_ms: 0,
+            kind: MessageKind::Text,
+            text: text.into(),
+            file: None,
+            edited: false,
+            deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
+            mentions: Vec::new(),
+            mentions_room: false,
+            change: None,
+        }
+    }
+
     /// Whether `user` is mentioned by name or by `@room` (never by their own message).
     pub fn mentions_user(&self, user: &str) -> bool {
         !self.sender.eq_ignore_ascii_case(user)

@@ -138,7 +138,7 @@ impl Sequencer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lanchat_net::protocol::{MessageKind, MsgId};
+    use lanchat_net::protocol::MsgId;
 
     fn room() -> ConvRef {
         ConvRef::Room("general".into())
@@ -146,22 +146,9 @@ mod tests {
 
     fn m(seq: u64) -> ChatMessage {
         ChatMessage {
-            conv: room(),
-            seq,
             id: MsgId([seq as u8; 16]),
-            sender: "a".into(),
             sender_display: "A".into(),
-            ts_ms: 0,
-            kind: MessageKind::Text,
-            text: format!("m{seq}"),
-            file: None,
-            edited: false,
-            deleted: false,
-            reply_to: None,
-            reactions: Vec::new(),
-            mentions: Vec::new(),
-            mentions_room: false,
-            change: None,
+            ..ChatMessage::plain(room(), seq, "a", &format!("m{seq}"))
         }
     }
 

@@ -14,7 +14,7 @@ use crate::outbox::Urgency;
 
 impl Hub {
     /// `me`'s role in `room`, refusing unless it is at least `needed` (`what` says what for).
-    fn role_for(
+    pub(super) fn role_for(
         &self,
         me: UserId,
         room: &Conversation,

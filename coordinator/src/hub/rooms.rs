@@ -162,16 +162,7 @@ impl Hub {
         target: &str,
         verb: &str,
     ) -> Result<(UserId, store::Role), Refusal> {
-        let mine = self
-            .store
-            .membership(room.id, me)?
-            .ok_or_else(|| not_member(&room.name))?;
-        if mine.role < store::Role::Admin {
-            return Err(err(
-                ErrorCode::PermissionDenied,
-                format!("only the owner and admins of #{} can {verb}", room.name),
-            ));
-        }
+        self.role_for(me, room, store::Role::Admin, verb)?;
         let (user, _) = self
             .store
             .user_by_name(target.trim_start_matches('@'))?

@@ -659,22 +659,9 @@ mod tests {
 
     fn msg() -> ChatMessage {
         ChatMessage {
-            conv: ConvRef::Room("general".into()),
-            seq: 3,
             id: MsgId([0xab; 16]),
-            sender: "alice".into(),
             sender_display: "Alice".into(),
-            ts_ms: 0,
-            kind: MessageKind::Text,
-            text: "hi".into(),
-            file: None,
-            edited: false,
-            deleted: false,
-            reply_to: None,
-            reactions: Vec::new(),
-            mentions: Vec::new(),
-            mentions_room: false,
-            change: None,
+            ..ChatMessage::plain(ConvRef::Room("general".into()), 3, "alice", "hi")
         }
     }
 

@@ -40,22 +40,9 @@ fn summary(conv: ConvRef, last: u64, read: u64, role: Role) -> ConvSummary {
 
 fn msg(conv: ConvRef, seq: u64, sender: &str, text: &str) -> ChatMessage {
     ChatMessage {
-        conv,
-        seq,
         id: MsgId::random(),
-        sender: sender.into(),
-        sender_display: sender.into(),
         ts_ms: 1_700_000_000_000,
-        kind: MessageKind::Text,
-        text: text.into(),
-        file: None,
-        edited: false,
-        deleted: false,
-        reply_to: None,
-        reactions: Vec::new(),
-        mentions: Vec::new(),
-        mentions_room: false,
-        change: None,
+        ..ChatMessage::plain(conv, seq, sender, text)
     }
 }
 

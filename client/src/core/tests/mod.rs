@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 use lanchat_net::beacon::{Announce, Beacon, BeaconKind};
 use lanchat_net::fingerprint::{Fingerprint, Pin};
 use lanchat_net::protocol::{
-    ChatMessage, ClientFrame, ConvRef, ConvSummary, ErrorCode, ErrorInfo, MessageKind, MsgId,
-    PresenceStatus, Reply, Request, Role, ServerFrame, UserInfo, PROTOCOL_VERSION,
+    ChatMessage, ClientFrame, ConvRef, ConvSummary, ErrorCode, ErrorInfo, MsgId, PresenceStatus,
+    Reply, Request, Role, ServerFrame, UserInfo, PROTOCOL_VERSION,
 };
 
 use lanchat_coordinator::auth::keys::record_of;
@@ -75,22 +75,9 @@ fn room(name: &str) -> ConvRef {
 
 fn message(conv: ConvRef, seq: u64) -> ChatMessage {
     ChatMessage {
-        conv,
-        seq,
         id: MsgId([seq as u8; 16]),
-        sender: "bob".into(),
         sender_display: "Bob".into(),
-        ts_ms: 0,
-        kind: MessageKind::Text,
-        text: format!("m{seq}"),
-        file: None,
-        edited: false,
-        deleted: false,
-        reply_to: None,
-        reactions: Vec::new(),
-        mentions: Vec::new(),
-        mentions_room: false,
-        change: None,
+        ..ChatMessage::plain(conv, seq, "bob", &format!("m{seq}"))
     }
 }
 
