@@ -17,6 +17,9 @@ use crate::api::Command;
 /// Posts sent and not yet acknowledged, at most. As many as the coordinator takes on from
 /// one connection before it stops reading (its `commit::MAX_IN_FLIGHT`).
 pub const MAX_POSTS_IN_FLIGHT: usize = 32;
+/// Posts waiting, at most: over eight minutes of them at the coordinator's default pace. One
+/// more is refused with the reason (nothing is refused for speed below this).
+pub const MAX_POSTS_WAITING: usize = 10_000;
 
 #[derive(Debug)]
 struct Post {
@@ -34,13 +37,21 @@ pub(super) struct Posts {
 }
 
 impl Posts {
-    /// Queues `request` (a `Send` or `Change` with id `id`) behind the others.
-    pub(super) fn push(&mut self, id: MsgId, request: Request) {
+    /// Queues `request` (a `Send` or `Change` with id `id`) behind the others; refused (with
+    /// the reason) when [`MAX_POSTS_WAITING`] wait already.
+    pub(super) fn push(&mut self, id: MsgId, request: Request) -> Result<(), String> {
+        if self.queue.len() >= MAX_POSTS_WAITING {
+            return Err(format!(
+                "not sent: {MAX_POSTS_WAITING} messages already wait to be sent; try again once \
+                 some are stored"
+            ));
+        }
         self.queue.push_back(Post {
             id,
             request,
             sent: false,
         });
+        Ok(())
     }
 
     /// The next post to send, if the window has room: marked sent.
@@ -161,7 +172,7 @@ mod tests {
         let mut posts = Posts::default();
         for n in 0..40 {
             let (id, request) = send(n);
-            posts.push(id, request);
+            posts.push(id, request).unwrap();
         }
         let first: Vec<MsgId> = std::iter::from_fn(|| posts.next().map(|(id, _)| id)).collect();
         assert_eq!(first.len(), MAX_POSTS_IN_FLIGHT);
@@ -173,5 +184,17 @@ mod tests {
         // After a reconnect, the oldest first again.
         posts.unsend();
         assert_eq!(posts.next().map(|(id, _)| id), Some(MsgId([1; 16])));
+    }
+
+    #[test]
+    fn the_queue_is_bounded_and_says_why() {
+        let mut posts = Posts::default();
+        for _ in 0..MAX_POSTS_WAITING {
+            let (_, request) = send(1);
+            posts.push(MsgId::random(), request).unwrap();
+        }
+        let (id, request) = send(2);
+        let refused = posts.push(id, request).unwrap_err();
+        assert!(refused.contains("already wait"), "{refused}");
     }
 }

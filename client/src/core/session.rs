@@ -127,7 +127,9 @@ impl Core {
             other => {
                 let other = match posts::post(other) {
                     Ok((id, request)) => {
-                        self.posts.push(id, request);
+                        if let Err(why) = self.posts.push(id, request) {
+                            self.error(None, why, Some("send"));
+                        }
                         return true;
                     }
                     Err(other) => other,
@@ -154,7 +156,9 @@ impl Core {
         };
         let command = match posts::post(command) {
             Ok((id, request)) => {
-                self.posts.push(id, request);
+                if let Err(why) = self.posts.push(id, request) {
+                    self.error(None, why, Some("send"));
+                }
                 self.pump();
                 return;
             }
