@@ -56,6 +56,7 @@
 //!     conv: ConvRef::Room("general".into()),
 //!     id: MsgId::random(),
 //!     text: "hello".into(),
+//!     reply_to: None,
 //! };
 //! let Route::Commit(pending) = gate.route(send) else {
 //!     unreachable!("a logged-in session's message goes to the group commit");
