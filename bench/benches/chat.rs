@@ -451,7 +451,7 @@ fn print_report(
         ROUND_INTERVAL.as_millis()
     );
     println!(
-        "  lanchat and TCP (the coordinator allows {} messages/s per session, burst {}).",
+        "  lanchat and TCP (the coordinator paces each user at {} messages/s, burst {}).",
         CoordinatorConfig::DEFAULT_MESSAGE_RATE,
         lanchat_coordinator::throttle::TokenBucket::MESSAGE_BURST
     );

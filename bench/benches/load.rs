@@ -664,7 +664,11 @@ async fn setup_accounts(net: &Arc<Net>) -> Accounts {
         let room = room_name(members);
         sessions[0]
             .0
-            .ask(Request::CreateRoom { name: room.clone() })
+            .ask(Request::CreateRoom {
+                name: room.clone(),
+                private: false,
+                full_history: false,
+            })
             .await
             .expect("create room");
         // The other senders, then the receiving pool users (after the two round-trip users).
@@ -771,6 +775,7 @@ async fn measure_rtt(net: &Arc<Net>, accounts: &Accounts, plan: &Plan) -> Vec<Du
             conv: ConvRef::Dm(b_acc.name.clone()),
             id: MsgId::random(),
             text: format!("ping {i}"),
+            reply_to: None,
         })
         .await
         .expect("a sends");
@@ -779,6 +784,7 @@ async fn measure_rtt(net: &Arc<Net>, accounts: &Accounts, plan: &Plan) -> Vec<Du
             conv: ConvRef::Dm(a_acc.name.clone()),
             id: MsgId::random(),
             text: format!("re: {}", got.text),
+            reply_to: None,
         })
         .await
         .expect("b answers");
@@ -910,6 +916,7 @@ async fn measure_fanout(
             conv: ConvRef::Room(room.clone()),
             id: MsgId::random(),
             text,
+            reply_to: None,
         };
         if let Err(e) = sender.post_timed(request).await {
             eprintln!("  sender lost: {e}");

@@ -6,7 +6,7 @@ use lanchat_net::discovery::DiscoveryConfig;
 use lanchat_net::fingerprint::{Fingerprint, Pin};
 use lanchat_net::protocol::{
     ChatMessage, ConvRef, ConvSummary, ErrorCode, FileOffer, MemberInfo, MembershipChange, MsgId,
-    RoomInfo, UserInfo,
+    RoomInfo, Setting, Settings, UserInfo,
 };
 
 /// Which transfer an event is about.
@@ -90,13 +90,57 @@ pub enum Command {
         /// Password.
         password: String,
     },
-    /// Post a message (queued while disconnected, resent until acknowledged).
+    /// Post a message (queued while disconnected, resent until acknowledged; sent no faster
+    /// than the coordinator takes them, in order).
     Send {
         /// Where.
         conv: ConvRef,
         /// Text.
         text: String,
         /// Its id (see [`MsgId::random`]); [`Event::Sent`] carries it back.
+        id: MsgId,
+    },
+    /// Post a reply to message `to` (queued and resent like [`Command::Send`]).
+    Reply {
+        /// Where.
+        conv: ConvRef,
+        /// The seq of the message answered.
+        to: u64,
+        /// Text.
+        text: String,
+        /// Its id; [`Event::Sent`] carries it back.
+        id: MsgId,
+    },
+    /// Replace the text of one's own message `target` (`None`: one's last message in the
+    /// conversation). Queued and resent like a message; [`Event::Sent`] answers it.
+    Edit {
+        /// Where.
+        conv: ConvRef,
+        /// Which message.
+        target: Option<u64>,
+        /// The new text.
+        text: String,
+        /// The change's id.
+        id: MsgId,
+    },
+    /// Delete message `target` (one's own; the owner and admins of a room: anyone's there).
+    Delete {
+        /// Where.
+        conv: ConvRef,
+        /// Which message.
+        target: u64,
+        /// The change's id.
+        id: MsgId,
+    },
+    /// Add a reaction to message `target`, or take it back (a toggle).
+    React {
+        /// Where.
+        conv: ConvRef,
+        /// Which message.
+        target: u64,
+        /// The emoji.
+        emoji: String,
+        /// The change's id.
         id: MsgId,
     },
     /// Older messages: the `limit` newest before `before` (`None`: the newest).
@@ -117,6 +161,61 @@ pub enum Command {
     },
     /// Create a room (you become its owner).
     CreateRoom(String),
+    /// Create a private (invite-only) room.
+    CreatePrivateRoom {
+        /// Name.
+        name: String,
+        /// Members who join later read its whole history (otherwise from when they join).
+        full_history: bool,
+    },
+    /// Let a user join a room (needed for a private room).
+    Invite {
+        /// Room.
+        room: String,
+        /// Username.
+        user: String,
+    },
+    /// Remove a user from a room and keep them out.
+    Ban {
+        /// Room.
+        room: String,
+        /// Username.
+        user: String,
+    },
+    /// Let a banned user join again.
+    Unban {
+        /// Room.
+        room: String,
+        /// Username.
+        user: String,
+    },
+    /// Make a room private (invite-only) or public (the owner).
+    SetPrivate {
+        /// Room.
+        room: String,
+        /// Private or not.
+        private: bool,
+    },
+    /// Archive a room (read-only) or bring it back (the owner).
+    SetArchived {
+        /// Room.
+        room: String,
+        /// Archived or not.
+        archived: bool,
+    },
+    /// Delete a room with its history and files, for everyone (the owner).
+    DeleteRoom(String),
+    /// This user is typing in a conversation: call it on every keystroke; the engine tells the
+    /// coordinator at most every [`lanchat_net::protocol::TYPING_INTERVAL_MS`], and not at all
+    /// when typing indicators are off.
+    Typing(ConvRef),
+    /// Turn typing indicators or read receipts on or off (kept by the coordinator).
+    SetSetting {
+        /// Which.
+        setting: Setting,
+        /// On or off.
+        on: bool,
+    },
     /// Join a room.
     JoinRoom(String),
     /// Leave a room.
@@ -278,6 +377,8 @@ pub enum Event {
     LoggedIn {
         /// This user.
         user: UserInfo,
+        /// This user's settings.
+        settings: Settings,
         /// Every conversation with its unread count.
         conversations: Vec<ConvSummary>,
         /// True when this is a reconnect of an earlier session.
@@ -291,7 +392,16 @@ pub enum Event {
         /// rather than live.
         backlog: bool,
     },
-    /// A sent message was stored by the coordinator.
+    /// An earlier message was edited, deleted or reacted to: `message` is the change's entry
+    /// ([`ChatMessage::change`] says which message and how), carrying that message's state
+    /// as it is now. Delivered once and in order with the messages.
+    Changed {
+        /// The change.
+        message: ChatMessage,
+        /// True when it comes from catch-up.
+        backlog: bool,
+    },
+    /// A sent message (or an edit, deletion or reaction) was stored by the coordinator.
     Sent {
         /// Where.
         conv: ConvRef,
@@ -352,6 +462,51 @@ pub enum Event {
     },
     /// A read cursor or mute flag changed (possibly from another session of this user).
     ConvState(ConvSummary),
+    /// Someone invited this user to a room (`/join` it).
+    Invited {
+        /// Room.
+        room: String,
+        /// Who.
+        by: String,
+    },
+    /// A room became private or public, archived or not.
+    RoomChanged {
+        /// Room.
+        room: String,
+        /// Private now.
+        private: bool,
+        /// Archived now.
+        archived: bool,
+        /// Who changed it.
+        by: String,
+    },
+    /// A room this user was in was deleted, for everyone.
+    RoomDeleted {
+        /// Room.
+        room: String,
+        /// Who deleted it.
+        by: String,
+    },
+    /// Someone types in a conversation; show it until
+    /// [`lanchat_net::protocol::TYPING_EXPIRY_MS`] pass without another, or their message
+    /// arrives.
+    Typing {
+        /// Where.
+        conv: ConvRef,
+        /// Who.
+        user: String,
+    },
+    /// The other person of a direct conversation has read up to `seq`.
+    Seen {
+        /// The conversation.
+        conv: ConvRef,
+        /// Who read.
+        user: String,
+        /// Up to here.
+        seq: u64,
+    },
+    /// This user's settings, as the coordinator now keeps them.
+    Settings(Settings),
     /// Someone offers this user a file: accept or deny it.
     FileOffered(FileOffer),
     /// This user's offer is registered; waiting for the recipient.

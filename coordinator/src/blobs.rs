@@ -107,6 +107,15 @@ impl Blobs {
         swept
     }
 
+    /// Removes the content with this hash (no share refers to it any more: the messages that
+    /// shared it were deleted, or their room). Nothing happens if it is not stored.
+    pub fn remove(&self, hash: &[u8; 32]) -> std::io::Result<()> {
+        match std::fs::remove_file(self.path(hash)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Moves a verified upload into place.
     pub fn commit(&self, partial: &Path, hash: &[u8; 32]) -> std::io::Result<PathBuf> {
         let path = self.path(hash);
@@ -143,6 +152,9 @@ mod tests {
         assert_eq!(blobs.stored_size(&hash), Some(7));
         assert_eq!(std::fs::read(placed).unwrap(), b"content");
         assert!(blobs.partials().is_empty());
+        blobs.remove(&hash).unwrap();
+        assert_eq!(blobs.stored_size(&hash), None);
+        blobs.remove(&hash).unwrap();
     }
 
     #[test]

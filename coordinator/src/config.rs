@@ -30,7 +30,8 @@ pub struct CoordinatorConfig {
     pub user_quota_bytes: u64,
     /// Bytes of shared files the coordinator keeps for everyone together.
     pub total_quota_bytes: u64,
-    /// Messages per second one user may post, all their sessions together.
+    /// Messages per second one user may post, all their sessions together; faster ones wait
+    /// their turn (they are not refused).
     pub message_rate: u32,
     /// A connection must be logged in this long after it opened, or it is closed.
     pub login_timeout: Duration,

@@ -33,6 +33,7 @@ use crate::hub::Hub;
 use crate::names;
 use crate::relay::RelayBoard;
 use crate::shared::Shared;
+use crate::throttle::Pacer;
 use crate::{announce, blobs, commit, keys, server};
 
 /// How long the connections get, all together, to deliver what is queued (the shutdown
@@ -110,7 +111,6 @@ impl Coordinator {
             None => None,
         };
         let mut hub = Hub::new(store);
-        hub.set_message_rate(config.message_rate);
         let blobs = blobs::Blobs::new(config.data_dir.join("blobs"));
         let swept = blobs.sweep_partials(SystemTime::now(), blobs::PARTIAL_TTL);
         if swept > 0 {
@@ -133,6 +133,7 @@ impl Coordinator {
             rollover,
             relays: RelayBoard::default(),
             committer,
+            pacer: Pacer::new(config.message_rate),
             tasks: TaskTracker::new(),
             shutdown: CancellationToken::new(),
         });
@@ -140,6 +141,10 @@ impl Coordinator {
         shared
             .tasks
             .spawn(sweep_partials(blobs, shared.shutdown.clone()));
+        shared.tasks.spawn(scrub_later(
+            Arc::downgrade(&shared.hub),
+            shared.shutdown.clone(),
+        ));
         Ok(Coordinator {
             endpoint,
             shared,
@@ -231,6 +236,29 @@ async fn close_database(shared: Arc<Shared>, commits: JoinHandle<()>) {
 fn private_data(dir: &std::path::Path, db: &std::path::Path) -> std::io::Result<()> {
     private::options().open(db)?;
     private::tighten_all(dir)
+}
+
+/// How often the hub tries again to empty the write-ahead log of deleted text, while a reader
+/// kept it from doing so at once.
+const SCRUB_RETRY: Duration = Duration::from_millis(500);
+
+/// Tries [`Hub::scrub`] again every [`SCRUB_RETRY`] while one is pending (a deletion came
+/// while a read held the log), until the shutdown; a quiet coordinator too ends up with no
+/// deleted text in its log.
+async fn scrub_later(hub: Weak<Mutex<Hub>>, stop: CancellationToken) {
+    let mut every = tokio::time::interval(SCRUB_RETRY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        let Some(hub) = hub.upgrade() else { return };
+        if !crate::lock::lock(&hub).scrub_pending() {
+            continue;
+        }
+        let _ = tokio::task::spawn_blocking(move || crate::lock::lock(&hub).scrub()).await;
+    }
 }
 
 /// How often abandoned partial uploads are looked for.

@@ -56,6 +56,7 @@
 //!     conv: ConvRef::Room("general".into()),
 //!     id: MsgId::random(),
 //!     text: "hello".into(),
+//!     reply_to: None,
 //! };
 //! let Route::Commit(pending) = gate.route(send) else {
 //!     unreachable!("a logged-in session's message goes to the group commit");
@@ -245,11 +246,20 @@ impl Gate {
     /// else to [`Gate::handle`].
     pub fn route(&self, request: Request) -> Route {
         match (request, self.login) {
-            (Request::Send { conv, id, text }, Some(login)) => Route::Commit(PendingSend {
+            (
+                Request::Send {
+                    conv,
+                    id,
+                    text,
+                    reply_to,
+                },
+                Some(login),
+            ) => Route::Commit(PendingSend {
                 sid: login.session,
                 conv,
                 id,
                 text,
+                reply_to,
             }),
             (request, _) => Route::Handle(request),
         }

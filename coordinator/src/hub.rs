@@ -11,13 +11,20 @@
 //! current.
 //!
 //! Layout:
-//! - this file: sessions (open, close, tokens) and the dispatch of a session's requests;
-//! - `rooms`: rooms and moderation (create, join, leave, topic, kick, promote, succession);
+//! - this file: sessions (open, close, tokens), the dispatch of a session's requests, and
+//!   emptying the database's write-ahead log after a deletion (`scrub`);
+//! - `rooms`: rooms and moderation (create, join, leave, topic, kick, promote, succession),
+//!   and which rooms a user may know of;
+//! - `access`: invitations, bans, private and public rooms, archiving and deleting;
 //! - `delivery`: the group commit of messages and the fan-out of frames to outboxes;
+//! - `changes`: edits, deletions and reactions;
+//! - `mentions`: who a message names;
+//! - `signals`: typing indicators, read receipts and the settings for them;
 //! - `presence`: who is online or away, and display names;
 //! - `offers`: person-to-person file offers, their tokens and bounds;
 //! - `shares`: files shared into conversations, upload tickets and storage quotas;
-//! - `convert`: store rows in the protocol's terms, and refusals.
+//! - `convert`: store rows in the protocol's terms (as one reader may see them), and
+//!   refusals.
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -32,14 +39,17 @@ use tokio::sync::oneshot;
 pub use crate::outbox::Outbox;
 use crate::outbox::Urgency;
 use crate::reads::{seq_arg, Reads};
-use crate::throttle::TokenBucket;
 
+mod access;
+mod changes;
 pub(crate) mod convert;
 mod delivery;
+pub mod mentions;
 mod offers;
 mod presence;
 mod rooms;
 mod shares;
+pub mod signals;
 pub use convert::Refusal;
 use convert::{chat, not_member};
 pub(crate) use convert::{err, no_such_user};
@@ -69,6 +79,8 @@ pub struct PendingSend {
     pub id: MsgId,
     /// The text.
     pub text: String,
+    /// For a reply: the seq it answers.
+    pub reply_to: Option<u64>,
 }
 
 /// What the hub holds of one connection.
@@ -104,12 +116,13 @@ pub struct Hub {
     next_session: SessionId,
     offers: offers::Offers,
     shares: shares::Shares,
-    /// Messages per second one user may post, all their sessions together.
-    message_rate: u32,
-    /// Each user's message allowance. Kept per user, not per session: ten sessions of one
-    /// user share one rate (they once posted 600 messages in 0.39 s). Bounded by the number of
-    /// accounts.
-    sends: HashMap<UserId, TokenBucket>,
+    /// The settings of the users online (typing indicators, read receipts).
+    settings: HashMap<UserId, lanchat_store::Settings>,
+    /// Typing notices passed on lately, and each user's allowance for them.
+    typing: signals::Typing,
+    /// A deletion or an edit left older text in the write-ahead log, and a reader kept the
+    /// log from being emptied: try again (see [`Hub::scrub`]).
+    scrub_pending: bool,
     /// Set while a group commit is fanned out (see [`Batch`]).
     batch: Option<Batch>,
     /// Set once the coordinator is shutting down (see [`Hub::announce_shutdown`]).
@@ -128,18 +141,37 @@ impl Hub {
             next_session: 1,
             offers: offers::Offers::default(),
             shares: shares::Shares::default(),
-            message_rate: TokenBucket::MESSAGES_PER_SECOND,
-            sends: HashMap::new(),
+            settings: HashMap::new(),
+            typing: signals::Typing::default(),
+            scrub_pending: false,
             batch: None,
             shutting_down: false,
         }
     }
 
-    /// Caps each user at `per_second` messages, all their sessions together (bursts of three
-    /// seconds' worth).
-    pub fn set_message_rate(&mut self, per_second: u32) {
-        self.message_rate = per_second.max(1);
-        self.sends.clear();
+    /// Whether older text waits in the database's write-ahead log to be emptied out (the
+    /// coordinator then calls [`Hub::scrub`] again a moment later).
+    pub fn scrub_pending(&self) -> bool {
+        self.scrub_pending
+    }
+
+    /// Empties the write-ahead log if something deleted or edited away may be in it; never
+    /// waits for readers (it stays pending while one needs the log). Returns whether more
+    /// remains to do.
+    pub fn scrub(&mut self) -> bool {
+        if self.scrub_pending {
+            match self.store.scrub() {
+                Ok(done) => self.scrub_pending = !done,
+                Err(e) => tracing::warn!("cannot empty the write-ahead log: {e}"),
+            }
+        }
+        self.scrub_pending
+    }
+
+    /// Something was deleted or edited away: empty the log now if possible, later if not.
+    fn scrub_soon(&mut self) {
+        self.scrub_pending = true;
+        self.scrub();
     }
 
     /// The read side: answers reads from snapshots of this hub's store, without its lock.
@@ -184,10 +216,12 @@ impl Hub {
         );
         self.by_user.entry(user).or_default().push(id);
         self.presence_changed(user, before);
+        let settings = self.remember_settings(user)?;
         // Offers waiting for this user are read page by page (Request::PendingOffers), not
         // pushed here: thousands of them once filled the outbox and dropped every login.
         let reply = Reply::LoggedIn {
             user: self.user_info(user)?,
+            settings: convert::settings_out(settings),
             token,
             conversations: self.summaries(user)?,
         };
@@ -213,6 +247,8 @@ impl Hub {
             list.retain(|s| *s != id);
             if list.is_empty() {
                 self.by_user.remove(&session.user);
+                self.settings.remove(&session.user);
+                self.typing.forget(session.user);
             }
         }
         self.presence_changed(session.user, before);
@@ -245,10 +281,23 @@ impl Hub {
         };
         let me = session.user;
         match request {
-            Request::Send { conv, id, text } => self.send(sid, conv, id, text, now_ms),
+            Request::Send {
+                conv,
+                id,
+                text,
+                reply_to,
+            } => self.send(sid, conv, id, text, reply_to, now_ms),
+            Request::Change {
+                conv,
+                id,
+                target,
+                change,
+            } => self.change(me, conv, id, target, change, now_ms),
             Request::MarkRead { conv, seq } => {
-                let (c, _) = self.resolve(me, &conv, now_ms)?;
+                let (c, before) = self.resolve(me, &conv, now_ms)?;
                 self.store.mark_read(c.id, me, seq_arg(seq))?;
+                let after = self.store.membership(c.id, me)?.map_or(0, |m| m.read_seq);
+                self.read_moved(me, &c, before.read_seq, after)?;
                 self.push_conv_state(me, &c)?;
                 Ok(Reply::Ok)
             }
@@ -258,7 +307,21 @@ impl Hub {
                 self.push_conv_state(me, &c)?;
                 Ok(Reply::Ok)
             }
-            Request::CreateRoom { name } => self.create_room(me, &name, now_ms),
+            Request::CreateRoom {
+                name,
+                private,
+                full_history,
+            } => self.create_room(me, &name, private, full_history, now_ms),
+            Request::Invite { name, user } => self.invite(me, &name, &user, now_ms),
+            Request::Ban { name, user } => self.ban(me, &name, &user, now_ms),
+            Request::Unban { name, user } => self.unban(me, &name, &user),
+            Request::SetPrivate { name, private } => self.set_private(me, &name, private, now_ms),
+            Request::SetArchived { name, archived } => {
+                self.set_archived(me, &name, archived, now_ms)
+            }
+            Request::DeleteRoom { name } => self.delete_room(me, &name),
+            Request::Typing { conv } => self.typing(me, &conv, now_ms),
+            Request::SetSetting { setting, on } => self.set_setting(me, setting, on),
             Request::JoinRoom { name } => self.join_room(me, &name, now_ms),
             Request::LeaveRoom { name } => self.leave_room(me, &name, now_ms),
             Request::SetTopic { name, topic } => self.set_topic(me, &name, topic, now_ms),
@@ -359,7 +422,7 @@ impl Hub {
         now_ms: i64,
     ) -> Result<(Conversation, store::Membership), Refusal> {
         let c = match conv {
-            ConvRef::Room(name) => self.room(name)?,
+            ConvRef::Room(name) => self.visible_room(me, name)?,
             ConvRef::Dm(user) => {
                 let (peer, _) = self
                     .store

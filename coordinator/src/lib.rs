@@ -9,7 +9,8 @@
 //!
 //! # Layout
 //! The rules (no I/O; public, for tests and harnesses):
-//! - [`hub`]: the rules of conversation over the store and the online sessions.
+//! - [`hub`]: the rules of conversation over the store and the online sessions (rooms and
+//!   their boundaries, messages and their changes, mentions, typing and read receipts).
 //! - [`reads`]: history pages, searches and lists, answered from read snapshots without the
 //!   hub's lock.
 //! - [`gate`]: one connection's hello, login and request routing.
@@ -20,14 +21,17 @@
 //!   held to the rules at start.
 //! - [`auth`]: OPAQUE keys and steps, legacy Argon2id hashes, login throttling with
 //!   back-off, and the bounded pool for password hashing.
-//! - [`throttle`]: the token bucket that caps a session's message rate.
+//! - [`throttle`]: the token bucket, and the pacer that holds each user's messages to their
+//!   rate (they wait their turn; none is refused).
 //! - [`blobs`]: content-addressed storage of shared files, and partial uploads.
 //! - [`config`]: how to run a coordinator, and every default ([`CoordinatorConfig::new`]).
 //! - [`keys`]: rolling the coordinator's key over, vouched for by the old one.
 //!
 //! The drivers (sockets, tasks, threads, the clock):
-//! - `coordinator`: start, accept connections, shut down ([`Coordinator`]).
-//! - `server`: one task per QUIC connection (the chat stream), running its gate.
+//! - `coordinator`: start, accept connections, shut down ([`Coordinator`]); retry emptying
+//!   the write-ahead log of deleted text while a read held it.
+//! - `server`: one task per QUIC connection (the chat stream), running its gate; each
+//!   message waits its user's turn before it is read on.
 //! - `commit`: group commit: messages from every connection stored with one fsync.
 //! - `streams`: file streams: relay, uploads of shared files, downloads.
 //! - `relay`: where a relayed offer's sender waits for its recipient.

@@ -8,6 +8,11 @@
 //! kicked a moment ago reads nothing the snapshot after the kick holds). The pool bounds how
 //! many run at once; searches are capped in size and words before they reach the index.
 //!
+//! Private rooms: a reader who is neither a member nor invited is told such a room does not
+//! exist, whatever they ask (list, members, history, search); a member of a private room who
+//! joined after it began reads only from then on, unless the room keeps its whole history
+//! for newcomers, and whatever points back further (a change, a reply's quote) is redacted.
+//!
 //! Presence (who is online) lives in the hub's sessions; the hub mirrors each user's status
 //! here (`Reads::note_presence`) so that member and user lists need not take its lock.
 //!
@@ -22,7 +27,7 @@ use lanchat_net::protocol::{
 use lanchat_store::{ConvId, Conversation, ReadPool, Reads as _, Snapshot, UserId};
 
 use crate::hub::convert::{
-    chat, conv_ref_of, err, member_info, no_such_user, not_member, page_reply, room_info,
+    chat, conv_ref_of, err, member_info, no_such_user, not_member, page_reply, redact, room_info,
     summaries, Refusal,
 };
 use crate::lock::lock;
@@ -85,27 +90,29 @@ impl Reads {
     fn read(&self, snap: &Snapshot<'_>, me: UserId, request: Request) -> Result<Reply, Refusal> {
         match request {
             Request::After { conv, after, limit } => {
-                let (c, conv) = readable(snap, me, &conv)?;
+                let (c, conv, since) = readable(snap, me, &conv)?;
                 let messages = match c {
-                    Some(c) => snap.messages_after(c.id, seq_arg(after), page(limit))?,
+                    Some(c) => snap.messages_after(c.id, seq_arg(after).max(since), page(limit))?,
                     None => Vec::new(),
                 };
-                Ok(page_reply(conv, messages))
+                Ok(page_reply(conv, messages, since))
             }
             Request::Before {
                 conv,
                 before,
                 limit,
             } => {
-                let (c, conv) = readable(snap, me, &conv)?;
+                let (c, conv, since) = readable(snap, me, &conv)?;
                 let messages = match c {
-                    Some(c) => snap.messages_before(c.id, seq_arg(before), page(limit))?,
+                    Some(c) => {
+                        snap.messages_before_since(c.id, seq_arg(before), since, page(limit))?
+                    }
                     None => Vec::new(),
                 };
-                Ok(page_reply(conv, messages))
+                Ok(page_reply(conv, messages, since))
             }
             Request::ListRooms { after } => {
-                let rooms = snap.list_rooms(after.as_deref(), MAX_LIST_PAGE)?;
+                let rooms = snap.rooms_visible_to(me, after.as_deref(), MAX_LIST_PAGE)?;
                 let next =
                     full(&rooms, MAX_LIST_PAGE).and_then(|r| r.last().map(|r| r.name.clone()));
                 Ok(Reply::Rooms {
@@ -114,7 +121,10 @@ impl Reads {
                 })
             }
             Request::Members { name, after } => {
-                let room = room(snap, &name)?;
+                let room = room(snap, me, &name)?;
+                if room.private && snap.membership(room.id, me)?.is_none() {
+                    return Err(not_member(&room.name));
+                }
                 let members = snap.members(room.id, after, MAX_LIST_PAGE)?;
                 let next = full(&members, MAX_LIST_PAGE).and_then(|m| m.last().map(|m| m.position));
                 let statuses = self.status_of(members.iter().map(|m| m.user_id));
@@ -202,61 +212,68 @@ pub(crate) fn seq_arg(seq: u64) -> u64 {
     seq.min(i64::MAX as u64)
 }
 
-/// A room by name, or a clear "no such room".
-fn room(snap: &Snapshot<'_>, name: &str) -> Result<Conversation, Refusal> {
+/// A room by name as `me` may know of it: a clear "no such room" when there is none, and the
+/// same for a private room `me` is neither a member of nor invited to.
+fn room(snap: &Snapshot<'_>, me: UserId, name: &str) -> Result<Conversation, Refusal> {
     let name = rules::normalize_room(name)?;
-    snap.room_by_name(&name)?
-        .ok_or_else(|| err(ErrorCode::NoSuchRoom, format!("there is no room #{name}")))
+    let missing = || err(ErrorCode::NoSuchRoom, format!("there is no room #{name}"));
+    let room = snap.room_by_name(&name)?.ok_or_else(missing)?;
+    if room.private && snap.membership(room.id, me)?.is_none() && !snap.is_invited(room.id, me)? {
+        return Err(missing());
+    }
+    Ok(room)
 }
 
-/// The conversation `conv` names for `me`, if `me` may read it, with its canonical name. The
-/// conversation is `None` for a DM nobody has written in yet: nothing to read (and reading
-/// never creates it).
+/// The conversation `conv` names for `me`, if `me` may read it, with its canonical name and
+/// the seq after which `me` reads (see `Membership::since_seq`). The conversation is `None`
+/// for a DM nobody has written in yet: nothing to read (and reading never creates it).
 fn readable(
     snap: &Snapshot<'_>,
     me: UserId,
     conv: &ConvRef,
-) -> Result<(Option<Conversation>, ConvRef), Refusal> {
+) -> Result<(Option<Conversation>, ConvRef, u64), Refusal> {
     let c = match conv {
-        ConvRef::Room(name) => room(snap, name)?,
+        ConvRef::Room(name) => room(snap, me, name)?,
         ConvRef::Dm(user) => {
             let (peer, _) = snap
                 .user_by_name(user.trim_start_matches('@'))?
                 .ok_or_else(|| no_such_user(user))?;
             match snap.dm_between(me, peer.id)? {
                 Some(c) => c,
-                None => return Ok((None, ConvRef::Dm(peer.username))),
+                None => return Ok((None, ConvRef::Dm(peer.username), 0)),
             }
         }
     };
-    if snap.membership(c.id, me)?.is_none() {
+    let Some(membership) = snap.membership(c.id, me)? else {
         return Err(not_member(&c.name));
-    }
+    };
     let name = conv_ref_of(snap, &c, me)?;
-    Ok((Some(c), name))
+    Ok((Some(c), name, membership.since_seq))
 }
 
-/// Search hits named as `me` sees their conversations (each conversation looked up once).
+/// Search hits named as `me` sees their conversations, and redacted as `me` may read them
+/// (each conversation looked up once).
 fn named(
     snap: &Snapshot<'_>,
     me: UserId,
     found: Vec<lanchat_store::StoredMessage>,
 ) -> Result<Vec<ChatMessage>, Refusal> {
-    let mut names: HashMap<ConvId, ConvRef> = HashMap::new();
+    let mut names: HashMap<ConvId, (ConvRef, u64)> = HashMap::new();
     let mut out = Vec::with_capacity(found.len());
     for m in found {
-        let conv = match names.get(&m.conv_id) {
-            Some(conv) => conv.clone(),
+        let (conv, since) = match names.get(&m.conv_id) {
+            Some(known) => known.clone(),
             None => {
                 let c = snap
                     .conversation(m.conv_id)?
                     .ok_or_else(|| err(ErrorCode::Internal, "conversation vanished"))?;
                 let conv = conv_ref_of(snap, &c, me)?;
-                names.insert(m.conv_id, conv.clone());
-                conv
+                let since = snap.membership(c.id, me)?.map_or(0, |m| m.since_seq);
+                names.insert(m.conv_id, (conv.clone(), since));
+                (conv, since)
             }
         };
-        out.push(chat(conv, m));
+        out.push(redact(chat(conv, m), since));
     }
     Ok(out)
 }

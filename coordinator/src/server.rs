@@ -1,6 +1,7 @@
 //! One task per QUIC connection: reads request frames, routes them through the connection's
 //! [`Gate`] (hello, accounts, the hub) or to the group commit (messages), writes replies and
-//! pushed events. The gate's work blocks (Argon2, the hub's lock), so it runs on the blocking
+//! pushed events. Messages and changes to them wait for their user's turn
+//! ([`crate::throttle::Pacer`]) before they are taken on. The gate's work blocks (Argon2, the hub's lock), so it runs on the blocking
 //! pool.
 use std::collections::VecDeque;
 use std::future::Future;
@@ -289,11 +290,15 @@ impl Conn {
         };
         let request = match self.gate.route(frame.request) {
             Route::Commit(send) => {
+                self.pace().await;
                 self.submit(frame.id, send).await;
                 return true;
             }
             Route::Handle(request) => request,
         };
+        if matches!(request, Request::Change { .. }) {
+            self.pace().await;
+        }
         // Anything else is answered after this connection's messages, in request order.
         self.settle().await;
         let result = self.handle(request).await;
@@ -311,6 +316,22 @@ impl Conn {
             if self.gate.greeted() && d.close == Close::NO_HELLO_IN_TIME {
                 d.timer.as_mut().reset(d.login_at);
                 d.close = Close::NO_LOGIN_IN_TIME;
+            }
+        }
+    }
+
+    /// Waits for the user's turn to post (see [`crate::throttle::Pacer`]). While it waits the
+    /// connection reads nothing more, so the client is held back by QUIC's flow control
+    /// rather than refused.
+    async fn pace(&mut self) {
+        let Some(login) = self.gate.login() else {
+            return;
+        };
+        let wait = self.shared.pacer.reserve(login.user, now_ms());
+        if wait > 0 {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(wait)) => {}
+                () = self.shared.shutdown.cancelled() => {}
             }
         }
     }

@@ -15,6 +15,7 @@ use crate::hub::{Hub, Refusal};
 use crate::lock::lock;
 use crate::reads::Reads;
 use crate::relay::RelayBoard;
+use crate::throttle::Pacer;
 
 /// What every connection task shares.
 #[derive(Debug)]
@@ -38,6 +39,8 @@ pub struct Shared {
     pub relays: RelayBoard,
     /// The group-commit queue every connection's messages go through.
     pub committer: Committer,
+    /// Each user's pace of messages.
+    pub pacer: Pacer,
     /// Every connection's task and every file stream's, so a shutdown can wait for them.
     pub tasks: TaskTracker,
     /// Cancelled when the coordinator shuts down: connections stop reading, let their

@@ -82,7 +82,7 @@ pub struct CoordinatorArgs {
     #[arg(long)]
     pub no_discovery: bool,
     /// Messages per second one user may post, all their sessions together (bursts of three
-    /// seconds' worth).
+    /// seconds' worth); faster ones wait their turn, none is refused.
     #[arg(long, value_name = "N", default_value_t = CoordinatorConfig::DEFAULT_MESSAGE_RATE)]
     pub max_messages_per_second: u32,
     /// Largest file members may share into a conversation, in MiB.

@@ -10,8 +10,10 @@ use crate::opaque::OpaqueBytes;
 
 /// Protocol version carried in [`Request::Hello`]; bump on any incompatible change.
 /// Version 4: OPAQUE login and registration replace passwords sent inside TLS; list replies
-/// are paged.
-pub const PROTOCOL_VERSION: u16 = 4;
+/// are paged. Version 5: conversations an office expects — private rooms, invitations, bans,
+/// archived and deleted rooms; edits, deletions, replies, reactions and mentions; typing
+/// indicators, read receipts and the settings that turn them off.
+pub const PROTOCOL_VERSION: u16 = 5;
 /// ALPN identifier; a peer speaking another major version fails the TLS handshake.
 pub const ALPN: &[u8] = b"lanchat/1";
 /// Longest message text in bytes (UTF-8).
@@ -29,6 +31,18 @@ pub const MAX_LIST_PAGE: u32 = 200;
 pub const MAX_SEARCH_BYTES: usize = 256;
 /// Most words in one search query.
 pub const MAX_SEARCH_WORDS: usize = 8;
+/// Longest reaction (an emoji, or a short word such as `+1`), in bytes.
+pub const MAX_REACTION_BYTES: usize = 32;
+/// Most different reactions one message carries; a new one beyond is refused.
+pub const MAX_REACTIONS: usize = 20;
+/// Most people one message mentions; further `@names` stay plain text.
+pub const MAX_MENTIONS: usize = 20;
+/// Longest quote of the message a reply answers, in characters.
+pub const MAX_QUOTE_CHARS: usize = 200;
+/// A client tells the coordinator that its user types at most this often per conversation.
+pub const TYPING_INTERVAL_MS: u64 = 3000;
+/// A typing indicator disappears by itself this long after the last notice.
+pub const TYPING_EXPIRY_MS: u64 = 6000;
 
 /// Whether a user is reachable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -78,7 +92,8 @@ impl std::fmt::Display for MsgId {
     }
 }
 
-/// Chat text or a line the coordinator writes (joins, leaves, kicks, topic changes).
+/// Chat text, a line the coordinator writes (joins, leaves, kicks, topic changes), a shared
+/// file, or a change to an earlier message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MessageKind {
     /// Written by a user.
@@ -87,6 +102,59 @@ pub enum MessageKind {
     System,
     /// A file shared into the conversation; `file` says which, `text` is its name.
     File,
+    /// An edit, a deletion or a reaction of the earlier message [`Change::target`]: an entry of
+    /// the conversation's sequence like any other (so it reaches offline and reconnecting
+    /// clients through the same catch-up, in order, once), not shown as a line of its own.
+    /// The message's other fields carry the target's state as it is now.
+    Change,
+}
+
+/// What a [`MessageKind::Change`] entry did to its target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChangeKind {
+    /// Its text was replaced.
+    Edited,
+    /// It was deleted (its text is gone from the coordinator).
+    Deleted,
+    /// The entry's sender added (or took back) a reaction.
+    Reacted {
+        /// Which reaction.
+        emoji: String,
+        /// True: added; false: taken back.
+        added: bool,
+    },
+}
+
+/// The message a [`MessageKind::Change`] entry changed, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Seq of the changed message in the same conversation.
+    pub target: u64,
+    /// What happened to it.
+    pub what: ChangeKind,
+}
+
+/// The message a reply answers, as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    /// Its seq in the same conversation.
+    pub seq: u64,
+    /// Its sender's username.
+    pub sender: String,
+    /// The start of its text (at most [`MAX_QUOTE_CHARS`] characters); empty when it was
+    /// deleted or is not shown to this reader.
+    pub text: String,
+    /// It was deleted.
+    pub deleted: bool,
+}
+
+/// One reaction on a message and how many people gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    /// The emoji (or short word).
+    pub emoji: String,
+    /// How many people reacted with it.
+    pub count: u32,
 }
 
 /// A file shared in a conversation and kept by the coordinator.
@@ -164,6 +232,54 @@ pub struct ChatMessage {
     pub text: String,
     /// For [`MessageKind::File`]: the file.
     pub file: Option<SharedFile>,
+    /// The text was edited after it was posted.
+    pub edited: bool,
+    /// The message was deleted: its text (and file) are gone.
+    pub deleted: bool,
+    /// For a reply: the message it answers (boxed, like `change`: most messages have
+    /// neither, and every event is as large as its largest message).
+    pub reply_to: Option<Box<Quote>>,
+    /// Reactions, in the order they were first given.
+    pub reactions: Vec<Reaction>,
+    /// Usernames the coordinator recognised as mentioned (`@name` in the text; at most
+    /// [`MAX_MENTIONS`]).
+    pub mentions: Vec<String>,
+    /// `@room` by the room's owner or an admin: everyone in it is mentioned.
+    pub mentions_room: bool,
+    /// For [`MessageKind::Change`]: which message changed, and how.
+    pub change: Option<Box<Change>>,
+}
+
+impl ChatMessage {
+    /// A text message `text` from `sender` (also its display name) at seq `seq` of `conv`,
+    /// and nothing more (id all zeros, time 0, not edited, no reply, no reactions, no
+    /// mentions): what a test or a tool builds before setting the fields it cares about.
+    pub fn plain(conv: ConvRef, seq: u64, sender: &str, text: &str) -> ChatMessage {
+        ChatMessage {
+            conv,
+            seq,
+            id: MsgId([0; 16]),
+            sender: sender.into(),
+            sender_display: sender.into(),
+            ts_ms: 0,
+            kind: MessageKind::Text,
+            text: text.into(),
+            file: None,
+            edited: false,
+            deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
+            mentions: Vec::new(),
+            mentions_room: false,
+            change: None,
+        }
+    }
+
+    /// Whether `user` is mentioned by name or by `@room` (never by their own message).
+    pub fn mentions_user(&self, user: &str) -> bool {
+        !self.sender.eq_ignore_ascii_case(user)
+            && (self.mentions_room || self.mentions.iter().any(|m| m.eq_ignore_ascii_case(user)))
+    }
 }
 
 /// A member's role in a room.
@@ -192,16 +308,21 @@ pub struct ConvSummary {
     pub muted: bool,
     /// The user's role (Member for DMs).
     pub role: Role,
+    /// Messages after the read cursor that are shown as messages (changes to earlier ones and
+    /// deleted ones are not counted).
+    pub unread: u64,
+    /// Of those, the ones that mention the user (by name, or `@room`).
+    pub mentions: u64,
+    /// A private (invite-only) room.
+    pub private: bool,
+    /// An archived room: read-only.
+    pub archived: bool,
+    /// For a direct conversation: how far the other person has read, when both have read
+    /// receipts on.
+    pub peer_read: Option<u64>,
 }
 
-impl ConvSummary {
-    /// Messages after the read cursor.
-    pub fn unread(&self) -> u64 {
-        self.last_seq.saturating_sub(self.read_seq)
-    }
-}
-
-/// One room in the room list.
+/// One room in the room list (private rooms only for their members and those invited).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomInfo {
     /// Name without `#`.
@@ -210,6 +331,55 @@ pub struct RoomInfo {
     pub topic: String,
     /// Member count.
     pub members: u64,
+    /// Invite-only.
+    pub private: bool,
+    /// Read-only.
+    pub archived: bool,
+}
+
+/// What a user chose to share and see beyond messages (kept by the coordinator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Typing indicators: others see when this user types, and this user sees theirs.
+    pub typing: bool,
+    /// Read receipts in direct conversations: the other person sees how far this user has
+    /// read, and this user sees theirs (only when both have them on).
+    pub receipts: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            typing: true,
+            receipts: true,
+        }
+    }
+}
+
+/// One setting of [`Settings`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Setting {
+    /// [`Settings::typing`].
+    Typing,
+    /// [`Settings::receipts`].
+    Receipts,
+}
+
+/// What a [`Request::Change`] does to its target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChangeRequest {
+    /// Replace the text of one's own message.
+    Edit {
+        /// The new text, at most [`MAX_TEXT_BYTES`].
+        text: String,
+    },
+    /// Delete one's own message (the owner and admins of a room: anyone's there).
+    Delete,
+    /// Add this reaction, or take it back if already given (a toggle).
+    React {
+        /// At most [`MAX_REACTION_BYTES`], no spaces or control characters.
+        emoji: String,
+    },
 }
 
 /// One member of a room.
@@ -308,6 +478,21 @@ pub enum Request {
         id: MsgId,
         /// The text, at most [`MAX_TEXT_BYTES`].
         text: String,
+        /// The seq of the message this answers, for a reply.
+        reply_to: Option<u64>,
+    },
+    /// Edit, delete or react to an earlier message. Stored as an entry of the conversation
+    /// (answered with [`Reply::Sent`]), so it is idempotent by `id` like a message.
+    Change {
+        /// Where.
+        conv: ConvRef,
+        /// Client-chosen id of the change (idempotent resend).
+        id: MsgId,
+        /// The seq of the message to change; `None` (edits only): the sender's last message
+        /// in the conversation.
+        target: Option<u64>,
+        /// What to do.
+        change: ChangeRequest,
     },
     /// Messages with `seq > after`, oldest first (catch-up).
     After {
@@ -338,6 +523,11 @@ pub enum Request {
     CreateRoom {
         /// Name without `#`.
         name: String,
+        /// Invite-only: only members and those invited see it, join it or read it.
+        private: bool,
+        /// For a private room: members who join later read its whole history (otherwise
+        /// they read from the moment they joined).
+        full_history: bool,
     },
     /// Join a room.
     JoinRoom {
@@ -381,6 +571,59 @@ pub enum Request {
         name: String,
         /// Username to promote.
         user: String,
+    },
+    /// Let a user join a room (owner/admins; needed to join a private room).
+    Invite {
+        /// Room.
+        name: String,
+        /// Username.
+        user: String,
+    },
+    /// Remove a user from a room and keep them out (owner/admins).
+    Ban {
+        /// Room.
+        name: String,
+        /// Username.
+        user: String,
+    },
+    /// Let a banned user join again (owner/admins).
+    Unban {
+        /// Room.
+        name: String,
+        /// Username.
+        user: String,
+    },
+    /// Make a room private or public (the owner).
+    SetPrivate {
+        /// Room.
+        name: String,
+        /// True: invite-only.
+        private: bool,
+    },
+    /// Archive a room (read-only, history kept) or bring it back (the owner).
+    SetArchived {
+        /// Room.
+        name: String,
+        /// True: archived.
+        archived: bool,
+    },
+    /// Delete a room with its history and files, for everyone (the owner).
+    DeleteRoom {
+        /// Room.
+        name: String,
+    },
+    /// The user is typing in a conversation (a client sends this at most every
+    /// [`TYPING_INTERVAL_MS`]; the coordinator passes on fewer still).
+    Typing {
+        /// Where.
+        conv: ConvRef,
+    },
+    /// Turn one of the user's [`Settings`] on or off.
+    SetSetting {
+        /// Which.
+        setting: Setting,
+        /// On or off.
+        on: bool,
     },
     /// One page of the registered users with presence, by username.
     Users {
@@ -546,12 +789,14 @@ pub enum Reply {
     LoggedIn {
         /// The user.
         user: UserInfo,
+        /// The user's settings.
+        settings: Settings,
         /// Session token for [`Request::Resume`].
         token: [u8; 32],
         /// Every conversation the user is in.
         conversations: Vec<ConvSummary>,
     },
-    /// A message was stored (committed) under this seq.
+    /// A message (or a change, [`Request::Change`]) was stored (committed) under this seq.
     Sent {
         /// Where.
         conv: ConvRef,
@@ -667,6 +912,10 @@ pub enum ErrorCode {
     QuotaExceeded,
     /// Something failed on the coordinator (the message says what).
     Internal,
+    /// The user is banned from that room.
+    Banned,
+    /// No such message in that conversation (or it was deleted).
+    NoSuchMessage,
 }
 
 /// A refusal with a human-readable reason.
@@ -713,6 +962,11 @@ pub enum MembershipChange {
     },
     /// Became owner (succession after the owner left).
     Owner,
+    /// Removed and kept out by someone.
+    Banned {
+        /// Who banned them.
+        by: String,
+    },
 }
 
 /// Pushed by the coordinator.
@@ -769,6 +1023,51 @@ pub enum Event {
         /// Offer id.
         id: u64,
     },
+    /// Someone invited this user to a room.
+    Invited {
+        /// Room name.
+        room: String,
+        /// Who invited them.
+        by: String,
+    },
+    /// A room was made private or public, archived or brought back (sent to its members).
+    RoomChanged {
+        /// Room name.
+        room: String,
+        /// Invite-only now.
+        private: bool,
+        /// Read-only now.
+        archived: bool,
+        /// Who changed it.
+        by: String,
+    },
+    /// A room was deleted with its history, for everyone (sent to its members).
+    RoomDeleted {
+        /// Room name.
+        room: String,
+        /// Who deleted it.
+        by: String,
+    },
+    /// Someone is typing in a conversation of this user; shown until [`TYPING_EXPIRY_MS`]
+    /// pass without another, or their message arrives.
+    Typing {
+        /// Where (as this user names it).
+        conv: ConvRef,
+        /// Who.
+        user: String,
+    },
+    /// The other person of a direct conversation has read up to `seq` (read receipts on
+    /// both sides).
+    Seen {
+        /// The conversation (named by the other person).
+        conv: ConvRef,
+        /// Who read.
+        user: String,
+        /// Up to here.
+        seq: u64,
+    },
+    /// This user's settings changed (in another of their sessions).
+    Settings(Settings),
     /// The coordinator is shutting down.
     Shutdown {
         /// Why.

@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::lookalike;
 use crate::rows::{user_from_row, USER_COLUMNS};
-use crate::{Credential, Role, Store, StoreError, User, UserId};
+use crate::{Credential, Role, Settings, Store, StoreError, User, UserId};
 
 /// See [`Reads::user_by_name`](crate::Reads::user_by_name).
 pub(crate) fn user_by_name(
@@ -47,7 +47,31 @@ pub(crate) fn list_users(
     Ok(users)
 }
 
+/// See [`Reads::settings`](crate::Reads::settings).
+pub(crate) fn settings(conn: &Connection, user: UserId) -> Result<Settings, StoreError> {
+    conn.prepare_cached("SELECT typing, receipts FROM users WHERE id = ?1")?
+        .query_row([user], |row| {
+            Ok(Settings {
+                typing: row.get(0)?,
+                receipts: row.get(1)?,
+            })
+        })
+        .optional()?
+        .ok_or(StoreError::NoSuchUser)
+}
+
 impl Store {
+    /// Keeps a user's choices about typing indicators and read receipts.
+    pub fn set_settings(&mut self, user: UserId, settings: Settings) -> Result<(), StoreError> {
+        match self.conn.execute(
+            "UPDATE users SET typing = ?2, receipts = ?3 WHERE id = ?1",
+            params![user, settings.typing, settings.receipts],
+        )? {
+            0 => Err(StoreError::NoSuchUser),
+            _ => Ok(()),
+        }
+    }
+
     /// Creates an account that logs in with OPAQUE (`record` is its OPAQUE
     /// registration record), like [`Store::create_user`] otherwise.
     pub fn create_opaque_user(

@@ -2,11 +2,12 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rusqlite::Connection;
 
 use crate::pool::{ReadPool, Source, READERS};
-use crate::tuning::tune;
+use crate::tuning::{tune, BUSY_TIMEOUT};
 use crate::{lookalike, schema, StoreError};
 
 /// The coordinator's persistent state, behind a domain API.
@@ -56,6 +57,10 @@ impl Store {
         // Off by default in SQLite, per connection, and a no-op inside a
         // transaction, so it must be set here before anything else runs.
         conn.pragma_update(None, "foreign_keys", true)?;
+        // What a write frees (a deleted message's text, the old text of an edit, index
+        // entries) is overwritten with zeros instead of left in free space. The write-ahead
+        // log still holds older copies of changed pages until `scrub`.
+        conn.pragma_update(None, "secure_delete", true)?;
         schema::migrate(&mut conn)?;
         // Opened after the writer: the file exists, is in WAL mode and has its schema.
         let reads = Arc::new(ReadPool::open(&source, READERS)?);
@@ -83,6 +88,30 @@ impl Store {
         self.conn
             .pragma_update(None, "max_page_count", pages + extra_pages)?;
         Ok(())
+    }
+
+    /// Moves everything in the write-ahead log into the database file and empties the log,
+    /// so that no older copy of a page (with a deleted message's text, say) is left in it;
+    /// with `secure_delete` the database file keeps none either. Never waits: if a reader
+    /// still needs older pages of the log, or another connection writes, nothing is done and
+    /// this returns `false` (try again later); `true` once the log is empty.
+    pub fn scrub(&self) -> Result<bool, StoreError> {
+        self.conn.busy_timeout(Duration::ZERO)?;
+        let result = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                row.get::<_, i64>(0)
+            });
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        match result {
+            Ok(busy) => Ok(busy == 0),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Runs SQLite's full `PRAGMA integrity_check`.

@@ -74,6 +74,9 @@ impl Store {
                     topic: String::new(),
                     last_seq: 0,
                     created_ms: now_ms,
+                    private: false,
+                    full_history: false,
+                    archived: false,
                 }
             }
         };

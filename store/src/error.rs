@@ -45,6 +45,13 @@ pub enum StoreError {
     /// client bug, since client ids are meant to be unique.
     #[error("client id already used for a message that is not a file")]
     ClientIdReused,
+    /// No message with that seq in that conversation (or it was deleted, or it cannot take
+    /// that change).
+    #[error("no such message")]
+    NoSuchMessage,
+    /// The message carries as many different reactions as allowed already.
+    #[error("the message has {0} different reactions already")]
+    TooManyReactions(usize),
     /// The database file failed its integrity check, or an invariant the
     /// schema guarantees (such as the `general` room existing) does not hold;
     /// the text says what was found.

@@ -13,8 +13,8 @@
 //!   their integer encoding in SQL.
 //! - `schema`: versioned migrations tracked by `PRAGMA user_version`.
 //! - `tuning`: the settings every connection gets (busy timeout, statement cache, plans).
-//! - `connection`: [`Store::open`] (pragmas, durability) and
-//!   [`Store::integrity_check`].
+//! - `connection`: [`Store::open`] (pragmas, durability, secure delete),
+//!   [`Store::scrub`] and [`Store::integrity_check`].
 //! - `accounts`, `sessions`: users and login sessions.
 //! - `lookalike`: usernames that look alike ([`lookalike_keys`]), kept to one
 //!   account per key.
@@ -24,7 +24,9 @@
 //!   and two-person threads.
 //! - `members`: joining, leaving with owner succession, roles, read cursors
 //!   and muting.
-//! - `messages`: idempotent append and paging through history.
+//! - `access`: invitations and bans.
+//! - `messages`: idempotent append and paging through history; edits, deletions and
+//!   reactions as entries of the sequence; replies and mentions.
 //! - `files`: files shared into conversations, content-addressed by BLAKE3.
 //! - `rows`: the SELECT column lists and the mappers from their rows to
 //!   model types, shared by the modules above.
@@ -34,6 +36,7 @@
 //! - `pool`: [`ReadPool`], read-only connections whose [`Snapshot`]s read beside the
 //!   writer (WAL), so slow reads never hold up writes.
 
+mod access;
 mod accounts;
 mod connection;
 mod conversations;
@@ -56,9 +59,12 @@ mod tuning;
 pub use connection::Store;
 pub use error::StoreError;
 pub use lookalike::{lookalike_keys, Clash};
+pub use messages::MAX_REACTIONS;
 pub use model::{
-    Appended, ConvId, ConvKind, ConvSummary, Conversation, Credential, MemberInfo, Membership,
-    MessageKind, NewMessage, Role, RoomListing, SharedFile, StoredMessage, User, UserId,
+    Appended, ChangeOp, Changed, ConvId, ConvKind, ConvSummary, Conversation, Credential,
+    MemberInfo, Membership, MessageKind, NewMessage, Quoted, ReactionCount, Role, RoomListing,
+    Settings, SharedFile, StoredMessage, User, UserId,
 };
 pub use pool::{ReadPool, Snapshot, READERS};
 pub use read::Reads;
+pub use rows::QUOTE_CHARS;

@@ -7,7 +7,8 @@ use crate::{ConvId, MemberInfo, Membership, Role, Store, StoreError, UserId};
 
 /// Adds `user` to `conv` as a Member with nothing unread, unless already a
 /// member. Returns whether a row was added. Shared with DM creation so both
-/// paths start cursors the same way.
+/// paths start cursors the same way. In a private room without `full_history` the new
+/// member reads from here on (`since_seq`).
 pub(crate) fn add_member(
     conn: &Connection,
     conv: ConvId,
@@ -15,15 +16,20 @@ pub(crate) fn add_member(
     role: Role,
     now_ms: i64,
 ) -> Result<bool, StoreError> {
-    let last_seq: Option<u64> = conn
+    let found: Option<(u64, bool, bool)> = conn
         .query_row(
-            "SELECT last_seq FROM conversations WHERE id = ?1",
+            "SELECT last_seq, private, full_history FROM conversations WHERE id = ?1",
             [conv],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()?;
-    let Some(last_seq) = last_seq else {
+    let Some((last_seq, private, full_history)) = found else {
         return Err(StoreError::NoSuchConversation);
+    };
+    let since = if private && !full_history {
+        last_seq
+    } else {
+        0
     };
     let user_exists = conn
         .query_row("SELECT 1 FROM users WHERE id = ?1", [user], |_| Ok(()))
@@ -33,24 +39,31 @@ pub(crate) fn add_member(
         return Err(StoreError::NoSuchUser);
     }
     let added = conn.execute(
-        "INSERT INTO members (conv_id, user_id, role, joined_ms, read_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO members (conv_id, user_id, role, joined_ms, read_seq, since_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (conv_id, user_id) DO NOTHING",
-        params![conv, user, role, now_ms, last_seq],
+        params![conv, user, role, now_ms, last_seq, since],
     )?;
     Ok(added == 1)
 }
 
 impl Store {
     /// Adds `user` to `conv` as a Member whose read cursor starts at the
-    /// newest message (history is readable, but not counted as unread).
+    /// newest message (history is readable, but not counted as unread; in a private room
+    /// without `full_history`, only what comes after is readable). An invitation to the room
+    /// is used up.
     ///
-    /// Returns `false` (and changes nothing) if `user` already is a member.
+    /// Returns `false` (and changes nothing) if `user` already is a member. Who may join is
+    /// the caller's policy.
     pub fn join(&mut self, conv: ConvId, user: UserId, now_ms: i64) -> Result<bool, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let added = add_member(&tx, conv, user, Role::Member, now_ms)?;
+        tx.execute(
+            "DELETE FROM invites WHERE conv_id = ?1 AND user_id = ?2",
+            params![conv, user],
+        )?;
         tx.commit()?;
         Ok(added)
     }
@@ -170,7 +183,7 @@ pub(crate) fn membership(
 ) -> Result<Option<Membership>, StoreError> {
     let found = conn
         .prepare_cached(
-            "SELECT role, joined_ms, read_seq, muted FROM members
+            "SELECT role, joined_ms, read_seq, muted, since_seq FROM members
              WHERE conv_id = ?1 AND user_id = ?2",
         )?
         .query_row(params![conv, user], |row| {
@@ -181,6 +194,7 @@ pub(crate) fn membership(
                 joined_ms: row.get(1)?,
                 read_seq: row.get(2)?,
                 muted: row.get(3)?,
+                since_seq: row.get(4)?,
             })
         })
         .optional()?;
@@ -225,4 +239,18 @@ pub(crate) fn member_ids(conn: &Connection, conv: ConvId) -> Result<Vec<UserId>,
         .query_map([conv], |row| row.get(0))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ids)
+}
+
+/// See [`Reads::member_floors`](crate::Reads::member_floors).
+pub(crate) fn member_floors(
+    conn: &Connection,
+    conv: ConvId,
+) -> Result<Vec<(UserId, u64)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id, since_seq FROM members WHERE conv_id = ?1 ORDER BY joined_ms, id",
+    )?;
+    let floors = stmt
+        .query_map([conv], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(floors)
 }

@@ -38,8 +38,93 @@ pub enum MessageKind {
     System,
     /// A file posted with [`Store::share_file`](crate::Store::share_file);
     /// the text is the file name, which is searchable. Never appended with
-    /// `append_message`, so every File message has its [`SharedFile`].
+    /// `append_message`, so every File message has its [`SharedFile`] (until it is deleted).
     File,
+    /// An entry that replaced the text of the message [`StoredMessage::target`]
+    /// ([`Store::change_message`](crate::Store::change_message)).
+    Edit,
+    /// An entry that deleted the message [`StoredMessage::target`].
+    Delete,
+    /// An entry that added the reaction [`StoredMessage::emoji`] to the message
+    /// [`StoredMessage::target`].
+    React,
+    /// An entry that took back the reaction [`StoredMessage::emoji`].
+    Unreact,
+}
+
+impl MessageKind {
+    /// Whether this is an entry that changes an earlier message rather than a message shown
+    /// by itself.
+    pub fn is_change(self) -> bool {
+        matches!(
+            self,
+            MessageKind::Edit | MessageKind::Delete | MessageKind::React | MessageKind::Unreact
+        )
+    }
+}
+
+/// What [`Store::change_message`](crate::Store::change_message) does to an earlier message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeOp<'a> {
+    /// Replace its text; its mentions become these.
+    Edit {
+        /// The new text.
+        text: &'a str,
+        /// Users the new text mentions.
+        mentions: &'a [UserId],
+        /// The new text mentions everyone (`@room`).
+        everyone: bool,
+    },
+    /// Delete it: its text, file, reactions and mentions are gone.
+    Delete,
+    /// Add the actor's reaction, or take it back if given already.
+    React {
+        /// The reaction.
+        emoji: &'a str,
+    },
+}
+
+/// What [`Store::change_message`](crate::Store::change_message) stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    /// The change's own entry in the sequence.
+    pub appended: Appended,
+    /// Which kind of entry: Edit, Delete, React or Unreact.
+    pub kind: MessageKind,
+    /// A deleted file message's content, when no share refers to it any more (the caller
+    /// may remove the blob).
+    pub unshared: Option<[u8; 32]>,
+}
+
+/// The message a reply answers, as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quoted {
+    /// Its seq.
+    pub seq: u64,
+    /// Its sender's username.
+    pub sender: String,
+    /// The start of its text (empty when deleted).
+    pub text: String,
+    /// Whether it was deleted.
+    pub deleted: bool,
+}
+
+/// A reaction on a message and how many gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactionCount {
+    /// The emoji.
+    pub emoji: String,
+    /// How many users.
+    pub count: u32,
+}
+
+/// A user's choices about typing indicators and read receipts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Typing indicators on.
+    pub typing: bool,
+    /// Read receipts on.
+    pub receipts: bool,
 }
 
 /// What an account logs in with.
@@ -79,6 +164,12 @@ pub struct Conversation {
     pub last_seq: u64,
     /// Creation time, milliseconds since the Unix epoch.
     pub created_ms: i64,
+    /// Invite-only room.
+    pub private: bool,
+    /// For a private room: members who join later read the whole history.
+    pub full_history: bool,
+    /// Read-only room.
+    pub archived: bool,
 }
 
 /// One message as stored, with the sender's current names resolved.
@@ -103,10 +194,36 @@ pub struct StoredMessage {
     pub ts_ms: i64,
     /// Text, system or file message.
     pub kind: MessageKind,
-    /// Message body; for File messages the file name.
+    /// Message body; for File messages the file name; empty once deleted. For change
+    /// entries: the changed message's text as it is now.
     pub text: String,
-    /// The shared file for File messages; `None` for the other kinds.
+    /// The shared file for File messages; `None` for the other kinds (and once deleted). For
+    /// change entries: the changed message's.
     pub file: Option<SharedFile>,
+    /// For change entries: the seq of the message changed.
+    pub target: Option<u64>,
+    /// For React/Unreact entries: the reaction.
+    pub emoji: Option<String>,
+    /// When the (changed) message's text was last edited.
+    pub edited_ms: Option<i64>,
+    /// The (changed) message was deleted.
+    pub deleted: bool,
+    /// The message the (changed) message answers.
+    pub reply_to: Option<Quoted>,
+    /// Reactions on the (changed) message, in the order first given.
+    pub reactions: Vec<ReactionCount>,
+    /// Usernames the (changed) message mentions.
+    pub mentions: Vec<String>,
+    /// The (changed) message mentions everyone in the room.
+    pub mentions_room: bool,
+}
+
+impl StoredMessage {
+    /// The seq of the message whose state this carries: the target of a change entry, else
+    /// the message itself.
+    pub fn state_seq(&self) -> u64 {
+        self.target.unwrap_or(self.seq)
+    }
 }
 
 /// A file posted into a conversation and kept by the coordinator, which
@@ -148,6 +265,9 @@ pub struct Membership {
     pub read_seq: u64,
     /// Whether the user silenced notifications for this conversation.
     pub muted: bool,
+    /// The member reads messages after this seq only (a private room's history before they
+    /// joined is not theirs to read); 0: everything.
+    pub since_seq: u64,
 }
 
 /// A member as listed to other members.
@@ -180,6 +300,10 @@ pub struct RoomListing {
     pub members: u64,
     /// Sequence number of the newest message.
     pub last_seq: u64,
+    /// Invite-only.
+    pub private: bool,
+    /// Read-only.
+    pub archived: bool,
 }
 
 /// A conversation from one member's point of view.
@@ -193,11 +317,15 @@ pub struct ConvSummary {
     pub read_seq: u64,
     /// Whether the user muted it.
     pub muted: bool,
-    /// Messages after `read_seq`.
+    /// Messages after `read_seq` shown as messages (not changes, not deleted ones).
     pub unread: u64,
+    /// Of those, the ones that mention the user (by name or `@room`).
+    pub mentions: u64,
     /// For DMs the other user's username (the user's own for notes to self);
     /// `None` for rooms.
     pub peer: Option<String>,
+    /// For DMs with someone else: their read cursor and whether they have read receipts on.
+    pub peer_read: Option<(u64, bool)>,
 }
 
 /// One message of a group commit ([`Store::append_batch`](crate::Store::append_batch)).
@@ -215,6 +343,12 @@ pub struct NewMessage<'a> {
     pub text: &'a str,
     /// Its timestamp.
     pub now_ms: i64,
+    /// For a reply: the seq it answers.
+    pub reply_to: Option<u64>,
+    /// Users it mentions.
+    pub mentions: &'a [UserId],
+    /// It mentions everyone (`@room`).
+    pub everyone: bool,
 }
 
 /// Result of [`Store::append_message`](crate::Store::append_message) and
@@ -259,5 +393,9 @@ sql_int_enum!(ConvKind { Room = 0, Dm = 1 });
 sql_int_enum!(MessageKind {
     Text = 0,
     System = 1,
-    File = 2
+    File = 2,
+    Edit = 3,
+    Delete = 4,
+    React = 5,
+    Unreact = 6
 });

@@ -10,9 +10,9 @@
 use rusqlite::Connection;
 
 use crate::{
-    accounts, conversations, dm, files, members, messages, rooms, search, ConvId, ConvSummary,
-    Conversation, MemberInfo, Membership, RoomListing, SharedFile, Store, StoreError,
-    StoredMessage, User, UserId,
+    access, accounts, conversations, dm, files, members, messages, rooms, search, Appended, ConvId,
+    ConvSummary, Conversation, MemberInfo, Membership, MessageKind, RoomListing, Settings,
+    SharedFile, Store, StoreError, StoredMessage, User, UserId,
 };
 
 mod sealed {
@@ -63,9 +63,35 @@ pub trait Reads: Connected {
     }
 
     /// At most `limit` rooms (not DMs) whose name sorts after `after` (from the first with
-    /// `None`), by name, with their member counts: one page of the room list.
+    /// `None`), by name, with their member counts: one page of every room, private ones too.
     fn list_rooms(&self, after: Option<&str>, limit: u32) -> Result<Vec<RoomListing>, StoreError> {
-        rooms::list_rooms(self.connection(), after, limit)
+        rooms::list_rooms(self.connection(), None, after, limit)
+    }
+
+    /// Like [`Reads::list_rooms`], but only the rooms `viewer` may know of: public ones, and
+    /// private ones they are a member of or invited to.
+    fn rooms_visible_to(
+        &self,
+        viewer: UserId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<RoomListing>, StoreError> {
+        rooms::list_rooms(self.connection(), Some(viewer), after, limit)
+    }
+
+    /// Whether `user` holds an invitation to `conv`.
+    fn is_invited(&self, conv: ConvId, user: UserId) -> Result<bool, StoreError> {
+        access::is_invited(self.connection(), conv, user)
+    }
+
+    /// Whether `user` is banned from `conv`.
+    fn is_banned(&self, conv: ConvId, user: UserId) -> Result<bool, StoreError> {
+        access::is_banned(self.connection(), conv, user)
+    }
+
+    /// A user's typing-indicator and read-receipt settings.
+    fn settings(&self, user: UserId) -> Result<Settings, StoreError> {
+        accounts::settings(self.connection(), user)
     }
 
     /// The DM thread between `a` and `b`, if either has used it (never creates one).
@@ -95,6 +121,12 @@ pub trait Reads: Connected {
         members::members(self.connection(), conv, after, limit)
     }
 
+    /// Each member of `conv` with the seq after which they read (0: everything; see
+    /// [`Membership::since_seq`]), in the order they joined.
+    fn member_floors(&self, conv: ConvId) -> Result<Vec<(UserId, u64)>, StoreError> {
+        members::member_floors(self.connection(), conv)
+    }
+
     /// Ids of the members of `conv` in the order they joined; the cheap form for fanning out
     /// a new message.
     fn member_ids(&self, conv: ConvId) -> Result<Vec<UserId>, StoreError> {
@@ -113,18 +145,53 @@ pub trait Reads: Connected {
     }
 
     /// The `limit` newest messages with `seq < before_seq`, returned oldest first; the query
-    /// for scrolling back through history.
+    /// for scrolling back through history. Only what is shown as a message: changes to
+    /// earlier messages are not (those messages show their state as it is now).
     fn messages_before(
         &self,
         conv: ConvId,
         before_seq: u64,
         limit: u32,
     ) -> Result<Vec<StoredMessage>, StoreError> {
-        messages::messages_before(self.connection(), conv, before_seq, limit)
+        messages::messages_before(self.connection(), conv, before_seq, 0, limit)
     }
 
-    /// Text messages and shared file names matching every word of `query`, newest first,
-    /// from the conversations `user` is currently a member of; at most `limit`, all stored
+    /// Like [`Reads::messages_before`], only messages after `since` (a member's
+    /// [`Membership::since_seq`]).
+    fn messages_before_since(
+        &self,
+        conv: ConvId,
+        before_seq: u64,
+        since: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        messages::messages_before(self.connection(), conv, before_seq, since, limit)
+    }
+
+    /// Entry `seq` of `conv` (a change entry with its target's state), if there is one.
+    fn message(&self, conv: ConvId, seq: u64) -> Result<Option<StoredMessage>, StoreError> {
+        messages::message(self.connection(), conv, seq)
+    }
+
+    /// The seq of `sender`'s newest text message in `conv` that was not deleted.
+    fn last_message_of(&self, conv: ConvId, sender: UserId) -> Result<Option<u64>, StoreError> {
+        messages::last_message_of(self.connection(), conv, sender)
+    }
+
+    /// The entry `sender` stored in `conv` under `client_id`, and its kind: how a resend is
+    /// recognised.
+    fn posted(
+        &self,
+        conv: ConvId,
+        sender: UserId,
+        client_id: &[u8; 16],
+    ) -> Result<Option<(Appended, MessageKind)>, StoreError> {
+        messages::posted(self.connection(), conv, sender, client_id)
+    }
+
+    /// Text messages and shared file names matching every word of `query` as they are now
+    /// (edited text, not deleted ones), newest first, from the conversations `user` is
+    /// currently a member of (in each, only what their membership lets them read); at most `limit`, all stored
     /// before the message at `before` ([`StoredMessage::position`]; `None`: from the newest).
     ///
     /// `query` is plain words, never FTS syntax; an empty query matches nothing.

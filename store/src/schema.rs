@@ -147,6 +147,98 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE users ADD COLUMN opaque_record BLOB;
     "#,
+    // Version 5: conversations an office expects.
+    //
+    // Messages: kinds 3 = Edit, 4 = Delete, 5 = React, 6 = Unreact are entries of the
+    // sequence that change the earlier message `target` (whose row is updated in place, so
+    // history and search show it as it is now); a React/Unreact entry's text is the emoji, the
+    // others' is empty. `reply_to` is the seq a reply answers. A deleted message keeps its row
+    // (the sequence has no holes) with an empty text and `deleted = 1`.
+    //
+    // The full-text index holds exactly the Text and File rows with a text: the triggers are
+    // rebuilt to follow edits and deletions, and FTS5's secure-delete removes a deleted
+    // message's words from the index at once instead of leaving them until a merge.
+    //
+    // Rooms: `private` (invite-only), `full_history` (new members of a private room read it
+    // all; otherwise from when they joined: `members.since_seq`), `archived` (read-only).
+    // Invitations and bans per room. Users: typing indicators and read receipts on or off.
+    r#"
+    ALTER TABLE messages ADD COLUMN reply_to INTEGER;
+    ALTER TABLE messages ADD COLUMN target INTEGER;
+    ALTER TABLE messages ADD COLUMN edited_ms INTEGER;
+    ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+    -- A sender's last message in a conversation (an edit without a target).
+    CREATE INDEX messages_by_sender ON messages(conv_id, sender_id, seq);
+    -- Unread counts: what is shown as a message (changes and deleted ones are not).
+    -- (kind and deleted ride along so that the count never reads the table.)
+    CREATE INDEX messages_shown ON messages(conv_id, seq, kind, deleted)
+    WHERE kind < 3 AND deleted = 0;
+
+    CREATE TABLE reactions (
+        id      INTEGER PRIMARY KEY,
+        conv_id INTEGER NOT NULL,
+        seq     INTEGER NOT NULL,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        emoji   TEXT    NOT NULL,
+        UNIQUE (conv_id, seq, user_id, emoji),
+        FOREIGN KEY (conv_id, seq) REFERENCES messages(conv_id, seq)
+    );
+
+    -- user_id NULL: @room (everyone in the room).
+    CREATE TABLE mentions (
+        conv_id INTEGER NOT NULL,
+        seq     INTEGER NOT NULL,
+        user_id INTEGER REFERENCES users(id),
+        FOREIGN KEY (conv_id, seq) REFERENCES messages(conv_id, seq)
+    );
+    CREATE INDEX mentions_by_message ON mentions(conv_id, seq);
+    CREATE INDEX mentions_by_user ON mentions(conv_id, user_id, seq);
+
+    ALTER TABLE conversations ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE conversations ADD COLUMN full_history INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE conversations ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE members ADD COLUMN since_seq INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE invites (
+        conv_id    INTEGER NOT NULL REFERENCES conversations(id),
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        by_id      INTEGER NOT NULL REFERENCES users(id),
+        created_ms INTEGER NOT NULL,
+        PRIMARY KEY (conv_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX invites_by_user ON invites(user_id);
+    CREATE TABLE bans (
+        conv_id    INTEGER NOT NULL REFERENCES conversations(id),
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        by_id      INTEGER NOT NULL REFERENCES users(id),
+        created_ms INTEGER NOT NULL,
+        PRIMARY KEY (conv_id, user_id)
+    ) WITHOUT ROWID;
+
+    ALTER TABLE users ADD COLUMN typing INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE users ADD COLUMN receipts INTEGER NOT NULL DEFAULT 1;
+
+    DROP TRIGGER messages_fts_insert;
+    DROP TRIGGER messages_fts_delete;
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+    WHEN new.kind IN (0, 2) AND new.text <> '' BEGIN
+        INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+    WHEN old.kind IN (0, 2) AND old.text <> '' BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, text)
+        VALUES ('delete', old.id, old.text);
+    END;
+    -- One trigger, so the old words leave before the new ones come in.
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+    WHEN old.kind IN (0, 2) OR new.kind IN (0, 2) BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, text)
+        SELECT 'delete', old.id, old.text WHERE old.kind IN (0, 2) AND old.text <> '';
+        INSERT INTO messages_fts(rowid, text)
+        SELECT new.id, new.text WHERE new.kind IN (0, 2) AND new.text <> '';
+    END;
+    INSERT INTO messages_fts(messages_fts, rank) VALUES ('secure-delete', 1);
+    "#,
 ];
 
 /// The schema version this build writes and understands.

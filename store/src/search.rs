@@ -2,6 +2,7 @@
 
 use rusqlite::{params, Connection};
 
+use crate::messages::decorate;
 use crate::rows::{message_from_row, MESSAGE_COLUMNS, MESSAGE_JOINS};
 use crate::{MessageKind, StoreError, StoredMessage, UserId};
 
@@ -24,7 +25,9 @@ fn fts_query(input: &str) -> Option<String> {
 }
 
 /// The search query: `?1` user, `?2` FTS query, `?3` exclusive upper bound on the message
-/// row, `?4`/`?5` the kinds indexed, `?6` the limit.
+/// row, `?4`/`?5` the kinds indexed, `?6` the limit. A member reads only what their
+/// membership lets them (`since_seq`: a private room's history before they joined is not
+/// theirs).
 fn search_sql() -> String {
     format!(
         "SELECT {MESSAGE_COLUMNS}
@@ -33,6 +36,7 @@ fn search_sql() -> String {
          JOIN members mb ON mb.conv_id = m.conv_id AND mb.user_id = ?1
          {MESSAGE_JOINS}
          WHERE messages_fts MATCH ?2 AND f.rowid < ?3 AND m.kind IN (?4, ?5)
+           AND m.seq > mb.since_seq
          ORDER BY f.rowid DESC
          LIMIT ?6"
     )
@@ -55,7 +59,7 @@ pub(crate) fn search(
     };
     let before = before.map_or(i64::MAX, |b| i64::try_from(b).unwrap_or(i64::MAX));
     let mut stmt = conn.prepare_cached(&search_sql())?;
-    let found = stmt
+    let mut found = stmt
         .query_map(
             params![
                 user,
@@ -68,6 +72,7 @@ pub(crate) fn search(
             message_from_row,
         )?
         .collect::<Result<Vec<_>, _>>()?;
+    decorate(conn, &mut found)?;
     Ok(found)
 }
 

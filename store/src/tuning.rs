@@ -9,7 +9,7 @@ use crate::StoreError;
 /// How long a statement waits for another connection's write lock before
 /// failing with `SQLITE_BUSY`; generous because the coordinator would rather
 /// stall briefly than drop an acknowledged message.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Compiled statements kept per connection (the store has fewer distinct queries).
 const STATEMENT_CACHE: usize = 128;

@@ -169,6 +169,7 @@ mod tests {
         let mut model = logged_in(user("alice", "Alice", PresenceStatus::Away));
         let unread = Conversation {
             last_seq: 2,
+            unread_count: 2,
             muted: true,
             ..Conversation::default()
         };

@@ -83,6 +83,62 @@ pub fn kick_question(room: &str, display: &str) -> String {
     )
 }
 
+/// What can be done with message `seq` of the current conversation, as menu labels: reply
+/// and react for anyone, edit for one's own text, delete for one's own or (owner and
+/// admins) anyone's in their room; nothing in an archived room but replying is refused too.
+pub fn message_actions(model: &Model, seq: u64) -> Vec<&'static str> {
+    let Some(c) = model.current_conv() else {
+        return Vec::new();
+    };
+    if c.archived || !c.messages.contains_key(&seq) {
+        return Vec::new();
+    }
+    let mut items = vec![REPLY, REACT_THUMBS, REACT];
+    if model.is_mine(seq) {
+        items.push(EDIT);
+    }
+    let mine = c
+        .messages
+        .get(&seq)
+        .zip(model.username())
+        .is_some_and(|(m, me)| m.sender.eq_ignore_ascii_case(me));
+    if mine || model.can_moderate() {
+        items.push(DELETE);
+    }
+    items
+}
+
+/// [`message_actions`]: answer the message.
+pub const REPLY: &str = "Reply…";
+/// [`message_actions`]: react with 👍 (again: take it back).
+pub const REACT_THUMBS: &str = "React 👍";
+/// [`message_actions`]: react with an emoji to type.
+pub const REACT: &str = "React with…";
+/// [`message_actions`]: replace one's own text.
+pub const EDIT: &str = "Edit…";
+/// [`message_actions`]: delete the message.
+pub const DELETE: &str = "Delete";
+
+/// Says, before it happens, what deleting `room` does.
+pub fn delete_room_question(room: &str) -> String {
+    format!(
+        "Delete #{room} for everyone?\n\nEvery message and every shared file in it is \
+         deleted for good, and all its members lose it. This cannot be undone."
+    )
+}
+
+/// The start of message `seq` of the current conversation, to say what a reply answers.
+pub fn quoted(model: &Model, seq: u64) -> String {
+    model
+        .current_conv()
+        .and_then(|c| c.messages.get(&seq))
+        .map(|m| {
+            let text: String = m.text.chars().take(60).collect();
+            format!("{}: {text}", format::person(&m.sender, &m.sender_display))
+        })
+        .unwrap_or_default()
+}
+
 /// Asks whether to accept an offered file into `downloads`.
 pub fn offer_question(offer: &FileOffer, downloads: &Path) -> String {
     format!(
@@ -144,6 +200,8 @@ mod tests {
                 name: name.into(),
                 topic: "t".into(),
                 members: 2,
+                private: false,
+                archived: false,
             })
             .into();
         model

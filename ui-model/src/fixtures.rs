@@ -1,5 +1,5 @@
 //! Test data shared by the unit tests of the display modules.
-use lanchat_net::protocol::{ChatMessage, ConvRef, MessageKind, MsgId, PresenceStatus, UserInfo};
+use lanchat_net::protocol::{ChatMessage, ConvRef, MsgId, PresenceStatus, UserInfo};
 
 use crate::model::Model;
 
@@ -27,14 +27,9 @@ pub fn text(conv: ConvRef, seq: u64, sender: &str, text: &str) -> ChatMessage {
     let mut display = sender.to_string();
     display[..1].make_ascii_uppercase();
     ChatMessage {
-        conv,
-        seq,
         id: MsgId::random(),
-        sender: sender.into(),
         sender_display: display,
         ts_ms: 1_700_000_000_000,
-        kind: MessageKind::Text,
-        text: text.into(),
-        file: None,
+        ..ChatMessage::plain(conv, seq, sender, text)
     }
 }

@@ -19,13 +19,15 @@ mod transfer;
 mod trust;
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
 
 use lanchat_client::Command;
 use lanchat_net::protocol::{
-    ChatMessage, ConvRef, FileOffer, MemberInfo, MsgId, PresenceStatus, Role, RoomInfo, UserInfo,
+    ChatMessage, ConvRef, FileOffer, MemberInfo, MsgId, PresenceStatus, Role, RoomInfo, Settings,
+    UserInfo,
 };
 
-pub use apply::{apply, plain_words};
+pub use apply::{apply, apply_at, plain_words};
 pub use conversation::{Conversation, Pending};
 pub use login::{CoordinatorInfo, Phase};
 pub use notice::{Down, Notice, MAX_NOTICES, NOTICE_SECONDS};
@@ -57,6 +59,9 @@ pub struct Model {
     pub key_changed: Option<KeyChange>,
     /// This user.
     pub me: Option<UserInfo>,
+    /// This user's privacy settings, as the coordinator keeps them (typing indicators, read
+    /// receipts); not the GUI's own [`crate::settings::Settings`].
+    pub privacy: Settings,
     /// Conversations this user is in.
     pub convs: BTreeMap<ConvRef, Conversation>,
     /// The one shown.
@@ -97,6 +102,7 @@ impl Default for Model {
             unknown: Vec::new(),
             key_changed: None,
             me: None,
+            privacy: Settings::default(),
             convs: BTreeMap::new(),
             current: general(),
             people: BTreeMap::new(),
@@ -195,8 +201,9 @@ impl Model {
     }
 
     /// Whether a message just received calls for the person's attention (a beep): a direct
-    /// message or a mention of this user, not their own, not in a muted conversation. Whether
-    /// the window is in the background is the widgets' to add.
+    /// message in a conversation that is not muted, or a mention of this user (by name or
+    /// `@room`, as the coordinator recognised it) even in a muted one; never their own.
+    /// Whether the window is in the background is the widgets' to add.
     pub fn wants_attention(&self, message: &ChatMessage) -> bool {
         let Some(me) = self.username() else {
             return false;
@@ -204,7 +211,67 @@ impl Model {
         let muted = self.convs.get(&message.conv).is_some_and(|c| c.muted);
         let mine = message.sender.eq_ignore_ascii_case(me);
         let direct = matches!(message.conv, ConvRef::Dm(_));
-        !muted && !mine && (direct || mentions(&message.text, me))
+        !mine && ((direct && !muted) || message.mentions_user(me))
+    }
+
+    /// Whether `message` mentions this user (the GUI highlights it).
+    pub fn mentions_me(&self, message: &ChatMessage) -> bool {
+        self.username().is_some_and(|me| message.mentions_user(me))
+    }
+
+    /// May this user make the current room private or public, archive or delete it?
+    pub fn owns_room(&self) -> bool {
+        self.current_room().is_some_and(|r| r != "general")
+            && self
+                .current_conv()
+                .and_then(|c| c.role)
+                .is_some_and(|r| r == Role::Owner)
+    }
+
+    /// Forgets typing notices that expired by `now`; true if the screen must change.
+    pub fn expire_typing(&mut self, now: Instant) -> bool {
+        let mut changed = false;
+        for c in self.convs.values_mut() {
+            changed |= c.expire_typing(now);
+        }
+        changed
+    }
+
+    /// The command a typed message becomes: `reply_to` answers that message, `edit` replaces
+    /// one's own (and the text is then shown as the new text, not as a new message).
+    pub fn post(&mut self, text: &str, reply_to: Option<u64>, edit: Option<u64>) -> Command {
+        let conv = self.current.clone();
+        let id = MsgId::random();
+        let text = text.to_string();
+        match (edit, reply_to) {
+            (Some(target), _) => Command::Edit {
+                conv,
+                target: Some(target),
+                text,
+                id,
+            },
+            (None, Some(to)) => {
+                self.sending(&conv, id, &text);
+                Command::Reply { conv, to, text, id }
+            }
+            (None, None) => {
+                self.sending(&conv, id, &text);
+                Command::Send { conv, text, id }
+            }
+        }
+    }
+
+    /// Whether message `seq` of the current conversation is this user's own text (they may
+    /// edit it).
+    pub fn is_mine(&self, seq: u64) -> bool {
+        let me = self.username();
+        self.current_conv()
+            .and_then(|c| c.messages.get(&seq))
+            .is_some_and(|m| {
+                m.kind == lanchat_net::protocol::MessageKind::Text
+                    && !m.deleted
+                    && me.is_some_and(|me| m.sender.eq_ignore_ascii_case(me))
+            })
     }
 
     /// May this user kick and promote in the current room?
@@ -237,7 +304,7 @@ impl Model {
                 seq: c.last_seq,
             });
         }
-        c.read_seq = c.read_seq.max(c.last_seq);
+        c.all_read();
         if c.messages.len() < HISTORY_PAGE as usize && !c.history_done && !c.history_asked {
             c.history_asked = true;
             commands.push(Command::History {

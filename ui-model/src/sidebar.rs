@@ -103,7 +103,7 @@ fn conversations(model: &Model, direct: bool) -> Vec<Line> {
     convs.sort_by_key(|(conv, c)| {
         let pinned = **conv != crate::model::general();
         let quiet = c.muted || c.unread() == 0;
-        (pinned, c.mentions == 0 || c.muted, quiet, conv.to_string())
+        (pinned, c.mentions == 0, quiet, conv.to_string())
     });
     convs
         .into_iter()
@@ -112,10 +112,17 @@ fn conversations(model: &Model, direct: bool) -> Vec<Line> {
                 ConvRef::Room(_) => conv.to_string(),
                 ConvRef::Dm(user) => model.display_name(user, None),
             };
-            if c.mentions > 0 && !c.muted {
+            // A mention calls even in a muted conversation.
+            if c.mentions > 0 {
                 text.push_str(" @");
             }
             text.push_str(&unread_suffix(c.unread(), c.muted));
+            if c.private {
+                text.push_str("  [private]");
+            }
+            if c.archived {
+                text.push_str("  [archived]");
+            }
             if c.muted {
                 text.push_str("  [muted]");
             }
@@ -126,7 +133,7 @@ fn conversations(model: &Model, direct: bool) -> Vec<Line> {
             Line {
                 row: Row::Conv(conv.clone()),
                 text,
-                bold: c.unread() > 0 && !c.muted,
+                bold: (c.unread() > 0 && !c.muted) || c.mentions > 0,
                 status,
                 stale,
             }
@@ -219,6 +226,7 @@ mod tests {
         let mut model = logged_in(user("alice", "alice", PresenceStatus::Online));
         let unread = Conversation {
             last_seq: 3,
+            unread_count: 3,
             ..Conversation::default()
         };
         model.convs.insert(ConvRef::Room("dev".into()), unread);
@@ -300,6 +308,7 @@ mod tests {
                 ConvRef::Room(name.into()),
                 Conversation {
                     last_seq: last,
+                    unread_count: last,
                     mentions,
                     ..Conversation::default()
                 },

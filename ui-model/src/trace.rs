@@ -33,6 +33,21 @@ pub fn describe(event: &Event) -> String {
         Event::Connected { name, .. } => format!("connected {name}"),
         Event::LoggedIn { user, .. } => format!("logged-in {}", user.username),
         Event::Message { message: m, .. } => format!("message {} {}: {}", m.conv, m.sender, m.text),
+        Event::Changed { message: m, .. } => {
+            let target = m.change.as_ref().map_or(0, |c| c.target);
+            format!("changed {} {target} by {}: {}", m.conv, m.sender, m.text)
+        }
+        Event::Invited { room, by } => format!("invited #{room} by {by}"),
+        Event::RoomChanged {
+            room,
+            private,
+            archived,
+            ..
+        } => format!("room-changed #{room} private {private} archived {archived}"),
+        Event::RoomDeleted { room, by } => format!("room-deleted #{room} by {by}"),
+        Event::Typing { conv, user } => format!("typing {conv} {user}"),
+        Event::Seen { conv, seq, .. } => format!("seen {conv} {seq}"),
+        Event::Settings(s) => format!("settings typing {} receipts {}", s.typing, s.receipts),
         Event::Sent { conv, seq, .. } => format!("sent {conv} {seq}"),
         Event::History { conv, messages } => format!("history {conv} {}", messages.len()),
         Event::Rooms(rooms) => format!("rooms {}", rooms.len()),
@@ -49,11 +64,12 @@ pub fn describe(event: &Event) -> String {
                 MembershipChange::Kicked { .. } => "kicked",
                 MembershipChange::Promoted { .. } => "promoted",
                 MembershipChange::Owner => "owner",
+                MembershipChange::Banned { .. } => "banned",
             };
             format!("membership #{room} {user} {change}")
         }
         Event::Topic { room, topic, .. } => format!("topic #{room} {topic}"),
-        Event::ConvState(s) => format!("conv-state {} unread {}", s.conv, s.unread()),
+        Event::ConvState(s) => format!("conv-state {} unread {}", s.conv, s.unread),
         Event::FileOffered(o) => format!("offered {} {} from {}", o.id, o.name, o.from),
         Event::OfferSent(o) => format!("offer-sent {} {}", o.id, o.name),
         Event::OfferAnswered { id, accepted } => format!("offer-answered {id} {accepted}"),

@@ -6,8 +6,15 @@
 //! full date and time on hover); every line of its messages is indented under the name, so
 //! continuation lines of a multi-line message line up with the first. A heading marks each
 //! new day, a "new messages" line the read position when the conversation was opened, and
-//! mentions of this user are highlighted. A shared file is a card to click; messages still
-//! being sent come last.
+//! mentions of this user (as the coordinator recognised them) are highlighted. A shared file
+//! is a card to click; messages still being sent come last, then who is typing.
+//!
+//! A reply starts with a quote of what it answers; an edited message says so, a deleted one
+//! says only that; reactions follow with their counts; in a direct conversation the last of
+//! one's own messages the other person has read is marked "seen". A right-click on a message
+//! opens what can be done with it (reply, react, edit, delete).
+use std::time::Instant;
+
 use chrono::{Local, TimeZone};
 use lanchat_net::protocol::{ChatMessage, MessageKind};
 
@@ -60,6 +67,10 @@ pub enum Look {
     Hit,
     /// A placeholder (an empty conversation's words).
     Hint,
+    /// The quote of the message a reply answers.
+    Quote,
+    /// Reactions and their counts.
+    Reaction,
 }
 
 /// A clickable (or hoverable) part of the conversation.
@@ -85,6 +96,12 @@ pub enum Target {
         /// What to answer.
         answer: OfferAnswer,
     },
+    /// A message of the shown conversation (its whole text): a right-click offers what can be
+    /// done with it (reply, react, edit, delete).
+    Message {
+        /// Its seq.
+        seq: u64,
+    },
     /// A search result: show this message in its conversation.
     Jump {
         /// The conversation.
@@ -106,9 +123,10 @@ pub enum OfferAnswer {
 }
 
 impl Target {
-    /// Clicking it does something (a time only shows more on hover).
+    /// Clicking it does something (a time only shows more on hover; a message answers a
+    /// right-click).
     pub fn clickable(&self) -> bool {
-        !matches!(self, Target::Time(_))
+        !matches!(self, Target::Time(_) | Target::Message { .. })
     }
 }
 
@@ -208,9 +226,27 @@ impl Page {
         self.push("\n", Look::Plain);
     }
 
-    fn message(&mut self, m: &ChatMessage, me: Option<&str>) {
+    fn message(&mut self, m: &ChatMessage, me: Option<&str>, seen: bool) {
         self.anchors.push((m.seq, self.text.len()));
         self.push(INDENT, Look::Indent);
+        let start = self.text.len();
+        if let Some(q) = &m.reply_to {
+            let quoted = if q.deleted {
+                "message deleted".to_string()
+            } else {
+                one_line(&q.text, 60)
+            };
+            self.push(&format!("↪ {}: {quoted}\n", q.sender), Look::Quote);
+            self.push(INDENT, Look::Indent);
+        }
+        // Only a mention the coordinator recognised stands out.
+        let me = me.filter(|me| m.mentions_user(me));
+        let shown = matches!(m.kind, MessageKind::Text | MessageKind::File);
+        if m.deleted && shown {
+            self.push("message deleted", Look::System);
+            self.push("\n", Look::Plain);
+            return;
+        }
         match (&m.kind, &m.file) {
             (MessageKind::System, _) => self.push(&format!("— {}", m.text), Look::System),
             (MessageKind::File, Some(f)) => {
@@ -236,10 +272,49 @@ impl Page {
                         }
                     }
                 }
+                if m.edited {
+                    self.push(" (edited)", Look::Time);
+                }
             }
+        }
+        if !m.reactions.is_empty() {
+            let each: Vec<String> = m
+                .reactions
+                .iter()
+                .map(|r| format!("{} {}", r.emoji, r.count))
+                .collect();
+            self.push(&format!("   [{}]", each.join("] [")), Look::Reaction);
+        }
+        if seen {
+            self.push("   ✓ seen", Look::Time);
+        }
+        if shown {
+            let end = self.text.len();
+            self.targets
+                .push((start, end, Target::Message { seq: m.seq }));
         }
         self.push("\n", Look::Plain);
     }
+}
+
+/// `text` on one line, cut after `chars` characters.
+fn one_line(text: &str, chars: usize) -> String {
+    let line = text.replace(['\n', '\r'], " ");
+    match line.char_indices().nth(chars) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line,
+    }
+}
+
+/// The last of `me`'s messages the other person of a direct conversation has read.
+fn seen_mark(c: &Conversation, me: Option<&str>) -> Option<u64> {
+    let read = c.peer_read?;
+    let me = me?;
+    c.messages
+        .range(..=read)
+        .rev()
+        .find(|(_, m)| m.sender.eq_ignore_ascii_case(me) && m.kind != MessageKind::System)
+        .map(|(seq, _)| *seq)
 }
 
 /// The file offers of the shown direct conversation: answered ones as a record, open ones
@@ -280,7 +355,13 @@ fn offers(page: &mut Page, model: &Model) {
 /// Lays out the loaded messages of `c`, oldest first, with "older messages" on top while
 /// there is older history to load. Names come from `model` (the same everywhere).
 pub fn page(c: &Conversation, model: &Model) -> Page {
+    page_at(c, model, Instant::now())
+}
+
+/// [`page`] as it is at `now` (who is typing).
+pub fn page_at(c: &Conversation, model: &Model, now: Instant) -> Page {
     let me = model.username();
+    let seen = seen_mark(c, me);
     let mut page = Page::default();
     if !c.history_done && c.messages.keys().next() != Some(&1) {
         page.push_target(
@@ -315,7 +396,7 @@ pub fn page(c: &Conversation, model: &Model) -> Page {
         if !grouped {
             page.heading(m, model);
         }
-        page.message(m, me);
+        page.message(m, me, seen == Some(m.seq));
         last = Some(m);
     }
     offers(&mut page, model);
@@ -324,6 +405,19 @@ pub fn page(c: &Conversation, model: &Model) -> Page {
         page.push("sending…  ", Look::Pending);
         page.body(&p.text, Look::Pending, None);
         page.push("\n", Look::Pending);
+    }
+    let typing: Vec<String> = c
+        .typing_at(now)
+        .into_iter()
+        .map(|u| model.display_name(u, None))
+        .collect();
+    match typing.as_slice() {
+        [] => {}
+        [one] => page.push(&format!("{INDENT}{one} is typing…\n"), Look::Time),
+        [first, rest @ ..] => page.push(
+            &format!("{INDENT}{first} and {} more are typing…\n", rest.len()),
+            Look::Time,
+        ),
     }
     page
 }
@@ -436,10 +530,9 @@ mod tests {
 
     #[test]
     fn the_new_messages_line_sits_at_the_read_position_and_mentions_stand_out() {
-        let mut c = done(vec![
-            fixtures::text(general(), 1, "bob", "old"),
-            fixtures::text(general(), 2, "bob", "hey @alice, look"),
-        ]);
+        let mut hey = fixtures::text(general(), 2, "bob", "hey @alice, look");
+        hey.mentions = vec!["alice".into()];
+        let mut c = done(vec![fixtures::text(general(), 1, "bob", "old"), hey]);
         c.divider = Some(1);
         let p = page(&c, &model());
         let divider = p.divider.expect("a divider");
@@ -450,6 +543,77 @@ mod tests {
             .iter()
             .all(|l| *l == Look::Mention));
         assert_eq!(p.looks[p.text.find("look").unwrap()], Look::Plain);
+    }
+
+    /// A reply's quote, "(edited)", a deleted message, reactions, "seen" under the last of
+    /// one's messages the other person read, who is typing, and each message's own range.
+    #[test]
+    fn what_a_conversation_can_show_beyond_text() {
+        use lanchat_net::protocol::{Quote, Reaction, TYPING_EXPIRY_MS};
+        use std::time::Duration;
+        let dm = ConvRef::Dm("bob".into());
+        let mut asked = fixtures::text(dm.clone(), 1, "alice", "lunch?");
+        asked.reactions = vec![Reaction {
+            emoji: "👍".into(),
+            count: 2,
+        }];
+        let mut answer = fixtures::text(dm.clone(), 2, "bob", "yes");
+        answer.reply_to = Some(Box::new(Quote {
+            seq: 1,
+            sender: "alice".into(),
+            text: "lunch?".into(),
+            deleted: false,
+        }));
+        answer.edited = true;
+        let mut gone = fixtures::text(dm.clone(), 3, "alice", "");
+        gone.deleted = true;
+        let mut c = done(vec![asked, answer, gone]);
+        c.peer_read = Some(2);
+        let now = Instant::now();
+        c.typing.push(("bob".into(), now));
+        let m = model();
+        let p = page_at(&c, &m, now);
+        assert_eq!(p.looks.len(), p.text.len());
+        assert!(
+            p.text.contains("lunch?   [👍 2]   ✓ seen\n"),
+            "bob read up to 2: alice's last message up to there is seen: {}",
+            p.text
+        );
+        assert!(p
+            .text
+            .contains(&format!("{INDENT}↪ alice: lunch?\n{INDENT}yes (edited)\n")));
+        assert!(
+            p.text.contains(&format!("{INDENT}message deleted\n")),
+            "{}",
+            p.text
+        );
+        assert!(p.text.ends_with("bob is typing…\n"), "{}", p.text);
+        let menus: Vec<&Target> = p
+            .targets
+            .iter()
+            .map(|t| &t.2)
+            .filter(|t| matches!(t, Target::Message { .. }))
+            .collect();
+        assert_eq!(
+            menus,
+            [&Target::Message { seq: 1 }, &Target::Message { seq: 2 }],
+            "a deleted message offers nothing"
+        );
+        let (start, end, _) = p
+            .targets
+            .iter()
+            .find(|t| t.2 == Target::Message { seq: 2 })
+            .unwrap();
+        assert_eq!(
+            &p.text[*start..*end],
+            format!("↪ alice: lunch?\n{INDENT}yes (edited)")
+        );
+        let later = now + Duration::from_millis(TYPING_EXPIRY_MS);
+        assert!(!page_at(&c, &m, later).text.contains("typing"));
+        // A mention the coordinator did not recognise does not stand out.
+        let c = done(vec![fixtures::text(general(), 1, "bob", "hi @alice")]);
+        let p = page(&c, &m);
+        assert_eq!(p.looks[p.text.find("@alice").unwrap()], Look::Plain);
     }
 
     #[test]

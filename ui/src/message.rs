@@ -35,6 +35,10 @@ pub enum Message {
     Picked(List, i32, Click),
     /// Send the typed message.
     Send,
+    /// A key was typed into the message input (the others may be told this user types).
+    Typed,
+    /// A typing notice's time may be up.
+    TypingOver,
     /// Offer a file to the person of the current direct conversation.
     SendFile,
     /// Share a file into the current conversation.
@@ -70,7 +74,7 @@ pub enum Message {
     ShowWindow,
     /// A notice's time is up.
     ExpireNotice(u64),
-    /// A second passed while disconnected (the banner counts down).
+    /// A second passed (while disconnected the banner counts down; typing notices expire).
     Tick,
     /// The main window's close button: hide to the tray while logged in (quit without one).
     CloseWindow,
@@ -147,4 +151,20 @@ pub enum Action {
     ToggleAutostart,
     /// Hide the search results.
     CloseSearch,
+    /// Invite someone into the current room.
+    Invite,
+    /// Ban someone from the current room.
+    Ban,
+    /// Lift a ban in the current room.
+    Unban,
+    /// Make the current room private, or public again.
+    TogglePrivate,
+    /// Archive the current room, or bring it back.
+    ToggleArchive,
+    /// Delete the current room for everyone (asked first).
+    DeleteRoom,
+    /// Turn typing indicators on or off.
+    ToggleTyping,
+    /// Turn read receipts on or off.
+    ToggleReceipts,
 }

@@ -2,7 +2,8 @@
 //!
 //! A `TextDisplay` with a parallel style buffer (one style letter per byte of text), styles
 //! from the theme's palette. Target ranges are kept beside the buffer: a click on a
-//! clickable one sends [`Message::Clicked`], hovering a time shows the full date in a
+//! clickable one sends [`Message::Clicked`], a right-click on a message sends it as
+//! [`Target::Message`] (what can be done with it), hovering a time shows the full date in a
 //! tooltip, and the cursor becomes a hand over what can be clicked.
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -37,6 +38,8 @@ fn letter(look: Look) -> char {
         Look::Hit => 14,
         Look::Hint => 15,
         Look::Avatar(n) => 16 + u32::from(n % AVATAR_COLOURS),
+        Look::Quote => 16 + u32::from(AVATAR_COLOURS),
+        Look::Reaction => 17 + u32::from(AVATAR_COLOURS),
     };
     char::from_u32('A' as u32 + i).unwrap_or('A')
 }
@@ -73,7 +76,25 @@ fn styles(p: &Palette) -> Vec<StyleTableEntryExt> {
     for c in p.avatars {
         v.push(e(p.on_accent, Font::CourierBold, TextAttr::BgColor, c));
     }
+    // After the avatars: Quote, Reaction.
+    v.push(e(p.muted, Font::HelveticaItalic, none, bg));
+    v.push(e(p.link, Font::Helvetica, none, bg));
     v
+}
+
+/// The first target under the pointer that `wanted` accepts.
+fn under_pointer(
+    targets: &RefCell<Vec<(usize, usize, Target)>>,
+    d: &TextDisplay,
+    wanted: fn(&Target) -> bool,
+) -> Option<Target> {
+    let pos = d.xy_to_position(app::event_x(), app::event_y(), PositionType::Character);
+    let pos = usize::try_from(pos).ok()?;
+    targets
+        .borrow()
+        .iter()
+        .find(|(start, end, t)| (*start..*end).contains(&pos) && wanted(t))
+        .map(|(_, _, t)| t.clone())
 }
 
 /// A styled, clickable text pane.
@@ -101,13 +122,10 @@ impl StyledView {
         display.set_linenumber_width(0);
         let targets: Rc<RefCell<Vec<(usize, usize, Target)>>> = Rc::default();
         let hits = targets.clone();
-        let hit = move |d: &TextDisplay| -> Option<Target> {
-            let pos = d.xy_to_position(app::event_x(), app::event_y(), PositionType::Character);
-            let pos = usize::try_from(pos).ok()?;
-            hits.borrow()
-                .iter()
-                .find(|(start, end, _)| (*start..*end).contains(&pos))
-                .map(|(_, _, t)| t.clone())
+        let hit = move |d: &TextDisplay| under_pointer(&hits, d, |_| true);
+        let messages = targets.clone();
+        let message_hit = move |d: &TextDisplay| {
+            under_pointer(&messages, d, |t| matches!(t, Target::Message { .. }))
         };
         // Drag and drop: accept the drag; the dropped text then arrives as a paste.
         let mut dropping = false;
@@ -131,6 +149,13 @@ impl StyledView {
                     true
                 }
                 _ => false,
+            },
+            FlEvent::Push if app::event_button() == 3 => match message_hit(d) {
+                Some(target) => {
+                    sender.send(Message::Clicked(target));
+                    true
+                }
+                None => false,
             },
             FlEvent::Move => {
                 let target = hit(d);

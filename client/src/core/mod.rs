@@ -25,6 +25,8 @@
 //! - [`opaque_logins`]: which (coordinator, user) pairs have logged in with OPAQUE.
 //! - `remember`: "keep me signed in": the session kept across runs ([`SavedSession`]).
 //! - [`sequencer`]: exactly-once, in-order delivery per conversation.
+//! - [`posts`]: what this user posts (messages, replies, edits, deletions, reactions), queued
+//!   in order and sent a window at a time.
 //! - `files`: offers, shares and downloads: which transfer tasks run, and their bookkeeping.
 //! - `pages`: lists read a page at a time (rooms, users, members, search, pending offers)
 //!   and told to the front end whole.
@@ -34,6 +36,7 @@ pub mod locate;
 pub mod opaque_logins;
 mod pages;
 mod pins;
+pub mod posts;
 mod remember;
 pub mod sequencer;
 mod session;
@@ -49,7 +52,8 @@ use std::time::{Duration, Instant};
 use lanchat_net::beacon::{Announce, Beacon, BeaconKind};
 use lanchat_net::fingerprint::{Fingerprint, Pin};
 use lanchat_net::protocol::{
-    ClientFrame, ConvRef, ErrorCode, MsgId, PresenceStatus, Request, ServerFrame, UserInfo,
+    ClientFrame, ConvRef, ErrorCode, MsgId, PresenceStatus, Request, ServerFrame, Settings,
+    UserInfo,
 };
 
 use crate::api::{Command, Event, Target, TransferKey};
@@ -183,7 +187,8 @@ enum Pending {
     /// A password change's last message.
     PasswordFinish(auth::NewPassword),
     Resume,
-    Send(MsgId),
+    /// A post (see [`posts`]); the string names the command in errors.
+    Post(MsgId, &'static str),
     /// Catch-up of a conversation.
     After(ConvRef),
     History,
@@ -215,7 +220,7 @@ impl Pending {
             | Pending::Upgrade(_)
             | Pending::Resume => "login".into(),
             Pending::PasswordStart(_) | Pending::PasswordFinish(_) => "passwd".into(),
-            Pending::Send(_) => "send".into(),
+            Pending::Post(_, command) => (*command).into(),
             Pending::History | Pending::After(_) => "history".into(),
             Pending::List(list) => list.command().into(),
             Pending::WaitingOffers => "offers".into(),
@@ -323,8 +328,13 @@ pub struct Core {
     logged_in_user: Option<String>,
     logged_in_before: bool,
     backoff: Duration,
-    /// Sent but not yet acknowledged, in order; resent after a reconnect.
-    unacked: Vec<(ConvRef, MsgId, String)>,
+    /// Posts not yet acknowledged, in order; sent a window at a time, resent after a
+    /// reconnect.
+    posts: posts::Posts,
+    /// This user's settings (typing indicators, read receipts), as the coordinator keeps them.
+    settings: Settings,
+    /// When a typing notice was last sent, per conversation.
+    typing_sent: HashMap<ConvRef, Instant>,
     /// Other commands given while disconnected.
     queued: VecDeque<Command>,
     sequencer: Sequencer,
@@ -361,7 +371,9 @@ impl Core {
             logged_in_user: None,
             logged_in_before: false,
             backoff: MIN_BACKOFF,
-            unacked: Vec::new(),
+            posts: posts::Posts::default(),
+            settings: Settings::default(),
+            typing_sent: HashMap::new(),
             queued: VecDeque::new(),
             sequencer: Sequencer::default(),
             presence: HashMap::new(),
@@ -474,7 +486,9 @@ impl Core {
                     self.listen(now);
                 }
             }
-            (Phase::Connected(link), command) if link.logged_in => self.online_command(command),
+            (Phase::Connected(link), command) if link.logged_in => {
+                self.online_command(command, now)
+            }
             (_, command) => {
                 if !self.offline_command(command) {
                     self.stop();
@@ -564,6 +578,7 @@ impl Core {
     fn retry(&mut self, reason: String, now: Instant) {
         self.actions.push_back(Action::Close);
         self.sequencer.connection_lost();
+        self.posts.unsend();
         if self.logged_in_before {
             self.backoff = MIN_BACKOFF;
         }

@@ -58,6 +58,17 @@ impl Sequencer {
         None
     }
 
+    /// Forgets a conversation (a room left or deleted): if one of that name comes back, it is
+    /// a new sequence.
+    pub fn forget(&mut self, conv: &ConvRef) {
+        self.convs.remove(conv);
+    }
+
+    /// Keeps only the conversations `keep` accepts (at login: those the user is still in).
+    pub fn retain(&mut self, mut keep: impl FnMut(&ConvRef) -> bool) {
+        self.convs.retain(|conv, _| keep(conv));
+    }
+
     /// Forgets in-flight fetches (the connection they were sent on is gone).
     pub fn connection_lost(&mut self) {
         for state in self.convs.values_mut() {
@@ -127,7 +138,7 @@ impl Sequencer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lanchat_net::protocol::{MessageKind, MsgId};
+    use lanchat_net::protocol::MsgId;
 
     fn room() -> ConvRef {
         ConvRef::Room("general".into())
@@ -135,15 +146,9 @@ mod tests {
 
     fn m(seq: u64) -> ChatMessage {
         ChatMessage {
-            conv: room(),
-            seq,
             id: MsgId([seq as u8; 16]),
-            sender: "a".into(),
             sender_display: "A".into(),
-            ts_ms: 0,
-            kind: MessageKind::Text,
-            text: format!("m{seq}"),
-            file: None,
+            ..ChatMessage::plain(room(), seq, "a", &format!("m{seq}"))
         }
     }
 
@@ -199,6 +204,21 @@ mod tests {
         let step = s.page(&room(), vec![m(3), m(4)], false);
         assert_eq!(seqs(&step), [3, 4]);
         assert_eq!(step.fetch, None);
+    }
+
+    /// A room deleted and made again under its name is a new sequence: its first messages are
+    /// not taken for ones delivered before.
+    #[test]
+    fn a_forgotten_conversation_starts_again() {
+        let mut s = Sequencer::default();
+        s.learn(&room(), 0, 0);
+        assert_eq!(seqs(&s.live(m(1))), [1]);
+        s.forget(&room());
+        assert_eq!(s.delivered(&room()), None);
+        assert_eq!(s.learn(&room(), 0, 1), Some((room(), 0)));
+        assert_eq!(seqs(&s.page(&room(), vec![m(1)], false)), [1]);
+        s.retain(|c| *c != room());
+        assert_eq!(s.delivered(&room()), None);
     }
 
     #[test]

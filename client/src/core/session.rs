@@ -3,12 +3,14 @@ use std::time::Instant;
 
 use lanchat_net::fingerprint::{Fingerprint, Pin};
 use lanchat_net::protocol::{
-    ConvRef, ConvSummary, ErrorInfo, Event as Push, Reply, Request, UserInfo, MAX_HISTORY_PAGE,
+    ConvRef, ConvSummary, ErrorInfo, Event as Push, MembershipChange, MessageKind, Reply, Request,
+    Settings, UserInfo, MAX_HISTORY_PAGE, TYPING_INTERVAL_MS,
 };
 use lanchat_net::rollover::{self, Rollover};
 
 use super::locate::Attempt;
 use super::pages::{self, Gathering};
+use super::posts;
 use super::sequencer::Step;
 use super::{
     Action, Core, Credentials, DirectEndpoint, Pending, Phase, Token, MAX_QUEUED, PING_TIMEOUT,
@@ -92,10 +94,10 @@ impl Core {
                 true
             }
             Command::Logout => {
-                if !self.unacked.is_empty() {
+                if !self.posts.is_empty() {
                     let message = format!(
                         "{} message(s) were not delivered: not connected to the coordinator",
-                        self.unacked.len()
+                        self.posts.len()
                     );
                     self.error(None, message, Some("logout"));
                 }
@@ -120,11 +122,18 @@ impl Core {
             }
             // Taken by `handle_command`.
             Command::AcceptFingerprint { .. } | Command::RememberSession(_) => true,
-            Command::Send { conv, text, id } => {
-                self.unacked.push((conv, id, text));
-                true
-            }
+            // Nobody to tell while offline; a later keystroke tells again.
+            Command::Typing(_) => true,
             other => {
+                let other = match posts::post(other) {
+                    Ok((id, request)) => {
+                        if let Err(why) = self.posts.push(id, request) {
+                            self.error(None, why, Some("send"));
+                        }
+                        return true;
+                    }
+                    Err(other) => other,
+                };
                 if self.queued.len() < MAX_QUEUED {
                     self.queued.push_back(other);
                 } else {
@@ -140,14 +149,29 @@ impl Core {
     }
 
     /// A command with a session.
-    pub(super) fn online_command(&mut self, command: Command) {
+    pub(super) fn online_command(&mut self, command: Command, now: Instant) {
         let command = match self.file_command(command) {
             Some(command) => command,
             None => return,
         };
+        let command = match posts::post(command) {
+            Ok((id, request)) => {
+                if let Err(why) = self.posts.push(id, request) {
+                    self.error(None, why, Some("send"));
+                }
+                self.pump();
+                return;
+            }
+            Err(command) => command,
+        };
         let (request, pending) = match command {
             Command::Shutdown => {
                 self.stop();
+                return;
+            }
+            // Everything posted before is stored first.
+            Command::Logout if !self.posts.is_empty() => {
+                self.posts.logout_waiting = true;
                 return;
             }
             Command::Logout => (Request::Logout, Pending::Logout),
@@ -156,9 +180,15 @@ impl Core {
                 return;
             }
             Command::AcceptFingerprint { .. } | Command::RememberSession(_) => return,
-            Command::Send { conv, text, id } => {
-                self.unacked.push((conv.clone(), id, text.clone()));
-                (Request::Send { conv, id, text }, Pending::Send(id))
+            // Taken by `posts::post` above.
+            Command::Send { .. }
+            | Command::Reply { .. }
+            | Command::Edit { .. }
+            | Command::Delete { .. }
+            | Command::React { .. } => return,
+            Command::Typing(conv) => {
+                self.typing(conv, now);
+                return;
             }
             Command::History {
                 conv,
@@ -175,7 +205,55 @@ impl Core {
             Command::MarkRead { conv, seq } => {
                 (Request::MarkRead { conv, seq }, Pending::Command("read"))
             }
-            Command::CreateRoom(name) => (Request::CreateRoom { name }, Pending::Join),
+            Command::CreateRoom(name) => (
+                Request::CreateRoom {
+                    name,
+                    private: false,
+                    full_history: false,
+                },
+                Pending::Join,
+            ),
+            Command::CreatePrivateRoom { name, full_history } => (
+                Request::CreateRoom {
+                    name,
+                    private: true,
+                    full_history,
+                },
+                Pending::Join,
+            ),
+            Command::Invite { room, user } => (
+                Request::Invite { name: room, user },
+                Pending::Command("invite"),
+            ),
+            Command::Ban { room, user } => {
+                (Request::Ban { name: room, user }, Pending::Command("ban"))
+            }
+            Command::Unban { room, user } => (
+                Request::Unban { name: room, user },
+                Pending::Command("unban"),
+            ),
+            Command::SetPrivate { room, private } => (
+                Request::SetPrivate {
+                    name: room,
+                    private,
+                },
+                Pending::Command(if private { "private" } else { "public" }),
+            ),
+            Command::SetArchived { room, archived } => (
+                Request::SetArchived {
+                    name: room,
+                    archived,
+                },
+                Pending::Command(if archived { "archive" } else { "unarchive" }),
+            ),
+            Command::DeleteRoom(name) => {
+                (Request::DeleteRoom { name }, Pending::Command("deleteroom"))
+            }
+            Command::SetSetting { setting, on } => (
+                Request::SetSetting { setting, on },
+                // The coordinator tells every session of this user (`Event::Settings`).
+                Pending::Quiet("settings"),
+            ),
             Command::JoinRoom(name) => (Request::JoinRoom { name }, Pending::Join),
             Command::LeaveRoom(name) => (Request::LeaveRoom { name }, Pending::Command("leave")),
             Command::ListRooms => (
@@ -266,6 +344,7 @@ impl Core {
                 pending @ (Pending::Auth { .. } | Pending::Resume),
                 Ok(Reply::LoggedIn {
                     user,
+                    settings,
                     token,
                     conversations,
                 }),
@@ -273,7 +352,7 @@ impl Core {
                 if matches!(pending, Pending::Auth { .. }) {
                     self.note_opaque_login(&user.username);
                 }
-                self.on_logged_in(user, token, conversations)
+                self.on_logged_in(user, settings, token, conversations, now)
             }
             (Pending::PasswordFinish(new), Ok(Reply::Ok)) => self.password_changed(new),
             (Pending::Resume, Err(e)) => {
@@ -300,15 +379,16 @@ impl Core {
                 let command = if register { "register" } else { "login" };
                 self.error(Some(e.code), e.message, Some(command));
             }
-            (Pending::Send(id), result) => {
-                self.unacked.retain(|(_, unacked, _)| *unacked != id);
+            (Pending::Post(id, command), result) => {
+                self.posts.answered(id);
                 match result {
                     Ok(Reply::Sent { conv, id, seq, .. }) => {
                         self.emit(Event::Sent { conv, id, seq })
                     }
-                    Ok(other) => unexpected("send", &other),
-                    Err(e) => self.error(Some(e.code), e.message, Some("send")),
+                    Ok(other) => unexpected(command, &other),
+                    Err(e) => self.error(Some(e.code), e.message, Some(command)),
                 }
+                self.pump();
             }
             (Pending::After(conv), Ok(Reply::Messages { messages, .. })) => {
                 let full = messages.len() as u32 >= MAX_HISTORY_PAGE;
@@ -413,7 +493,14 @@ impl Core {
         self.emit(Event::Connected { name: server, addr });
     }
 
-    fn on_logged_in(&mut self, user: UserInfo, token: [u8; 32], conversations: Vec<ConvSummary>) {
+    fn on_logged_in(
+        &mut self,
+        user: UserInfo,
+        settings: Settings,
+        token: [u8; 32],
+        conversations: Vec<ConvSummary>,
+        now: Instant,
+    ) {
         let Phase::Connected(link) = &mut self.phase else {
             return;
         };
@@ -430,19 +517,23 @@ impl Core {
         }
         let resumed = self.logged_in_before;
         self.logged_in_before = true;
+        self.settings = settings;
         self.note_presence(user.clone());
         self.emit(Event::LoggedIn {
             user,
+            settings,
             conversations: conversations.clone(),
             resumed,
         });
+        // Rooms left, lost or deleted while away are forgotten: one made again under the
+        // same name is a new sequence.
+        self.sequencer
+            .retain(|conv| conversations.iter().any(|s| &s.conv == conv));
         for s in &conversations {
             self.learn(&s.conv, s.read_seq, s.last_seq);
         }
         // Resend what was never acknowledged (idempotent by id), then the rest.
-        for (conv, id, text) in self.unacked.clone() {
-            self.request(Request::Send { conv, id, text }, Pending::Send(id));
-        }
+        self.pump();
         self.actions.push_back(Action::SessionReady);
         // The offers that waited for this login, a page at a time.
         self.request(Request::PendingOffers { after: 0 }, Pending::WaitingOffers);
@@ -454,7 +545,7 @@ impl Core {
             self.request(request, pending);
         }
         while let Some(command) = self.queued.pop_front() {
-            self.online_command(command);
+            self.online_command(command, now);
             if !self.is_logged_in() {
                 break;
             }
@@ -492,7 +583,42 @@ impl Core {
             }
             Push::Presence(user) => self.note_presence(user),
             Push::Membership { room, user, change } => {
+                let me = self
+                    .logged_in_user
+                    .as_deref()
+                    .is_some_and(|me| me.eq_ignore_ascii_case(&user));
+                let out = matches!(
+                    change,
+                    MembershipChange::Left
+                        | MembershipChange::Kicked { .. }
+                        | MembershipChange::Banned { .. }
+                );
+                if me && out {
+                    self.sequencer.forget(&ConvRef::Room(room.clone()));
+                }
                 self.emit(Event::Membership { room, user, change })
+            }
+            Push::Invited { room, by } => self.emit(Event::Invited { room, by }),
+            Push::RoomChanged {
+                room,
+                private,
+                archived,
+                by,
+            } => self.emit(Event::RoomChanged {
+                room,
+                private,
+                archived,
+                by,
+            }),
+            Push::RoomDeleted { room, by } => {
+                self.sequencer.forget(&ConvRef::Room(room.clone()));
+                self.emit(Event::RoomDeleted { room, by })
+            }
+            Push::Typing { conv, user } => self.emit(Event::Typing { conv, user }),
+            Push::Seen { conv, user, seq } => self.emit(Event::Seen { conv, user, seq }),
+            Push::Settings(settings) => {
+                self.settings = settings;
+                self.emit(Event::Settings(settings))
             }
             Push::Topic { room, topic, by } => self.emit(Event::Topic { room, topic, by }),
             Push::ConvState(summary) => self.emit(Event::ConvState(summary)),
@@ -516,11 +642,62 @@ impl Core {
 
     pub(super) fn deliver(&mut self, step: Step, backlog: bool) {
         for message in step.deliver {
-            self.emit(Event::Message { message, backlog });
+            if message.kind == MessageKind::Change {
+                self.emit(Event::Changed { message, backlog });
+            } else {
+                self.emit(Event::Message { message, backlog });
+            }
         }
         if let Some((conv, after)) = step.fetch {
             self.fetch(conv, after);
         }
+    }
+
+    /// Sends the posts the window has room for (when logged in), and a logout that waited
+    /// for them once they are all stored.
+    pub(super) fn pump(&mut self) {
+        if !self.is_logged_in() {
+            return;
+        }
+        while let Some((id, request)) = self.posts.next() {
+            let command = match &request {
+                Request::Send { reply_to: None, .. } => "send",
+                Request::Send { .. } => "reply",
+                Request::Change { change, .. } => match change {
+                    lanchat_net::protocol::ChangeRequest::Edit { .. } => "edit",
+                    lanchat_net::protocol::ChangeRequest::Delete => "delete",
+                    lanchat_net::protocol::ChangeRequest::React { .. } => "react",
+                },
+                _ => "send",
+            };
+            self.request(request, Pending::Post(id, command));
+        }
+        if self.posts.is_empty() && std::mem::take(&mut self.posts.logout_waiting) {
+            self.request(Request::Logout, Pending::Logout);
+        }
+    }
+
+    /// The user types in `conv`: the coordinator hears it at most every
+    /// [`TYPING_INTERVAL_MS`], and never when typing indicators are off.
+    fn typing(&mut self, conv: ConvRef, now: Instant) {
+        if !self.settings.typing {
+            return;
+        }
+        let interval = std::time::Duration::from_millis(TYPING_INTERVAL_MS);
+        if self
+            .typing_sent
+            .get(&conv)
+            .is_some_and(|t| now.saturating_duration_since(*t) < interval)
+        {
+            return;
+        }
+        // Bounded: only the recent ones matter.
+        if self.typing_sent.len() >= 64 {
+            self.typing_sent
+                .retain(|_, t| now.saturating_duration_since(*t) < interval);
+        }
+        self.typing_sent.insert(conv.clone(), now);
+        self.request(Request::Typing { conv }, Pending::Quiet("typing"));
     }
 
     pub(super) fn fetch(&mut self, conv: ConvRef, after: u64) {

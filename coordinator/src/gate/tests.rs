@@ -133,6 +133,7 @@ fn send() -> Request {
         conv: ConvRef::Room("general".into()),
         id: MsgId::random(),
         text: "hello".into(),
+        reply_to: None,
     }
 }
 

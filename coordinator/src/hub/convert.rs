@@ -2,8 +2,9 @@
 //! `ConvSummary`, `MemberInfo`, `RoomInfo` and `UserInfo` (as one user sees them: a DM is named
 //! by its other member), and store failures become refusals with a reason the user can read.
 use lanchat_net::protocol::{
-    ChatMessage, ConvRef, ConvSummary, ErrorCode, ErrorInfo, MemberInfo, MessageKind, MsgId,
-    PresenceStatus, Reply, Role, RoomInfo, SharedFile, UserInfo,
+    Change, ChangeKind, ChatMessage, ConvRef, ConvSummary, ErrorCode, ErrorInfo, MemberInfo,
+    MessageKind, MsgId, PresenceStatus, Quote, Reaction, Reply, Role, RoomInfo, Settings,
+    SharedFile, UserInfo,
 };
 use lanchat_store as store;
 use lanchat_store::{ConvKind, Conversation, Reads, StoreError, UserId};
@@ -38,6 +39,14 @@ impl From<StoreError> for Refusal {
                 "a room with that name already exists",
             ),
             StoreError::NotMember => ErrorInfo::new(ErrorCode::NotMember, "not a member"),
+            StoreError::NoSuchMessage => ErrorInfo::new(
+                ErrorCode::NoSuchMessage,
+                "there is no such message here (or it was deleted)",
+            ),
+            StoreError::TooManyReactions(n) => ErrorInfo::new(
+                ErrorCode::QuotaExceeded,
+                format!("that message has {n} different reactions already; add to one of those"),
+            ),
             other => {
                 tracing::error!("storage error: {other}");
                 ErrorInfo::new(ErrorCode::Internal, format!("storage error: {other}"))
@@ -75,8 +84,24 @@ fn role_out(role: store::Role) -> Role {
     }
 }
 
-/// A stored message as `conv` (named as its reader sees it) carries it.
+/// A stored message as `conv` (named as its reader sees it) carries it. A change entry
+/// carries its target's state as it is now.
 pub(crate) fn chat(conv: ConvRef, m: store::StoredMessage) -> ChatMessage {
+    let what = match m.kind {
+        store::MessageKind::Edit => Some(ChangeKind::Edited),
+        store::MessageKind::Delete => Some(ChangeKind::Deleted),
+        store::MessageKind::React | store::MessageKind::Unreact => Some(ChangeKind::Reacted {
+            emoji: m.emoji.clone().unwrap_or_default(),
+            added: m.kind == store::MessageKind::React,
+        }),
+        _ => None,
+    };
+    let change = what.map(|what| {
+        Box::new(Change {
+            target: m.state_seq(),
+            what,
+        })
+    });
     ChatMessage {
         conv,
         seq: m.seq,
@@ -88,6 +113,7 @@ pub(crate) fn chat(conv: ConvRef, m: store::StoredMessage) -> ChatMessage {
             store::MessageKind::Text => MessageKind::Text,
             store::MessageKind::System => MessageKind::System,
             store::MessageKind::File => MessageKind::File,
+            _ => MessageKind::Change,
         },
         text: m.text,
         file: m.file.map(|f| SharedFile {
@@ -97,7 +123,56 @@ pub(crate) fn chat(conv: ConvRef, m: store::StoredMessage) -> ChatMessage {
             hash: f.hash,
             uploader: f.uploader_name,
         }),
+        edited: m.edited_ms.is_some(),
+        deleted: m.deleted,
+        reply_to: m.reply_to.map(|q| {
+            Box::new(Quote {
+                seq: q.seq,
+                sender: q.sender,
+                text: q.text,
+                deleted: q.deleted,
+            })
+        }),
+        reactions: m
+            .reactions
+            .into_iter()
+            .map(|r| Reaction {
+                emoji: r.emoji,
+                count: r.count,
+            })
+            .collect(),
+        mentions: m.mentions,
+        mentions_room: m.mentions_room,
+        change,
     }
+}
+
+/// `m` as a member who reads only after seq `since` may see it: a change to a message
+/// before that, or the quote of one, says nothing of what that message holds. (The entry
+/// itself stays, so the member's sequence has no gap.)
+pub(crate) fn redact(mut m: ChatMessage, since: u64) -> ChatMessage {
+    if since == 0 {
+        return m;
+    }
+    if m.change.as_ref().is_some_and(|c| c.target <= since) {
+        m.text.clear();
+        m.file = None;
+        m.edited = false;
+        m.reply_to = None;
+        m.reactions.clear();
+        m.mentions.clear();
+        m.mentions_room = false;
+    }
+    if let Some(q) = m.reply_to.as_mut().filter(|q| q.seq <= since) {
+        q.text.clear();
+    }
+    m
+}
+
+/// Whether [`redact`] could change `m` for some member of a room whose members read from
+/// different points: only changes and replies point at earlier messages.
+pub(crate) fn points_back(m: &ChatMessage) -> bool {
+    m.change.is_some() || m.reply_to.is_some()
 }
 
 /// A room in the room list.
@@ -106,6 +181,16 @@ pub(crate) fn room_info(r: store::RoomListing) -> RoomInfo {
         name: r.name,
         topic: r.topic,
         members: r.members,
+        private: r.private,
+        archived: r.archived,
+    }
+}
+
+/// A user's settings as the protocol carries them.
+pub(crate) fn settings_out(s: store::Settings) -> Settings {
+    Settings {
+        typing: s.typing,
+        receipts: s.receipts,
     }
 }
 
@@ -143,8 +228,11 @@ pub(crate) fn username(db: &impl Reads, user: UserId) -> Result<String, Refusal>
         .unwrap_or_else(|| format!("user{user}")))
 }
 
-/// Every conversation `user` is in, with unread counts, as the protocol tells them.
+/// Every conversation `user` is in, with unread counts, as the protocol tells them. How far
+/// the other person of a direct conversation read is told only when both have read receipts
+/// on.
 pub(crate) fn summaries(db: &impl Reads, user: UserId) -> Result<Vec<ConvSummary>, Refusal> {
+    let receipts = db.settings(user)?.receipts;
     Ok(db
         .conversations_of(user)?
         .into_iter()
@@ -160,17 +248,25 @@ pub(crate) fn summaries(db: &impl Reads, user: UserId) -> Result<Vec<ConvSummary
                 read_seq: s.read_seq,
                 muted: s.muted,
                 role: role_out(s.role),
+                unread: s.unread,
+                mentions: s.mentions,
+                private: s.conv.private,
+                archived: s.conv.archived,
+                peer_read: s
+                    .peer_read
+                    .filter(|(_, theirs)| receipts && *theirs)
+                    .map(|(seq, _)| seq),
             }
         })
         .collect())
 }
 
-/// A page of history as the reply carries it.
-pub(crate) fn page_reply(conv: ConvRef, messages: Vec<store::StoredMessage>) -> Reply {
+/// A page of history as the reply carries it, for a member who reads after `since`.
+pub(crate) fn page_reply(conv: ConvRef, messages: Vec<store::StoredMessage>, since: u64) -> Reply {
     Reply::Messages {
         messages: messages
             .into_iter()
-            .map(|m| chat(conv.clone(), m))
+            .map(|m| redact(chat(conv.clone(), m), since))
             .collect(),
         conv,
     }

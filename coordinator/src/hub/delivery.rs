@@ -11,9 +11,10 @@ use lanchat_net::protocol::{
 use lanchat_store as store;
 use lanchat_store::{ConvId, ConvKind, Conversation, Reads as _, UserId};
 
+use super::convert::{points_back, redact};
+use super::mentions::{self, Mentions};
 use super::{chat, err, unhandled, Hub, Outbox, PendingSend, Refusal, SessionId};
 use crate::outbox::{PushError, Urgency};
-use crate::throttle::TokenBucket;
 
 /// What a group commit's fan-out gathers before queueing it.
 ///
@@ -36,6 +37,7 @@ impl Hub {
         conv: ConvRef,
         id: MsgId,
         text: String,
+        reply_to: Option<u64>,
         now_ms: i64,
     ) -> Result<Reply, Refusal> {
         let mut results = self.send_batch(
@@ -44,6 +46,7 @@ impl Hub {
                 conv,
                 id,
                 text,
+                reply_to,
             }],
             now_ms,
         );
@@ -59,13 +62,14 @@ impl Hub {
         batch: Vec<PendingSend>,
         now_ms: i64,
     ) -> Vec<Result<Reply, Refusal>> {
-        // Checks first (size, rate, membership), as a lone message would get them.
+        // Checks first (size, membership, the room not archived, what a reply answers), as a
+        // lone message would get them; and who each mentions.
         let checked: Vec<_> = batch.iter().map(|p| self.check_send(p, now_ms)).collect();
         let new: Vec<store::NewMessage<'_>> = batch
             .iter()
             .zip(&checked)
             .filter_map(|(p, check)| {
-                let (c, me, _) = check.as_ref().ok()?;
+                let (c, me, _, mentions) = check.as_ref().ok()?;
                 Some(store::NewMessage {
                     conv: c.id,
                     sender: *me,
@@ -73,6 +77,9 @@ impl Hub {
                     kind: store::MessageKind::Text,
                     text: &p.text,
                     now_ms,
+                    reply_to: p.reply_to,
+                    mentions: &mentions.users,
+                    everyone: mentions.room,
                 })
             })
             .collect();
@@ -92,7 +99,7 @@ impl Hub {
             .into_iter()
             .zip(checked)
             .map(|(p, check)| {
-                let (c, _, conv) = check?;
+                let (c, _, conv, _) = check?;
                 let appended = outcomes.next().unwrap_or_else(|| Err(unhandled()))?;
                 // The store moved the sender's read cursor in the same commit.
                 if !appended.duplicate {
@@ -138,46 +145,29 @@ impl Hub {
         Ok(members)
     }
 
-    /// Whether a session may post this message now; the conversation, the poster, and the
-    /// conversation's canonical name (the reply carries it, as the pushed message does).
+    /// Whether a session may post this message now; the conversation, the poster, the
+    /// conversation's canonical name (the reply carries it, as the pushed message does), and
+    /// who the message mentions. (How fast a user posts is paced by the connection, before a
+    /// message gets here: see `throttle::Pacer`.)
     pub(super) fn check_send(
         &mut self,
         p: &PendingSend,
         now_ms: i64,
-    ) -> Result<(Conversation, UserId, ConvRef), Refusal> {
+    ) -> Result<(Conversation, UserId, ConvRef, Mentions), Refusal> {
         let Some(session) = self.sessions.get(&p.sid) else {
             return Err(err(ErrorCode::NotAuthenticated, "session has ended"));
         };
         let me = session.user;
-        if p.text.len() > MAX_TEXT_BYTES {
-            return Err(err(
-                ErrorCode::TooLarge,
-                format!(
-                    "message is {} bytes; the limit is {MAX_TEXT_BYTES} bytes",
-                    p.text.len()
-                ),
-            ));
+        check_text(&p.text)?;
+        let (c, membership) = self.resolve(me, &p.conv, now_ms)?;
+        check_writable(&c)?;
+        if let Some(answered) = p.reply_to {
+            self.check_target(&c, &membership, answered)?;
         }
-        if p.text.trim().is_empty() {
-            return Err(err(ErrorCode::BadRequest, "message is empty"));
-        }
-        let rate = self.message_rate;
-        let allowance = self
-            .sends
-            .entry(me)
-            .or_insert_with(|| TokenBucket::for_messages(rate));
-        if !allowance.take(now_ms) {
-            return Err(err(
-                ErrorCode::RateLimited,
-                format!(
-                    "too many messages: at most {rate} per second from one account, all its \
-                     sessions together; slow down"
-                ),
-            ));
-        }
-        let (c, _) = self.resolve(me, &p.conv, now_ms)?;
         let conv = self.conv_ref_of(&c, me)?;
-        Ok((c, me, conv))
+        let may_mention_room = c.kind == ConvKind::Room && membership.role >= store::Role::Admin;
+        let mentions = mentions::resolve(&self.store, &p.text, me, may_mention_room)?;
+        Ok((c, me, conv, mentions))
     }
 
     /// Delivers message `seq` of `c` to every online session of every member.
@@ -193,8 +183,19 @@ impl Hub {
         let members = self.members_of(c.id)?;
         match c.kind {
             ConvKind::Room => {
-                let frame =
-                    ServerFrame::Event(Event::Message(chat(ConvRef::Room(c.name.clone()), stored)));
+                let message = chat(ConvRef::Room(c.name.clone()), stored);
+                if c.private && !c.full_history && points_back(&message) {
+                    // Members read from different points: each gets what they may see.
+                    for (member, since) in self.store.member_floors(c.id)? {
+                        let frame =
+                            ServerFrame::Event(Event::Message(redact(message.clone(), since)));
+                        if let Some(frame) = encode(&frame) {
+                            self.push_encoded(member, &frame, Urgency::Bulk);
+                        }
+                    }
+                    return Ok(());
+                }
+                let frame = ServerFrame::Event(Event::Message(message));
                 let Some(frame) = encode(&frame) else {
                     return Ok(());
                 };
@@ -304,6 +305,37 @@ impl Hub {
             self.push_encoded(user, &frame, Urgency::Bulk);
         }
     }
+}
+
+/// Refuses a text that is too long or empty.
+pub(super) fn check_text(text: &str) -> Result<(), Refusal> {
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(err(
+            ErrorCode::TooLarge,
+            format!(
+                "message is {} bytes; the limit is {MAX_TEXT_BYTES} bytes",
+                text.len()
+            ),
+        ));
+    }
+    if text.trim().is_empty() {
+        return Err(err(ErrorCode::BadRequest, "message is empty"));
+    }
+    Ok(())
+}
+
+/// Refuses to write into an archived room.
+pub(super) fn check_writable(c: &Conversation) -> Result<(), Refusal> {
+    if c.archived {
+        return Err(err(
+            ErrorCode::PermissionDenied,
+            format!(
+                "#{} is archived: its history can be read, nothing can be added or changed",
+                c.name
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A frame as the outboxes carry it. The hub builds frames within the codec's limits; one

@@ -2,11 +2,17 @@
 //! promoting members, and the handover when an owner leaves (the store picks the
 //! longest-standing member as the new owner; the hub tells the room). Each change is also a
 //! system line in the room's history.
+//!
+//! Rooms with boundaries (the rest of this file's companion, `access`): private rooms,
+//! invitations, bans, archiving and deleting. A private room is, to anyone who is neither a
+//! member nor invited, exactly like a room that does not exist: every request naming it gets
+//! the same "no such room" ([`Hub::visible_room`]).
 use lanchat_net::protocol::{ErrorCode, Event, MembershipChange, MsgId, Reply, ServerFrame};
 use lanchat_store as store;
 use lanchat_store::{Conversation, Reads as _, StoreError, UserId};
 
 use super::convert::{err, no_such_user, not_member, Refusal};
+use super::delivery::check_writable;
 use super::{encode, Hub};
 use crate::outbox::Urgency;
 use crate::rules;
@@ -16,12 +22,14 @@ impl Hub {
         &mut self,
         me: UserId,
         name: &str,
+        private: bool,
+        full_history: bool,
         now_ms: i64,
     ) -> Result<Reply, Refusal> {
         let name = rules::normalize_room(name)?;
         let room = self
             .store
-            .create_room(&name, me, now_ms)
+            .create_room_with(&name, me, private, full_history && private, now_ms)
             .map_err(|e| match e {
                 StoreError::RoomExists => err(
                     ErrorCode::RoomExists,
@@ -31,7 +39,12 @@ impl Hub {
             })?;
         let who = self.username(me)?;
         self.membership_event(&room, &who, MembershipChange::Joined, &[me])?;
-        self.acted(&room, me, format!("{who} created #{name}"), now_ms)?;
+        let what = match (private, full_history) {
+            (false, _) => String::new(),
+            (true, false) => " (private: invited members read from when they join)".into(),
+            (true, true) => " (private: invited members read its whole history)".into(),
+        };
+        self.acted(&room, me, format!("{who} created #{name}{what}"), now_ms)?;
         Ok(Reply::Summaries(vec![self.summary(me, &room)?]))
     }
 
@@ -41,7 +54,30 @@ impl Hub {
         name: &str,
         now_ms: i64,
     ) -> Result<Reply, Refusal> {
-        let room = self.room(name)?;
+        let normalized = rules::normalize_room(name)?;
+        let hidden = || {
+            err(
+                ErrorCode::NoSuchRoom,
+                format!(
+                    "there is no room #{normalized} you can join (a private room needs an \
+                     invitation from its owner or an admin)"
+                ),
+            )
+        };
+        let room = self.room(name).map_err(|_| hidden())?;
+        let member = self.store.membership(room.id, me)?.is_some();
+        if !member && self.store.is_banned(room.id, me)? {
+            return Err(err(
+                ErrorCode::Banned,
+                format!(
+                    "you are banned from #{}; its owner or an admin can /unban you",
+                    room.name
+                ),
+            ));
+        }
+        if room.private && !member && !self.store.is_invited(room.id, me)? {
+            return Err(hidden());
+        }
         if self.store.join(room.id, me, now_ms)? {
             let who = self.username(me)?;
             self.membership_event(&room, &who, MembershipChange::Joined, &[])?;
@@ -56,7 +92,7 @@ impl Hub {
         name: &str,
         now_ms: i64,
     ) -> Result<Reply, Refusal> {
-        let room = self.room(name)?;
+        let room = self.visible_room(me, name)?;
         if room.id == self.store.general()?.id {
             return Err(err(
                 ErrorCode::PermissionDenied,
@@ -86,7 +122,8 @@ impl Hub {
         now_ms: i64,
     ) -> Result<Reply, Refusal> {
         rules::check_topic(&topic)?;
-        let room = self.room(name)?;
+        let room = self.visible_room(me, name)?;
+        check_writable(&room)?;
         let mine = self
             .store
             .membership(room.id, me)?
@@ -118,23 +155,14 @@ impl Hub {
     }
 
     /// Checks that `me` may moderate `target` in `room`, returning the target's id.
-    fn moderation(
+    pub(super) fn moderation(
         &mut self,
         me: UserId,
         room: &Conversation,
         target: &str,
         verb: &str,
     ) -> Result<(UserId, store::Role), Refusal> {
-        let mine = self
-            .store
-            .membership(room.id, me)?
-            .ok_or_else(|| not_member(&room.name))?;
-        if mine.role < store::Role::Admin {
-            return Err(err(
-                ErrorCode::PermissionDenied,
-                format!("only the owner and admins of #{} can {verb}", room.name),
-            ));
-        }
+        self.role_for(me, room, store::Role::Admin, verb)?;
         let (user, _) = self
             .store
             .user_by_name(target.trim_start_matches('@'))?
@@ -155,7 +183,7 @@ impl Hub {
         target: &str,
         now_ms: i64,
     ) -> Result<Reply, Refusal> {
-        let room = self.room(name)?;
+        let room = self.visible_room(me, name)?;
         if room.id == self.store.general()?.id {
             return Err(err(
                 ErrorCode::PermissionDenied,
@@ -201,7 +229,7 @@ impl Hub {
         target: &str,
         now_ms: i64,
     ) -> Result<Reply, Refusal> {
-        let room = self.room(name)?;
+        let room = self.visible_room(me, name)?;
         let (user, role) = self.moderation(me, &room, target, "promote members")?;
         if role >= store::Role::Admin {
             return Err(err(
@@ -227,7 +255,9 @@ impl Hub {
         Ok(Reply::Ok)
     }
 
-    /// A room by name, or a clear "no such room".
+    /// A room by name, or a clear "no such room". Private rooms too: only for the paths
+    /// that decide themselves who may know of one (joining); others use
+    /// [`Hub::visible_room`].
     pub(super) fn room(&self, name: &str) -> Result<Conversation, Refusal> {
         let name = rules::normalize_room(name)?;
         self.store
@@ -235,8 +265,24 @@ impl Hub {
             .ok_or_else(|| err(ErrorCode::NoSuchRoom, format!("there is no room #{name}")))
     }
 
+    /// A room by name as `me` may know of it: a private room they are neither a member of
+    /// nor invited to is answered exactly like a room that does not exist.
+    pub(super) fn visible_room(&self, me: UserId, name: &str) -> Result<Conversation, Refusal> {
+        let room = self.room(name)?;
+        if room.private
+            && self.store.membership(room.id, me)?.is_none()
+            && !self.store.is_invited(room.id, me)?
+        {
+            return Err(err(
+                ErrorCode::NoSuchRoom,
+                format!("there is no room #{}", room.name),
+            ));
+        }
+        Ok(room)
+    }
+
     /// Stores a system line in `room` and delivers it; returns its seq.
-    fn system(
+    pub(super) fn system(
         &mut self,
         room: &Conversation,
         actor: UserId,
@@ -257,7 +303,7 @@ impl Hub {
 
     /// A system line about what `actor` (a member) just did: like their own messages, the
     /// actor has seen it (the store moves the sender's cursor), so it is not unread for them.
-    fn acted(
+    pub(super) fn acted(
         &mut self,
         room: &Conversation,
         actor: UserId,

@@ -181,6 +181,7 @@ impl Hub {
             ));
         }
         let (c, _) = self.resolve(me, &conv, now_ms)?;
+        super::delivery::check_writable(&c)?;
         self.shares.expire(now_ms);
         // Sharing the same content again replaces the older ticket (and resumes its partial).
         self.shares
@@ -301,6 +302,20 @@ impl Hub {
         Ok(())
     }
 
+    /// No share refers to this content any more: it leaves the disk.
+    pub(super) fn forget_content(&mut self, hash: &[u8; 32]) {
+        if let Some(blobs) = &self.shares.blobs {
+            if let Err(e) = blobs.remove(hash) {
+                tracing::warn!("cannot remove a shared file no longer shared: {e}");
+            }
+        }
+    }
+
+    /// A conversation is gone: the uploads into it will not be posted.
+    pub(super) fn forget_uploads_into(&mut self, conv: ConvId) {
+        self.shares.uploads.retain(|_, u| u.conv != conv);
+    }
+
     /// What `user` may download as shared file `id`.
     pub fn download(&self, user: UserId, id: u64) -> Result<Download, Refusal> {
         let missing = || {
@@ -313,7 +328,13 @@ impl Hub {
             .store
             .shared_file(i64::try_from(id).map_err(|_| missing())?)?
             .ok_or_else(missing)?;
-        if self.store.membership(file.conv_id, user)?.is_none() {
+        // The same answer whether the member is not in the conversation or joined a private
+        // room after the file was shared there: it is not theirs to read.
+        let readable = self
+            .store
+            .membership(file.conv_id, user)?
+            .is_some_and(|m| file.seq > m.since_seq);
+        if !readable {
             return Err(err(
                 ErrorCode::PermissionDenied,
                 format!("file {id} was shared in a conversation you are not in"),

@@ -1,7 +1,7 @@
 //! Turning a line typed into `lanchat cli` into what to do. Pure, so every command is tested.
 use std::path::PathBuf;
 
-use lanchat_net::protocol::{ConvRef, MAX_HISTORY_PAGE};
+use lanchat_net::protocol::{ConvRef, Setting, MAX_HISTORY_PAGE};
 
 /// One line of input, understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,8 +14,15 @@ pub enum Input {
     SayTo(ConvRef, String),
     /// `/join #room`: join and switch to it.
     Join(String),
-    /// `/create #room`: create, join and switch to it.
-    Create(String),
+    /// `/create #room [--private [--full-history]]`: create, join and switch to it.
+    Create {
+        /// Name.
+        room: String,
+        /// Invite-only.
+        private: bool,
+        /// New members of the private room read its whole history.
+        full_history: bool,
+    },
     /// `/leave [#room]`.
     Leave(Option<String>),
     /// `/rooms`.
@@ -36,13 +43,35 @@ pub enum Input {
     Promote(String),
     /// `/nick name`.
     Nick(String),
-    /// `/passwd OLD NEW`.
-    Passwd {
-        /// Current password.
-        old: String,
-        /// New password.
-        new: String,
+    /// `/passwd`: both passwords are asked for without echo (see `cli::secrets`).
+    Passwd,
+    /// `/invite @user` into the current room.
+    Invite(String),
+    /// `/ban @user` from the current room.
+    Ban(String),
+    /// `/unban @user` in the current room.
+    Unban(String),
+    /// `/private` (true) or `/public` (false): the current room.
+    Private(bool),
+    /// `/archive` (true) or `/unarchive` (false): the current room.
+    Archive(bool),
+    /// `/deleteroom [#room] [--confirm]`: without `--confirm`, only what it would do is told.
+    DeleteRoom {
+        /// The room (`None`: the current one).
+        room: Option<String>,
+        /// Go ahead.
+        confirmed: bool,
     },
+    /// `/edit [ID] text`: without ID, one's last message here.
+    Edit(Option<u64>, String),
+    /// `/delete ID`.
+    Delete(u64),
+    /// `/reply ID text`.
+    Reply(u64, String),
+    /// `/react ID emoji`.
+    React(u64, String),
+    /// `/typing on|off`, `/receipts on|off`.
+    Setting(Setting, bool),
     /// `/mute` / `/unmute` the current conversation.
     Mute(bool),
     /// `/away` / `/back`.
@@ -74,8 +103,10 @@ pub enum Input {
 /// The `/help` text.
 pub const HELP: &str = "\
 plain text              send to the current conversation
-/join #room             join a room and switch to it
+/join #room             join a room and switch to it (what you type next goes there)
 /create #room           create a room (you own it) and switch to it
+/create #room --private a private room (invite-only); new members read from when they
+                        join, or everything with --full-history
 /leave [#room]          leave the current (or named) room
 /rooms                  list rooms with member counts
 /who [#room]            everyone with presence, or a room's members
@@ -86,8 +117,21 @@ plain text              send to the current conversation
 /topic text             set the current room's topic
 /kick @user             remove a member (owner/admins)
 /promote @user          make a member an admin (owner/admins)
+/invite @user           let someone join this room (owner/admins in a private room)
+/ban @user, /unban @user  remove and keep out, or let back (owner/admins)
+/private, /public       make this room invite-only or open (owner)
+/archive, /unarchive    make this room read-only or writable again (owner)
+/deleteroom [#room]     delete a room with its history and files for everyone (owner;
+                        says what would go, then /deleteroom #room --confirm)
+/edit [ID] text         replace your message ID (without ID: your last one here)
+/delete ID              delete a message (yours; the owner/admins: any in their room)
+/reply ID text          answer message ID (shown with a quote of it)
+/react ID emoji         add a reaction to message ID, or take it back
+/typing on|off          typing indicators (yours and others')
+/receipts on|off        read receipts in direct conversations (yours and others')
 /nick name              change your display name
-/passwd OLD NEW         change your password
+/passwd                 change your password (asked for without echo; without a
+                        terminal, the next two lines are the current and the new one)
 /mute, /unmute          mute or unmute the current conversation
 /away, /back            set yourself away or back
 /unread                 unread counts of every conversation
@@ -113,6 +157,21 @@ fn user(name: &str) -> String {
 
 fn room(name: &str) -> String {
     name.trim_start_matches('#').to_string()
+}
+
+/// `ID text`: a message number and the rest.
+fn id_and_text(rest: &str) -> Option<(u64, String)> {
+    let (id, text) = rest.split_once(char::is_whitespace)?;
+    let text = text.trim();
+    (!text.is_empty()).then_some((id.parse().ok()?, text.to_string()))
+}
+
+fn on_off(rest: &str) -> Option<bool> {
+    match rest {
+        "on" => Some(true),
+        "off" => Some(false),
+        _ => None,
+    }
 }
 
 fn id_and_dir(rest: &str) -> Option<(u64, Option<PathBuf>)> {
@@ -143,7 +202,28 @@ pub fn parse(line: &str) -> Input {
     let usage = |u: &str| Input::Invalid(format!("usage: {u}"));
     match name {
         "join" | "j" => word(rest).map_or_else(|| usage("/join #room"), |r| Input::Join(room(r))),
-        "create" => word(rest).map_or_else(|| usage("/create #room"), |r| Input::Create(room(r))),
+        "create" => {
+            let mut words = rest.split_whitespace();
+            let name = words.next();
+            let (mut private, mut full_history, mut bad) = (false, false, false);
+            for flag in words {
+                match flag {
+                    "--private" => private = true,
+                    "--full-history" => full_history = true,
+                    _ => bad = true,
+                }
+            }
+            match name {
+                Some(r) if !bad && (private || !full_history) && !r.starts_with("--") => {
+                    Input::Create {
+                        room: room(r),
+                        private,
+                        full_history,
+                    }
+                }
+                _ => usage("/create #room [--private [--full-history]]"),
+            }
+        }
         "leave" | "part" => match rest {
             "" => Input::Leave(None),
             r => word(r).map_or_else(|| usage("/leave [#room]"), |r| Input::Leave(Some(room(r)))),
@@ -187,16 +267,64 @@ pub fn parse(line: &str) -> Input {
             "" => usage("/nick name"),
             n => Input::Nick(n.to_string()),
         },
-        "passwd" | "password" => {
-            let words: Vec<&str> = rest.split_whitespace().collect();
-            match words.as_slice() {
-                [old, new] => Input::Passwd {
-                    old: old.to_string(),
-                    new: new.to_string(),
-                },
-                _ => usage("/passwd OLD NEW"),
+        "passwd" | "password" => match rest {
+            "" => Input::Passwd,
+            _ => Input::Invalid(
+                "usage: /passwd alone: both passwords are asked for without echo (passwords \
+                 typed on the command line are shown and kept in the history)"
+                    .into(),
+            ),
+        },
+        "invite" => word(rest).map_or_else(|| usage("/invite @user"), |u| Input::Invite(user(u))),
+        "ban" => word(rest).map_or_else(|| usage("/ban @user"), |u| Input::Ban(user(u))),
+        "unban" => word(rest).map_or_else(|| usage("/unban @user"), |u| Input::Unban(user(u))),
+        "private" => Input::Private(true),
+        "public" => Input::Private(false),
+        "archive" => Input::Archive(true),
+        "unarchive" => Input::Archive(false),
+        "deleteroom" => {
+            let mut room_name = None;
+            let mut confirmed = false;
+            let mut bad = false;
+            for w in rest.split_whitespace() {
+                match w {
+                    "--confirm" => confirmed = true,
+                    r if room_name.is_none() && !r.starts_with("--") => room_name = Some(room(r)),
+                    _ => bad = true,
+                }
+            }
+            if bad {
+                usage("/deleteroom [#room] [--confirm]")
+            } else {
+                Input::DeleteRoom {
+                    room: room_name,
+                    confirmed,
+                }
             }
         }
+        "edit" => match id_and_text(rest) {
+            Some((id, text)) => Input::Edit(Some(id), text),
+            None if !rest.is_empty() => Input::Edit(None, rest.to_string()),
+            None => usage("/edit [ID] text"),
+        },
+        "delete" | "del" => rest
+            .parse()
+            .map_or_else(|_| usage("/delete ID"), Input::Delete),
+        "reply" | "re" => {
+            id_and_text(rest).map_or_else(|| usage("/reply ID text"), |(id, t)| Input::Reply(id, t))
+        }
+        "react" => match id_and_text(rest) {
+            Some((id, emoji)) if !emoji.contains(char::is_whitespace) => Input::React(id, emoji),
+            _ => usage("/react ID emoji"),
+        },
+        "typing" => on_off(rest).map_or_else(
+            || usage("/typing on|off"),
+            |on| Input::Setting(Setting::Typing, on),
+        ),
+        "receipts" => on_off(rest).map_or_else(
+            || usage("/receipts on|off"),
+            |on| Input::Setting(Setting::Receipts, on),
+        ),
         "mute" => Input::Mute(true),
         "unmute" => Input::Mute(false),
         "away" => Input::Away(true),
@@ -249,7 +377,14 @@ mod tests {
     #[test]
     fn commands() {
         assert_eq!(parse("/join #Dev"), Input::Join("Dev".into()));
-        assert_eq!(parse("/create dev"), Input::Create("dev".into()));
+        assert_eq!(
+            parse("/create dev"),
+            Input::Create {
+                room: "dev".into(),
+                private: false,
+                full_history: false
+            }
+        );
         assert_eq!(parse("/leave"), Input::Leave(None));
         assert_eq!(parse("/leave #x"), Input::Leave(Some("x".into())));
         assert_eq!(
@@ -268,13 +403,7 @@ mod tests {
         assert_eq!(parse("/kick @x"), Input::Kick("x".into()));
         assert_eq!(parse("/promote x"), Input::Promote("x".into()));
         assert_eq!(parse("/nick Alice B"), Input::Nick("Alice B".into()));
-        assert_eq!(
-            parse("/passwd a b"),
-            Input::Passwd {
-                old: "a".into(),
-                new: "b".into()
-            }
-        );
+        assert_eq!(parse("/passwd"), Input::Passwd);
         assert_eq!(parse("/mute"), Input::Mute(true));
         assert_eq!(parse("/unmute"), Input::Mute(false));
         assert_eq!(parse("/away"), Input::Away(true));
@@ -304,6 +433,68 @@ mod tests {
     }
 
     #[test]
+    fn conversation_commands() {
+        assert_eq!(
+            parse("/create #Board --private"),
+            Input::Create {
+                room: "Board".into(),
+                private: true,
+                full_history: false
+            }
+        );
+        assert_eq!(
+            parse("/create board --private --full-history"),
+            Input::Create {
+                room: "board".into(),
+                private: true,
+                full_history: true
+            }
+        );
+        assert_eq!(parse("/invite @bob"), Input::Invite("bob".into()));
+        assert_eq!(parse("/ban bob"), Input::Ban("bob".into()));
+        assert_eq!(parse("/unban @bob"), Input::Unban("bob".into()));
+        assert_eq!(parse("/private"), Input::Private(true));
+        assert_eq!(parse("/public"), Input::Private(false));
+        assert_eq!(parse("/archive"), Input::Archive(true));
+        assert_eq!(parse("/unarchive"), Input::Archive(false));
+        assert_eq!(
+            parse("/deleteroom"),
+            Input::DeleteRoom {
+                room: None,
+                confirmed: false
+            }
+        );
+        assert_eq!(
+            parse("/deleteroom #old --confirm"),
+            Input::DeleteRoom {
+                room: Some("old".into()),
+                confirmed: true
+            }
+        );
+        assert_eq!(
+            parse("/edit 12 fixed typo"),
+            Input::Edit(Some(12), "fixed typo".into())
+        );
+        assert_eq!(
+            parse("/edit fixed typo"),
+            Input::Edit(None, "fixed typo".into())
+        );
+        // A number alone is the new text, not an id without text.
+        assert_eq!(parse("/edit 42"), Input::Edit(None, "42".into()));
+        assert_eq!(parse("/delete 7"), Input::Delete(7));
+        assert_eq!(
+            parse("/reply 7 sounds good"),
+            Input::Reply(7, "sounds good".into())
+        );
+        assert_eq!(parse("/react 7 👍"), Input::React(7, "👍".into()));
+        assert_eq!(parse("/typing off"), Input::Setting(Setting::Typing, false));
+        assert_eq!(
+            parse("/receipts on"),
+            Input::Setting(Setting::Receipts, true)
+        );
+    }
+
+    #[test]
     fn mistakes_say_why() {
         for (line, needle) in [
             ("/frobnicate", "unknown command /frobnicate"),
@@ -311,7 +502,19 @@ mod tests {
             ("/join a b", "usage: /join"),
             ("/msg @bob", "usage: /msg"),
             ("/history x", "usage: /history"),
-            ("/passwd onlyone", "usage: /passwd"),
+            ("/passwd old new", "asked for without echo"),
+            ("/create", "usage: /create"),
+            ("/create #x --full-history", "usage: /create"),
+            ("/create #x --secret", "usage: /create"),
+            ("/edit", "usage: /edit"),
+            ("/delete", "usage: /delete"),
+            ("/delete x", "usage: /delete"),
+            ("/reply 3", "usage: /reply"),
+            ("/reply x hi", "usage: /reply"),
+            ("/react 3", "usage: /react"),
+            ("/react 3 two words", "usage: /react"),
+            ("/typing maybe", "usage: /typing"),
+            ("/deleteroom #a #b", "usage: /deleteroom"),
             ("/send @bob", "usage: /send"),
             ("/accept x", "usage: /accept"),
             ("/deny", "usage: /deny"),

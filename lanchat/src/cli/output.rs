@@ -4,8 +4,8 @@
 //! field; the README documents every type. Conversations are strings: `#room` or `@user`.
 use lanchat_client::{Event, TransferKey};
 use lanchat_net::protocol::{
-    ChatMessage, ConvSummary, MemberInfo, MembershipChange, MessageKind, PresenceStatus, Role,
-    RoomInfo, UserInfo,
+    ChangeKind, ChatMessage, ConvSummary, MemberInfo, MembershipChange, MessageKind,
+    PresenceStatus, Reaction, Role, RoomInfo, Settings, UserInfo,
 };
 use lanchat_ui_model::format;
 use serde_json::{json, Value};
@@ -65,6 +65,13 @@ pub fn progress_bar(done: u64, total: u64, rate: u64, eta_ms: Option<u64>) -> St
     )
 }
 
+fn reactions_json(reactions: &[Reaction]) -> Value {
+    json!(reactions
+        .iter()
+        .map(|r| json!({"emoji": r.emoji, "count": r.count}))
+        .collect::<Vec<_>>())
+}
+
 fn message_json(m: &ChatMessage) -> Value {
     json!({
         "conv": m.conv.to_string(),
@@ -77,13 +84,58 @@ fn message_json(m: &ChatMessage) -> Value {
             MessageKind::Text => "text",
             MessageKind::System => "system",
             MessageKind::File => "file",
+            MessageKind::Change => "change",
         },
         "text": m.text,
         "file": m.file.as_ref().map(|f| json!({
             "id": f.id, "name": f.name, "size": f.size, "hash": hex::encode(f.hash),
             "uploader": f.uploader,
         })),
+        "edited": m.edited,
+        "deleted": m.deleted,
+        "reply_to": m.reply_to.as_ref().map(|q| json!({
+            "seq": q.seq, "sender": q.sender, "text": q.text, "deleted": q.deleted,
+        })),
+        "reactions": reactions_json(&m.reactions),
+        "mentions": m.mentions,
+        "mentions_room": m.mentions_room,
     })
+}
+
+/// The JSON object for a change entry: `edited`, `deleted` or `reaction`, about message
+/// `seq` (the change's own entry is `entry`).
+fn change_json(m: &ChatMessage, backlog: bool) -> Value {
+    let Some(change) = &m.change else {
+        return tagged("message", message_json(m));
+    };
+    let mut v = json!({
+        "conv": m.conv.to_string(),
+        "seq": change.target,
+        "entry": m.seq,
+        "by": m.sender,
+        "ts_ms": m.ts_ms,
+        "backlog": backlog,
+    });
+    match &change.what {
+        ChangeKind::Edited => {
+            v["type"] = json!("edited");
+            v["text"] = json!(m.text);
+            v["mentions"] = json!(m.mentions);
+            v["mentions_room"] = json!(m.mentions_room);
+        }
+        ChangeKind::Deleted => v["type"] = json!("deleted"),
+        ChangeKind::Reacted { emoji, added } => {
+            v["type"] = json!("reaction");
+            v["emoji"] = json!(emoji);
+            v["added"] = json!(added);
+            v["reactions"] = reactions_json(&m.reactions);
+        }
+    }
+    v
+}
+
+fn settings_json(s: &Settings) -> Value {
+    json!({"typing": s.typing, "receipts": s.receipts})
 }
 
 fn summary_json(s: &ConvSummary) -> Value {
@@ -92,9 +144,13 @@ fn summary_json(s: &ConvSummary) -> Value {
         "topic": s.topic,
         "last_seq": s.last_seq,
         "read_seq": s.read_seq,
-        "unread": s.unread(),
+        "unread": s.unread,
+        "mentions": s.mentions,
         "muted": s.muted,
         "role": role(s.role),
+        "private": s.private,
+        "archived": s.archived,
+        "peer_read": s.peer_read,
     })
 }
 
@@ -103,20 +159,22 @@ fn user_json(u: &UserInfo) -> Value {
 }
 
 fn room_json(r: &RoomInfo) -> Value {
-    json!({"name": format!("#{}", r.name), "topic": r.topic, "members": r.members})
+    json!({"name": format!("#{}", r.name), "topic": r.topic, "members": r.members,
+           "private": r.private, "archived": r.archived})
 }
 
 fn member_json(m: &MemberInfo) -> Value {
     json!({"user": m.username, "display": m.display, "role": role(m.role), "status": status(m.status)})
 }
 
-fn change_json(change: &MembershipChange) -> (&'static str, Option<&str>) {
+fn membership_json(change: &MembershipChange) -> (&'static str, Option<&str>) {
     match change {
         MembershipChange::Joined => ("joined", None),
         MembershipChange::Left => ("left", None),
         MembershipChange::Kicked { by } => ("kicked", Some(by)),
         MembershipChange::Promoted { by } => ("promoted", Some(by)),
         MembershipChange::Owner => ("owner", None),
+        MembershipChange::Banned { by } => ("banned", Some(by)),
     }
 }
 
@@ -164,11 +222,12 @@ pub fn event_json(event: &Event) -> Value {
         }
         Event::LoggedIn {
             user,
+            settings,
             conversations,
             resumed,
         } => json!({
             "type": "ready", "user": user.username, "display": user.display,
-            "resumed": resumed,
+            "resumed": resumed, "settings": settings_json(settings),
             "conversations": conversations.iter().map(summary_json).collect::<Vec<_>>(),
         }),
         Event::Message { message, backlog } => {
@@ -176,6 +235,7 @@ pub fn event_json(event: &Event) -> Value {
             v["backlog"] = json!(backlog);
             v
         }
+        Event::Changed { message, backlog } => change_json(message, *backlog),
         Event::Sent { conv, id, seq } => {
             json!({"type": "ack", "conv": conv.to_string(), "id": id.to_string(), "seq": seq})
         }
@@ -204,7 +264,7 @@ pub fn event_json(event: &Event) -> Value {
         Event::Joined(s) => tagged("joined", summary_json(s)),
         Event::Presence(u) => tagged("presence", user_json(u)),
         Event::Membership { room, user, change } => {
-            let (change, by) = change_json(change);
+            let (change, by) = membership_json(change);
             json!({"type": "membership", "room": format!("#{room}"), "user": user,
                    "change": change, "by": by})
         }
@@ -212,6 +272,28 @@ pub fn event_json(event: &Event) -> Value {
             json!({"type": "topic", "room": format!("#{room}"), "topic": topic, "by": by})
         }
         Event::ConvState(s) => tagged("conv_state", summary_json(s)),
+        Event::Invited { room, by } => {
+            json!({"type": "invited", "room": format!("#{room}"), "by": by})
+        }
+        Event::RoomChanged {
+            room,
+            private,
+            archived,
+            by,
+        } => json!({
+            "type": "room_changed", "room": format!("#{room}"), "private": private,
+            "archived": archived, "by": by,
+        }),
+        Event::RoomDeleted { room, by } => {
+            json!({"type": "room_deleted", "room": format!("#{room}"), "by": by})
+        }
+        Event::Typing { conv, user } => {
+            json!({"type": "typing", "conv": conv.to_string(), "user": user})
+        }
+        Event::Seen { conv, user, seq } => {
+            json!({"type": "seen", "conv": conv.to_string(), "user": user, "seq": seq})
+        }
+        Event::Settings(s) => tagged("settings", settings_json(s)),
         Event::FileOffered(o) => tagged("file_offer", offer_json(o)),
         Event::OfferSent(o) => tagged("offer_sent", offer_json(o)),
         Event::OfferAnswered { id, accepted } => {
@@ -264,28 +346,95 @@ pub fn event_json(event: &Event) -> Value {
     }
 }
 
+/// Reactions as `[👍 2, 🎉 1]`, or nothing.
+fn reactions_line(reactions: &[Reaction]) -> String {
+    if reactions.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = reactions
+        .iter()
+        .map(|r| format!("{} {}", r.emoji, r.count))
+        .collect();
+    format!("  [{}]", each.join(", "))
+}
+
+/// A message as a line: `[HH:MM] (seq) #conv <Display (@user)> text`, the seq being what
+/// `/reply`, `/edit`, `/delete` and `/react` take.
 fn message_line(m: &ChatMessage) -> String {
     let when = clock(m.ts_ms);
     let who = format::person(&m.sender, &m.sender_display);
+    let head = format!("[{when}] ({}) {}", m.seq, m.conv);
+    let quote = m.reply_to.as_ref().map_or_else(String::new, |q| {
+        if q.deleted {
+            format!("(re {}: message deleted) ", q.seq)
+        } else {
+            format!("(re {} {}: \"{}\") ", q.seq, q.sender, excerpt(&q.text))
+        }
+    });
+    let edited = if m.edited { " (edited)" } else { "" };
+    let reactions = reactions_line(&m.reactions);
+    if m.deleted {
+        return format!("{head} <{who}> (message deleted)");
+    }
     match m.kind {
-        MessageKind::Text => format!("[{when}] {} <{who}> {}", m.conv, m.text),
-        MessageKind::System => format!("[{when}] {} * {}", m.conv, m.text),
+        MessageKind::Text => format!("{head} <{who}> {quote}{}{edited}{reactions}", m.text),
+        MessageKind::System => format!("{head} * {}", m.text),
         MessageKind::File => match &m.file {
             Some(f) => format!(
-                "[{when}] {} <{who}> shared file {}: {} ({}) — /get {}",
-                m.conv,
+                "{head} <{who}> shared file {}: {} ({}) — /get {}{reactions}",
                 f.id,
                 f.name,
                 format::size(f.size),
                 f.id
             ),
-            None => format!("[{when}] {} <{who}> shared {}", m.conv, m.text),
+            None => format!("{head} <{who}> shared {}", m.text),
         },
+        MessageKind::Change => change_line(m),
+    }
+}
+
+/// The start of a quoted text, on one line.
+fn excerpt(text: &str) -> String {
+    const SHOWN: usize = 40;
+    let one_line = text.replace('\n', " ");
+    match one_line.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}…", &one_line[..at]),
+        None => one_line,
+    }
+}
+
+/// A change as a line: `* @alice edited (42): new text`.
+fn change_line(m: &ChatMessage) -> String {
+    let who = format::person(&m.sender, &m.sender_display);
+    let Some(change) = &m.change else {
+        return String::new();
+    };
+    let target = change.target;
+    let conv = &m.conv;
+    match &change.what {
+        ChangeKind::Edited => format!("* {conv} {who} edited ({target}): {}", m.text),
+        ChangeKind::Deleted => format!("* {conv} {who} deleted message ({target})"),
+        ChangeKind::Reacted { emoji, added } => {
+            let did = if *added { "reacted" } else { "took back" };
+            format!(
+                "* {conv} {who} {did} {emoji} on ({target}){}",
+                reactions_line(&m.reactions)
+            )
+        }
     }
 }
 
 fn summary_line(s: &ConvSummary) -> String {
-    let mut line = format!("  {:<24} {:>4} unread", s.conv.to_string(), s.unread());
+    let mut line = format!("  {:<24} {:>4} unread", s.conv.to_string(), s.unread);
+    if s.mentions > 0 {
+        line.push_str(&format!(", {} mentioning you", s.mentions));
+    }
+    if s.private {
+        line.push_str("  (private)");
+    }
+    if s.archived {
+        line.push_str("  (archived)");
+    }
     if s.muted {
         line.push_str("  (muted)");
     }
@@ -331,6 +480,7 @@ pub fn event_lines(event: &Event) -> Vec<String> {
             user,
             conversations,
             resumed,
+            ..
         } => {
             if *resumed {
                 return vec![format!("* reconnected as {}", user.username)];
@@ -339,8 +489,7 @@ pub fn event_lines(event: &Event) -> Vec<String> {
                 "* logged in as {}",
                 format::person(&user.username, &user.display)
             )];
-            let unread: Vec<&ConvSummary> =
-                conversations.iter().filter(|s| s.unread() > 0).collect();
+            let unread: Vec<&ConvSummary> = conversations.iter().filter(|s| s.unread > 0).collect();
             if !unread.is_empty() {
                 lines.push("* unread:".into());
                 lines.extend(unread.into_iter().map(summary_line));
@@ -348,6 +497,7 @@ pub fn event_lines(event: &Event) -> Vec<String> {
             lines
         }
         Event::Message { message, .. } => vec![message_line(message)],
+        Event::Changed { message, .. } => vec![change_line(message)],
         Event::Sent { .. } => vec![],
         Event::History { conv, messages } => {
             let mut lines = vec![format!("* history of {conv}:")];
@@ -356,11 +506,18 @@ pub fn event_lines(event: &Event) -> Vec<String> {
         }
         Event::Rooms(rooms) => {
             let mut lines = vec!["* rooms:".to_string()];
-            lines.extend(
-                rooms
-                    .iter()
-                    .map(|r| format!("  #{:<20} {:>3} members  {}", r.name, r.members, r.topic)),
-            );
+            lines.extend(rooms.iter().map(|r| {
+                let marks = match (r.private, r.archived) {
+                    (true, true) => "(private, archived) ",
+                    (true, false) => "(private) ",
+                    (false, true) => "(archived) ",
+                    (false, false) => "",
+                };
+                format!(
+                    "  #{:<20} {:>3} members  {marks}{}",
+                    r.name, r.members, r.topic
+                )
+            }));
             lines
         }
         Event::Members { room, members } => {
@@ -407,6 +564,21 @@ pub fn event_lines(event: &Event) -> Vec<String> {
         )],
         // Membership changes also arrive as system lines in the room's history.
         Event::Membership { .. } | Event::Topic { .. } | Event::ConvState(_) => vec![],
+        Event::Invited { room, by } => {
+            vec![format!("* {by} invited you to #{room} — /join #{room}")]
+        }
+        // Also a system line in the room.
+        Event::RoomChanged { .. } => vec![],
+        Event::RoomDeleted { room, by } => vec![format!(
+            "* {by} deleted #{room}: its history and files are gone"
+        )],
+        Event::Typing { conv, user } => vec![format!("* {user} is typing in {conv}…")],
+        Event::Seen { conv, user, seq } => vec![format!("* {user} has seen {conv} up to ({seq})")],
+        Event::Settings(s) => vec![format!(
+            "* typing indicators {}, read receipts {}",
+            if s.typing { "on" } else { "off" },
+            if s.receipts { "on" } else { "off" }
+        )],
         Event::FileOffered(o) => vec![format!(
             "* {} offers you {} ({}) — /accept {} [DIR] or /deny {}",
             o.from,
@@ -487,15 +659,9 @@ mod tests {
 
     fn msg() -> ChatMessage {
         ChatMessage {
-            conv: ConvRef::Room("general".into()),
-            seq: 3,
             id: MsgId([0xab; 16]),
-            sender: "alice".into(),
             sender_display: "Alice".into(),
-            ts_ms: 0,
-            kind: MessageKind::Text,
-            text: "hi".into(),
-            file: None,
+            ..ChatMessage::plain(ConvRef::Room("general".into()), 3, "alice", "hi")
         }
     }
 
@@ -514,6 +680,94 @@ mod tests {
         assert_eq!(v["backlog"], true);
         let line = serde_json::to_string(&v).unwrap();
         assert!(!line.contains('\n'));
+    }
+
+    /// Replies, edits, deletions and reactions, as lines and as JSON.
+    #[test]
+    fn what_changes_looks_like() {
+        use lanchat_net::protocol::{Change, Quote};
+        let mut reply = msg();
+        reply.reply_to = Some(Box::new(Quote {
+            seq: 2,
+            sender: "bob".into(),
+            text: "lunch?".into(),
+            deleted: false,
+        }));
+        reply.edited = true;
+        reply.reactions = vec![Reaction {
+            emoji: "👍".into(),
+            count: 2,
+        }];
+        reply.mentions = vec!["bob".into()];
+        let event = Event::Message {
+            message: reply.clone(),
+            backlog: false,
+        };
+        let line = &event_lines(&event)[0];
+        assert!(
+            line.ends_with(
+                "(3) #general <Alice (@alice)> (re 2 bob: \"lunch?\") hi (edited)  [👍 2]"
+            ),
+            "{line}"
+        );
+        let v = event_json(&event);
+        assert_eq!(v["reply_to"]["seq"], 2);
+        assert_eq!(v["edited"], true);
+        assert_eq!(v["reactions"][0]["count"], 2);
+        assert_eq!(v["mentions"][0], "bob");
+        let change = |what| {
+            let mut m = msg();
+            m.seq = 9;
+            m.kind = MessageKind::Change;
+            m.change = Some(Box::new(Change { target: 3, what }));
+            m
+        };
+        let edited = event_json(&Event::Changed {
+            message: change(ChangeKind::Edited),
+            backlog: true,
+        });
+        assert_eq!(
+            (
+                &edited["type"],
+                &edited["seq"],
+                &edited["entry"],
+                &edited["text"],
+                &edited["by"],
+                &edited["backlog"]
+            ),
+            (
+                &json!("edited"),
+                &json!(3),
+                &json!(9),
+                &json!("hi"),
+                &json!("alice"),
+                &json!(true)
+            )
+        );
+        let deleted = change(ChangeKind::Deleted);
+        assert_eq!(
+            event_json(&Event::Changed {
+                message: deleted.clone(),
+                backlog: false
+            })["type"],
+            "deleted"
+        );
+        assert!(change_line(&deleted).ends_with("deleted message (3)"));
+        let reacted = event_json(&Event::Changed {
+            message: change(ChangeKind::Reacted {
+                emoji: "🎉".into(),
+                added: false,
+            }),
+            backlog: false,
+        });
+        assert_eq!(reacted["type"], "reaction");
+        assert_eq!(
+            (&reacted["emoji"], &reacted["added"]),
+            (&json!("🎉"), &json!(false))
+        );
+        let mut gone = msg();
+        gone.deleted = true;
+        assert!(message_line(&gone).ends_with("<Alice (@alice)> (message deleted)"));
     }
 
     #[test]
@@ -576,6 +830,7 @@ mod tests {
         });
         assert!(members[1].contains("Bob Smith (@bob)"), "{members:?}");
         let me = event_lines(&Event::LoggedIn {
+            settings: Default::default(),
             user: bob,
             conversations: vec![],
             resumed: false,

@@ -51,7 +51,7 @@ fn direct_message_to_offline_user_arrives_at_login_with_unread_count() {
         .iter()
         .find(|s| s.conv == dm("alice"))
         .expect("bob sees the conversation with alice");
-    assert_eq!(summary.unread(), 2);
+    assert_eq!(summary.unread, 2);
     let first = bob.wait_message("are you there?");
     assert_eq!(first.conv, dm("alice"));
     bob.wait_message("call me when you are back");
@@ -160,7 +160,7 @@ fn history_scrollback_and_unread_survive_client_restart() {
     alice.wait_message("line 59");
     let (mut bob, convs) = Client::login(&lan, "bob");
     let general_summary = convs.iter().find(|s| s.conv == general()).unwrap();
-    assert_eq!(general_summary.unread(), 60);
+    assert_eq!(general_summary.unread, 60);
     // Catch-up pages past the 50-message page limit, in order, exactly once.
     bob.wait_message("line 59");
     let texts: Vec<String> = bob.messages().into_iter().map(|m| m.text).collect();

@@ -4,6 +4,7 @@ use std::process::{Command as Process, Stdio};
 use std::sync::mpsc;
 use std::time::Instant;
 
+use lanchat_client::{Command, Event};
 use serde_json::Value;
 
 use crate::support::*;
@@ -40,8 +41,13 @@ impl Bot {
     }
 
     /// Runs a prepared `lanchat cli --json …` command.
-    pub fn spawn(mut cmd: Process) -> Bot {
-        cmd.env("LANCHAT_PASSWORD", PASSWORD)
+    pub fn spawn(cmd: Process) -> Bot {
+        Bot::spawn_with(cmd, PASSWORD)
+    }
+
+    /// Runs a prepared `lanchat cli --json …` command that logs in with `password`.
+    pub fn spawn_with(mut cmd: Process, password: &str) -> Bot {
+        cmd.env("LANCHAT_PASSWORD", password)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
@@ -333,5 +339,202 @@ fn the_terminal_shows_escape_sequences_instead_of_obeying_them() {
     assert_eq!(again, line);
     drop(input);
     let status = bob.child.wait().expect("cli exits at end of input");
+    assert!(status.success(), "{status}");
+}
+
+/// The issue's test: "200 lines pasted at once all arrive in order, exactly once". Before,
+/// 60 went through and 140 were refused by the rate limit; now the client queues them (the
+/// `sending` events count them) and the coordinator takes them at its pace.
+#[test]
+fn two_hundred_pasted_lines_all_arrive_in_order_exactly_once() {
+    const LINES: usize = 200;
+    let (lan, _coord, dir) = office();
+    let mut alice = Bot::start(&lan, &dir.path().join("alice"), "alice", true);
+    alice.wait_type("ready");
+    let mut bob = Client::register(&lan, "bob");
+    let paste: String = (0..LINES)
+        .map(|n| format!("pasted line {n:03}\n"))
+        .collect();
+    let stdin = alice.stdin.as_mut().expect("stdin open");
+    let pasted = Instant::now();
+    stdin.write_all(paste.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    alice.wait_count("ack", LINES);
+    let all_acked = pasted.elapsed();
+    let queued = alice
+        .log
+        .iter()
+        .filter(|v| v["type"] == "sending")
+        .map(|v| v["queued"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    assert!(
+        !alice.log.iter().any(|v| v["type"] == "error"),
+        "nothing refused: {:#?}",
+        alice
+            .log
+            .iter()
+            .filter(|v| v["type"] == "error")
+            .collect::<Vec<_>>()
+    );
+    let texts: Vec<String> = (0..LINES).map(|n| format!("pasted line {n:03}")).collect();
+    for text in &texts {
+        bob.wait_message(text);
+    }
+    let got: Vec<String> = bob
+        .messages()
+        .into_iter()
+        .filter(|m| m.text.starts_with("pasted line"))
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(got, texts, "in order, exactly once");
+    eprintln!(
+        "{LINES} pasted lines: all acknowledged {:.2} s after the paste (at most {queued} \
+         queued at once; the coordinator paces 20 a second after a burst of 60)",
+        all_acked.as_secs_f64()
+    );
+    let status = alice.finish();
+    assert!(status.success(), "{status}");
+}
+
+/// "Text typed right after /join #room lands in the previous conversation": lines typed after
+/// a command that switches conversation now wait for the switch and go to the new one; and if
+/// the switch fails, they are not sent anywhere else.
+#[test]
+fn lines_typed_right_after_join_go_to_the_new_conversation() {
+    let (lan, _coord, dir) = office();
+    let mut bob = Client::register(&lan, "bob");
+    bob.send(Command::CreateRoom("ops".into()));
+    bob.wait("joined", |e| matches!(e, Event::Joined(_)).then_some(()));
+    let mut alice = Bot::start(&lan, &dir.path().join("alice"), "alice", true);
+    alice.wait_type("ready");
+    // All at once, as a fast typist or a script would.
+    let stdin = alice.stdin.as_mut().expect("stdin open");
+    stdin
+        .write_all(b"/join #ops\nfirst line for ops\n/history 5\nsecond line for ops\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    let first = bob.wait_message("first line for ops");
+    let second = bob.wait_message("second line for ops");
+    assert_eq!((first.conv, second.conv), (room("ops"), room("ops")));
+    assert!(
+        !bob.messages()
+            .iter()
+            .any(|m| m.conv == general() && m.text.contains("for ops")),
+        "nothing landed in #general"
+    );
+    let history = alice.wait_type("history");
+    assert_eq!(history["conv"], "#ops", "commands wait for the switch too");
+    alice.line("/join #nosuch");
+    alice.line("meant for nosuch");
+    let unsent = alice.wait_type("unsent");
+    assert_eq!(unsent["text"], "meant for nosuch");
+    alice.line("back in ops");
+    let back = bob.wait_message("back in ops");
+    assert_eq!(back.conv, room("ops"));
+    let status = alice.finish();
+    assert!(status.success(), "{status}");
+}
+
+/// "/passwd cannot handle passphrases with spaces": it now reads both passwords whole (on a
+/// terminal without echo; from a script, the next two lines), never as words of a command.
+#[test]
+fn passwd_takes_passphrases_with_spaces() {
+    let (lan, _coord, dir) = office();
+    let data = dir.path().join("alice");
+    let mut alice = Bot::start(&lan, &data, "alice", true);
+    alice.wait_type("ready");
+    let new = "a new passphrase with several spaces";
+    alice.line("/passwd");
+    alice.line(PASSWORD);
+    alice.line(new);
+    alice.wait("passwd done", |v| {
+        v["type"] == "done" && v["command"] == "passwd"
+    });
+    assert!(
+        !alice.log.iter().any(|v| v.to_string().contains("several")),
+        "the passphrase is never echoed"
+    );
+    alice.line("/passwd too many words");
+    let refused = alice.wait_type("error");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("asked for without echo"),
+        "{refused}"
+    );
+    let status = alice.finish();
+    assert!(status.success(), "{status}");
+    let mut cmd = Process::new(bin());
+    cmd.args([
+        "cli",
+        "--json",
+        "--trust-first-contact",
+        "--user",
+        "alice",
+        "--data",
+    ])
+    .arg(&data)
+    .args(lan.flags());
+    let mut again = Bot::spawn_with(cmd, new);
+    again.wait_type("ready");
+    let status = again.finish();
+    assert!(status.success(), "{status}");
+}
+
+/// Replies, edits, deletions, reactions and the new room commands, as a bot drives them,
+/// with the JSON events the README documents.
+#[test]
+fn a_bot_replies_edits_reacts_deletes_and_manages_a_private_room() {
+    let (lan, _coord, dir) = office();
+    let mut alice = Bot::start(&lan, &dir.path().join("alice"), "alice", true);
+    alice.wait_type("ready");
+    let mut bob = Client::register(&lan, "bob");
+    let asked = bob.say_acked(&general(), "who has the projector?");
+    alice.wait("bob's question", |v| {
+        v["type"] == "message" && v["text"] == "who has the projector?"
+    });
+    alice.line(&format!("/reply {asked} I do, @bob"));
+    let answer = bob.wait_message("I do, @bob");
+    assert_eq!(answer.reply_to.as_ref().unwrap().seq, asked);
+    assert_eq!(answer.mentions, ["bob"]);
+    alice.line("/edit I do, @bob, until noon");
+    let edit = bob.wait("edit", |e| match e {
+        Event::Changed { message, .. } => Some(message.clone()),
+        _ => None,
+    });
+    assert_eq!(edit.text, "I do, @bob, until noon");
+    alice.line(&format!("/react {asked} 👍"));
+    let reaction = alice.wait_type("reaction");
+    assert_eq!(reaction["seq"], asked);
+    assert_eq!(reaction["reactions"][0]["count"], 1);
+    alice.line(&format!("/delete {asked}"));
+    let refused = alice.wait("delete refused", |v| {
+        v["type"] == "error" && v["command"] == "delete"
+    });
+    assert_eq!(refused["code"], "PermissionDenied");
+    alice.line("/create #board --private");
+    alice.wait("switched", |v| {
+        v["type"] == "switched" && v["conv"] == "#board"
+    });
+    alice.line("/invite @bob");
+    bob.wait("invited", |e| {
+        matches!(e, Event::Invited { room, .. } if room == "board").then_some(())
+    });
+    alice.line("/deleteroom");
+    let confirm = alice.wait_type("confirm");
+    assert!(
+        confirm["message"]
+            .as_str()
+            .unwrap()
+            .contains("for everyone"),
+        "{confirm}"
+    );
+    alice.line("/deleteroom #board --confirm");
+    alice.wait("deleted", |v| {
+        v["type"] == "room_deleted" && v["room"] == "#board"
+    });
+    let status = alice.finish();
     assert!(status.success(), "{status}");
 }

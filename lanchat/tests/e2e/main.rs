@@ -7,6 +7,8 @@
 //! - `simlan`: a simulated office LAN of network namespaces (needs root; tests skip otherwise).
 //! - one module per topic.
 mod accounts;
+mod boundaries;
+mod changes;
 mod chat;
 mod cli;
 mod crash;

@@ -43,6 +43,7 @@ fn misbehaving_clients_are_refused_and_disconnected_without_harm() {
                 conv: ConvRef::Room("general".into()),
                 id: MsgId([1; 16]),
                 text: "x".into(),
+                reply_to: None,
             })
             .await
             .unwrap_err();

@@ -43,6 +43,9 @@ fn big_history(data: &Path) {
                 kind: MessageKind::Text,
                 text,
                 now_ms: 2,
+                reply_to: None,
+                mentions: &[],
+                everyone: false,
             })
             .collect();
         store.append_batch(&batch).unwrap();

@@ -11,8 +11,38 @@ fn msg(conv: ConvRef) -> ChatMessage {
         sender_display: "Alice A.".into(),
         ts_ms: 1_700_000_000_000,
         kind: MessageKind::Text,
-        text: "hello **world** ünïcode".into(),
+        text: "hello **world** ünïcode @bob".into(),
         file: None,
+        edited: true,
+        deleted: false,
+        reply_to: Some(Box::new(Quote {
+            seq: 3,
+            sender: "bob".into(),
+            text: "earlier".into(),
+            deleted: false,
+        })),
+        reactions: vec![Reaction {
+            emoji: "👍".into(),
+            count: 2,
+        }],
+        mentions: vec!["bob".into()],
+        mentions_room: false,
+        change: None,
+    }
+}
+
+/// A change entry: a reaction to message 3.
+fn change(conv: ConvRef) -> ChatMessage {
+    ChatMessage {
+        kind: MessageKind::Change,
+        change: Some(Box::new(Change {
+            target: 3,
+            what: ChangeKind::Reacted {
+                emoji: "🎉".into(),
+                added: true,
+            },
+        })),
+        ..msg(conv)
     }
 }
 
@@ -24,6 +54,11 @@ fn summary() -> ConvSummary {
         read_seq: 3,
         muted: true,
         role: Role::Owner,
+        unread: 5,
+        mentions: 1,
+        private: true,
+        archived: false,
+        peer_read: Some(2),
     }
 }
 
@@ -81,6 +116,27 @@ fn every_request() -> Vec<Request> {
             conv: ConvRef::Dm("bob".into()),
             id: MsgId([1; 16]),
             text: "x".into(),
+            reply_to: Some(2),
+        },
+        Request::Change {
+            conv: room(),
+            id: MsgId([2; 16]),
+            target: None,
+            change: ChangeRequest::Edit { text: "y".into() },
+        },
+        Request::Change {
+            conv: room(),
+            id: MsgId([3; 16]),
+            target: Some(4),
+            change: ChangeRequest::Delete,
+        },
+        Request::Change {
+            conv: room(),
+            id: MsgId([4; 16]),
+            target: Some(4),
+            change: ChangeRequest::React {
+                emoji: "👍".into()
+            },
         },
         Request::After {
             conv: room(),
@@ -96,7 +152,37 @@ fn every_request() -> Vec<Request> {
             conv: room(),
             seq: 4,
         },
-        Request::CreateRoom { name: "dev".into() },
+        Request::CreateRoom {
+            name: "dev".into(),
+            private: true,
+            full_history: false,
+        },
+        Request::Invite {
+            name: "dev".into(),
+            user: "bob".into(),
+        },
+        Request::Ban {
+            name: "dev".into(),
+            user: "bob".into(),
+        },
+        Request::Unban {
+            name: "dev".into(),
+            user: "bob".into(),
+        },
+        Request::SetPrivate {
+            name: "dev".into(),
+            private: false,
+        },
+        Request::SetArchived {
+            name: "dev".into(),
+            archived: true,
+        },
+        Request::DeleteRoom { name: "dev".into() },
+        Request::Typing { conv: room() },
+        Request::SetSetting {
+            setting: Setting::Receipts,
+            on: false,
+        },
         Request::JoinRoom { name: "dev".into() },
         Request::LeaveRoom { name: "dev".into() },
         Request::ListRooms { after: None },
@@ -192,6 +278,7 @@ fn every_server_frame() -> Vec<ServerFrame> {
         }),
         Ok(Reply::LoggedIn {
             user: user(),
+            settings: Settings::default(),
             token: [5; 32],
             conversations: vec![summary()],
         }),
@@ -210,6 +297,8 @@ fn every_server_frame() -> Vec<ServerFrame> {
                 name: "dev".into(),
                 topic: "".into(),
                 members: 3,
+                private: true,
+                archived: true,
             }],
             next: Some("dev".into()),
         }),
@@ -265,6 +354,7 @@ fn every_server_frame() -> Vec<ServerFrame> {
         MembershipChange::Kicked { by: "a".into() },
         MembershipChange::Promoted { by: "a".into() },
         MembershipChange::Owner,
+        MembershipChange::Banned { by: "a".into() },
     ];
     frames.extend(changes.into_iter().map(|change| {
         ServerFrame::Event(Event::Membership {
@@ -282,6 +372,34 @@ fn every_server_frame() -> Vec<ServerFrame> {
             by: "a".into(),
         }),
         ServerFrame::Event(Event::ConvState(summary())),
+        ServerFrame::Event(Event::Message(change(ConvRef::Room("dev".into())))),
+        ServerFrame::Event(Event::Invited {
+            room: "dev".into(),
+            by: "a".into(),
+        }),
+        ServerFrame::Event(Event::RoomChanged {
+            room: "dev".into(),
+            private: true,
+            archived: false,
+            by: "a".into(),
+        }),
+        ServerFrame::Event(Event::RoomDeleted {
+            room: "dev".into(),
+            by: "a".into(),
+        }),
+        ServerFrame::Event(Event::Typing {
+            conv: ConvRef::Dm("a".into()),
+            user: "a".into(),
+        }),
+        ServerFrame::Event(Event::Seen {
+            conv: ConvRef::Dm("a".into()),
+            user: "a".into(),
+            seq: 9,
+        }),
+        ServerFrame::Event(Event::Settings(Settings {
+            typing: false,
+            receipts: true,
+        })),
         ServerFrame::Event(Event::Shutdown {
             reason: "bye".into(),
         }),
@@ -353,6 +471,7 @@ fn oversized_outgoing_frame_is_refused() {
             conv: ConvRef::Room("general".into()),
             id: MsgId([0; 16]),
             text: "x".repeat(MAX_FRAME_LEN + 1),
+            reply_to: None,
         },
     };
     assert!(matches!(encode(&frame), Err(CodecError::TooLarge { .. })));
@@ -463,7 +582,9 @@ fn file_stream_frames_round_trip() {
 /// The longest values the coordinator lets into its database (its `rules` module and hub):
 /// usernames and room names are at most 32 ASCII bytes, display names 48 characters, topics
 /// 300 characters (4 bytes each at worst in UTF-8), file names 255 bytes, message text
-/// [`MAX_TEXT_BYTES`] (a system line, at most a name and a topic, is shorter).
+/// [`MAX_TEXT_BYTES`] (a system line, at most a name and a topic, is shorter); a reply's
+/// quote [`MAX_QUOTE_CHARS`], [`MAX_REACTIONS`] reactions of [`MAX_REACTION_BYTES`] each,
+/// [`MAX_MENTIONS`] usernames.
 const NAME: usize = 32;
 const DISPLAY: usize = 48 * 4;
 const TOPIC: usize = 300 * 4;
@@ -490,6 +611,30 @@ fn largest_message() -> ChatMessage {
             hash: [0xff; 32],
             uploader: longest(NAME),
         }),
+        edited: true,
+        deleted: true,
+        reply_to: Some(Box::new(Quote {
+            seq: u64::MAX,
+            sender: longest(NAME),
+            text: longest(MAX_QUOTE_CHARS * 4),
+            deleted: true,
+        })),
+        reactions: vec![
+            Reaction {
+                emoji: longest(MAX_REACTION_BYTES),
+                count: u32::MAX,
+            };
+            MAX_REACTIONS
+        ],
+        mentions: vec![longest(NAME); MAX_MENTIONS],
+        mentions_room: true,
+        change: Some(Box::new(Change {
+            target: u64::MAX,
+            what: ChangeKind::Reacted {
+                emoji: longest(MAX_REACTION_BYTES),
+                added: true,
+            },
+        })),
     }
 }
 
@@ -521,6 +666,8 @@ fn largest_pages_fit_in_a_frame() {
                         name: longest(NAME),
                         topic: longest(TOPIC),
                         members: u64::MAX,
+                        private: true,
+                        archived: true,
                     };
                     n(MAX_LIST_PAGE)
                 ],

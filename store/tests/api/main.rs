@@ -1,6 +1,8 @@
 //! Tests of the public `Store` API, one module per concept.
 
+mod access;
 mod accounts;
+mod changes;
 mod files;
 mod messages;
 mod persistence;

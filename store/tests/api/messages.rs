@@ -209,6 +209,9 @@ fn a_batch_commits_together_and_each_message_gets_its_own_outcome() {
         kind: MessageKind::Text,
         text,
         now_ms: 20,
+        reply_to: None,
+        mentions: &[],
+        everyone: false,
     };
     const TWO: [u8; 16] = [2; 16];
     const ONE: [u8; 16] = [1; 16];

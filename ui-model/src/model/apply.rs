@@ -1,17 +1,27 @@
 //! Engine events into the model: every rule about what an event changes on screen (unread
-//! counts, presence, kicks, succession, transfers, errors in plain words).
+//! counts, mentions, presence, kicks, bans, succession, edits and reactions, typing, read
+//! receipts, transfers, errors in plain words).
+use std::time::Instant;
+
 use lanchat_client::{Event, TransferKey};
 use lanchat_net::protocol::{
-    ChatMessage, ConvRef, ErrorCode, MemberInfo, MembershipChange, PresenceStatus, Role, UserInfo,
+    ChatMessage, ConvRef, ErrorCode, MemberInfo, MembershipChange, MessageKind, PresenceStatus,
+    Role, UserInfo,
 };
 
 use super::{
-    general, mentions, same_user, Conversation, CoordinatorInfo, Down, KeyChange, Model, Phase,
-    Transfer, TransferState, Unknown, MAX_UNKNOWN,
+    general, same_user, Conversation, CoordinatorInfo, Down, KeyChange, Model, Phase, Transfer,
+    TransferState, Unknown, MAX_UNKNOWN,
 };
 
-/// Updates the model with one engine event.
+/// Updates the model with one engine event, now.
 pub fn apply(model: &mut Model, event: Event) {
+    apply_at(model, event, Instant::now());
+}
+
+/// Updates the model with one engine event that came at `now` (what a typing notice is
+/// timed from).
+pub fn apply_at(model: &mut Model, event: Event, now: Instant) {
     match event {
         Event::CoordinatorUnknown {
             name,
@@ -82,9 +92,11 @@ pub fn apply(model: &mut Model, event: Event) {
         Event::Connected { .. } => reconnected(model),
         Event::LoggedIn {
             user,
+            settings,
             conversations,
             ..
         } => {
+            model.privacy = settings;
             model.phase = Phase::LoggedIn;
             model.login_error = None;
             reconnected(model);
@@ -112,6 +124,65 @@ pub fn apply(model: &mut Model, event: Event) {
             mark_current_read(model);
         }
         Event::Message { message, .. } => add_message(model, message),
+        Event::Changed { message, .. } => {
+            model
+                .convs
+                .entry(message.conv.clone())
+                .or_default()
+                .changed(&message);
+            if let Some((_, found)) = &mut model.search {
+                for m in found.iter_mut() {
+                    if m.conv == message.conv
+                        && message.change.as_ref().is_some_and(|c| c.target == m.seq)
+                    {
+                        m.text = message.text.clone();
+                        m.deleted = message.deleted;
+                        m.edited = message.edited;
+                    }
+                }
+            }
+        }
+        Event::Invited { room, by } => {
+            model.notify(
+                format!("{by} invited you to #{room}: join it from Room → Join room."),
+                true,
+            );
+        }
+        Event::RoomChanged {
+            room,
+            private,
+            archived,
+            ..
+        } => {
+            if let Some(c) = model.convs.get_mut(&ConvRef::Room(room.clone())) {
+                c.private = private;
+                c.archived = archived;
+            }
+            if let Some(r) = model.directory.iter_mut().find(|r| r.name == room) {
+                r.private = private;
+                r.archived = archived;
+            }
+        }
+        Event::RoomDeleted { room, by } => {
+            lose_room(model, &room);
+            model.directory.retain(|r| r.name != room);
+            model.notify(
+                format!("#{room} was deleted by {by}, with its history and files."),
+                true,
+            );
+        }
+        Event::Typing { conv, user } => {
+            let c = model.convs.entry(conv).or_default();
+            c.typing.retain(|(u, _)| !same_user(u, &user));
+            c.typing.push((user, now));
+            c.revision += 1;
+        }
+        Event::Seen { conv, seq, .. } => {
+            let c = model.convs.entry(conv).or_default();
+            c.peer_read = Some(c.peer_read.unwrap_or(0).max(seq));
+            c.revision += 1;
+        }
+        Event::Settings(settings) => model.privacy = settings,
         Event::Sent { .. } => {}
         Event::History { conv, messages } => {
             let c = model.convs.entry(conv).or_default();
@@ -306,24 +377,44 @@ fn add_message(model: &mut Model, message: ChatMessage) {
         .me
         .as_ref()
         .is_some_and(|me| same_user(&me.username, &message.sender));
+    // What the coordinator recognised, not what the text seems to say.
+    let mentions_me = model.mentions_me(&message);
     let is_current = message.conv == model.current;
-    let mention = !mine
-        && model
-            .me
-            .as_ref()
-            .is_some_and(|me| mentions(&message.text, &me.username));
     let c = model.convs.entry(message.conv.clone()).or_default();
     c.hidden = false;
-    if mention && !is_current && message.seq > c.read_seq {
-        c.mentions += 1;
-    }
     c.pending.retain(|p| p.id != message.id);
+    // Their message ends their typing.
+    c.typing.retain(|(u, _)| !same_user(u, &message.sender));
+    c.revision += 1;
+    // Newer than what the coordinator counted at login: counted here (the catch-up of what
+    // it counted is not counted twice).
+    let new = message.seq > c.last_seq;
     c.last_seq = c.last_seq.max(message.seq);
-    // Own messages and what is on screen are read (the UI also tells the coordinator).
-    if mine || is_current {
+    // Own messages and what is on screen are read (the UI also tells the coordinator); the
+    // coordinator moved the cursor to one's own message, so all before it is read too.
+    if mine {
         c.read_seq = c.read_seq.max(message.seq);
+        c.unread_count = 0;
+        c.mentions = 0;
+    } else if is_current {
+        c.read_seq = c.read_seq.max(message.seq);
+    } else if new && message.kind != MessageKind::Change && !message.deleted {
+        c.unread_count += 1;
+        if mentions_me {
+            c.mentions += 1;
+        }
     }
     c.messages.insert(message.seq, message);
+}
+
+/// This user is no longer in `room` (left, removed, banned, or it was deleted).
+fn lose_room(model: &mut Model, room: &str) {
+    let conv = ConvRef::Room(room.to_string());
+    model.convs.remove(&conv);
+    model.members.remove(room);
+    if model.current == conv {
+        model.current = general();
+    }
 }
 
 fn membership(model: &mut Model, room: String, user: String, change: MembershipChange) {
@@ -331,14 +422,23 @@ fn membership(model: &mut Model, room: String, user: String, change: MembershipC
     let is_me = me.as_deref().is_some_and(|me| same_user(me, &user));
     let conv = ConvRef::Room(room.clone());
     match &change {
-        MembershipChange::Left | MembershipChange::Kicked { .. } if is_me => {
-            model.convs.remove(&conv);
-            model.members.remove(&room);
-            if model.current == conv {
-                model.current = general();
-            }
-            if let MembershipChange::Kicked { by } = &change {
-                model.notify(format!("You were removed from #{room} by {by}."), true);
+        MembershipChange::Left
+        | MembershipChange::Kicked { .. }
+        | MembershipChange::Banned { .. }
+            if is_me =>
+        {
+            lose_room(model, &room);
+            match &change {
+                MembershipChange::Kicked { by } => {
+                    model.notify(format!("You were removed from #{room} by {by}."), true);
+                }
+                MembershipChange::Banned { by } => {
+                    model.notify(
+                        format!("You were removed from #{room} by {by} and cannot join it again."),
+                        true,
+                    );
+                }
+                _ => {}
             }
             return;
         }
@@ -369,7 +469,9 @@ fn membership(model: &mut Model, room: String, user: String, change: MembershipC
                 });
             }
         }
-        MembershipChange::Left | MembershipChange::Kicked { .. } => {
+        MembershipChange::Left
+        | MembershipChange::Kicked { .. }
+        | MembershipChange::Banned { .. } => {
             members.retain(|m| !same_user(&m.username, &user));
         }
         MembershipChange::Promoted { .. } | MembershipChange::Owner => {
@@ -389,8 +491,7 @@ fn membership(model: &mut Model, room: String, user: String, change: MembershipC
 
 fn mark_current_read(model: &mut Model) {
     if let Some(c) = model.convs.get_mut(&model.current) {
-        c.read_seq = c.read_seq.max(c.last_seq);
-        c.mentions = 0;
+        c.all_read();
     }
 }
 
@@ -427,6 +528,8 @@ pub fn plain_words(code: Option<ErrorCode>, message: &str) -> String {
         Some(ErrorCode::NoSuchRoom) => format!("No such room: {message}"),
         Some(ErrorCode::PermissionDenied) => format!("Not allowed: {message}"),
         Some(ErrorCode::TooLarge) => format!("Too large: {message}"),
+        Some(ErrorCode::Banned) => format!("Banned: {message}"),
+        Some(ErrorCode::NoSuchMessage) => format!("No such message: {message}"),
         _ => message.to_string(),
     }
 }

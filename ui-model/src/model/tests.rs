@@ -30,20 +30,19 @@ fn summary(conv: ConvRef, last: u64, read: u64, role: Role) -> ConvSummary {
         read_seq: read,
         muted: false,
         role,
+        unread: last.saturating_sub(read),
+        mentions: 0,
+        private: false,
+        archived: false,
+        peer_read: None,
     }
 }
 
 fn msg(conv: ConvRef, seq: u64, sender: &str, text: &str) -> ChatMessage {
     ChatMessage {
-        conv,
-        seq,
         id: MsgId::random(),
-        sender: sender.into(),
-        sender_display: sender.into(),
         ts_ms: 1_700_000_000_000,
-        kind: MessageKind::Text,
-        text: text.into(),
-        file: None,
+        ..ChatMessage::plain(conv, seq, sender, text)
     }
 }
 
@@ -60,6 +59,7 @@ fn logged_in() -> Model {
     apply(
         &mut m,
         Event::LoggedIn {
+            settings: Default::default(),
             user: me(),
             conversations: vec![
                 summary(general(), 5, 5, Role::Member),
@@ -111,6 +111,7 @@ fn discovery_then_coordinator_then_login() {
     apply(
         &mut m,
         Event::LoggedIn {
+            settings: Default::default(),
             user: me(),
             conversations: vec![summary(general(), 3, 1, Role::Member)],
             resumed: false,
@@ -324,6 +325,8 @@ fn joining_a_room_switches_to_it() {
             name: "ops".into(),
             topic: "pager".into(),
             members: 4,
+            private: false,
+            archived: false,
         }]),
     );
     assert_eq!(m.member_count("ops"), Some(4));
@@ -630,6 +633,7 @@ fn disconnect_and_reconnect() {
     apply(
         &mut m,
         Event::LoggedIn {
+            settings: Default::default(),
             user: me(),
             conversations: vec![summary(general(), 5, 5, Role::Member)],
             resumed: true,
@@ -674,12 +678,26 @@ fn search_rooms_summaries_done_and_stop() {
 fn direct_messages_and_mentions_want_attention_unless_muted_or_own() {
     let mut m = logged_in();
     let dm = ConvRef::Dm("bob".into());
+    // A mention is what the coordinator recognised, not what the text seems to say.
+    let mention = |conv: ConvRef, seq, from: &str, text: &str| {
+        let mut m = msg(conv, seq, from, text);
+        m.mentions = vec!["alice".into()];
+        m
+    };
     assert!(m.wants_attention(&msg(dm.clone(), 1, "bob", "hi")));
-    assert!(m.wants_attention(&msg(room("dev"), 3, "bob", "ask @Alice")));
+    assert!(m.wants_attention(&mention(room("dev"), 3, "bob", "ask @Alice")));
+    assert!(!m.wants_attention(&msg(room("dev"), 3, "bob", "ask @Alice, unrecognised")));
     assert!(!m.wants_attention(&msg(room("dev"), 3, "bob", "hi all")));
-    assert!(!m.wants_attention(&msg(dm.clone(), 1, "alice", "hi @alice")));
+    assert!(!m.wants_attention(&mention(dm.clone(), 1, "alice", "hi @alice")));
+    let mut everyone = msg(room("dev"), 4, "bob", "@room");
+    everyone.mentions_room = true;
+    assert!(m.wants_attention(&everyone));
+    // Muted: a mention still calls, a direct message does not.
     m.convs.get_mut(&room("dev")).unwrap().muted = true;
-    assert!(!m.wants_attention(&msg(room("dev"), 4, "bob", "ask @alice")));
+    m.convs.insert(dm.clone(), Conversation::default());
+    m.convs.get_mut(&dm).unwrap().muted = true;
+    assert!(m.wants_attention(&mention(room("dev"), 4, "bob", "ask @alice")));
+    assert!(!m.wants_attention(&msg(dm.clone(), 2, "bob", "hi")));
     assert!(!Model::default().wants_attention(&msg(dm, 1, "bob", "hi")));
 }
 
@@ -790,10 +808,13 @@ fn a_direct_conversation_can_be_closed_until_a_message_arrives() {
 #[test]
 fn mentions_are_counted_and_the_divider_marks_the_read_position() {
     let mut m = logged_in();
-    apply(&mut m, live(msg(room("dev"), 3, "bob", "@alice look")));
+    // The coordinator recognises the mentions; "@alicex" names someone else.
+    let mut look = msg(room("dev"), 5, "bob", "@alice look");
+    look.mentions = vec!["alice".into()];
+    apply(&mut m, live(look));
     apply(
         &mut m,
-        live(msg(room("dev"), 4, "bob", "@alicex is not you")),
+        live(msg(room("dev"), 6, "bob", "@alicex is not you")),
     );
     assert_eq!(m.convs[&room("dev")].mentions, 1);
     m.switch(room("dev"));
@@ -816,4 +837,223 @@ fn a_refused_saved_session_sends_the_person_to_the_password() {
         },
     );
     assert!(m.login_error.unwrap().contains("log in again"));
+}
+
+/// Edits, deletions and reactions update the loaded message (and the quotes of it) in place;
+/// they add no message and count as nothing unread.
+#[test]
+fn changes_update_the_loaded_message_and_its_quotes() {
+    use lanchat_net::protocol::{Change, ChangeKind, Quote, Reaction};
+    let mut m = logged_in();
+    apply(&mut m, live(msg(general(), 6, "bob", "meet at 10")));
+    let mut answer = msg(general(), 7, "carol", "ok");
+    answer.reply_to = Some(Box::new(Quote {
+        seq: 6,
+        sender: "bob".into(),
+        text: "meet at 10".into(),
+        deleted: false,
+    }));
+    apply(&mut m, live(answer));
+    let change = |seq, what, text: &str, deleted| {
+        let mut e = msg(general(), seq, "bob", text);
+        e.kind = MessageKind::Change;
+        e.edited = true;
+        e.deleted = deleted;
+        e.change = Some(Box::new(Change { target: 6, what }));
+        Event::Changed {
+            message: e,
+            backlog: false,
+        }
+    };
+    let before = m.convs[&general()].revision;
+    apply(&mut m, change(8, ChangeKind::Edited, "meet at 11", false));
+    let c = &m.convs[&general()];
+    assert_eq!(c.messages[&6].text, "meet at 11");
+    assert!(c.messages[&6].edited);
+    assert_eq!(c.messages[&7].reply_to.as_ref().unwrap().text, "meet at 11");
+    assert_eq!(c.messages.len(), 2, "no message of its own");
+    assert!(c.revision > before);
+    let mut reacted = change(
+        9,
+        ChangeKind::Reacted {
+            emoji: "👍".into(),
+            added: true,
+        },
+        "meet at 11",
+        false,
+    );
+    if let Event::Changed { message, .. } = &mut reacted {
+        message.reactions = vec![Reaction {
+            emoji: "👍".into(),
+            count: 1,
+        }];
+    }
+    apply(&mut m, reacted);
+    assert_eq!(m.convs[&general()].messages[&6].reactions.len(), 1);
+    apply(&mut m, change(10, ChangeKind::Deleted, "", true));
+    let c = &m.convs[&general()];
+    assert!(c.messages[&6].deleted && c.messages[&6].text.is_empty());
+    assert!(c.messages[&7].reply_to.as_ref().unwrap().deleted);
+    // None of it is unread in a room not on screen either.
+    apply(
+        &mut m,
+        Event::Changed {
+            message: {
+                let mut e = msg(room("dev"), 5, "bob", "x");
+                e.kind = MessageKind::Change;
+                e.change = Some(Box::new(Change {
+                    target: 1,
+                    what: ChangeKind::Edited,
+                }));
+                e
+            },
+            backlog: false,
+        },
+    );
+    assert_eq!(m.convs[&room("dev")].unread(), 2);
+}
+
+/// Mentions are counted apart and shown in the list, muted or not; the catch-up of what the
+/// coordinator counted at login is not counted twice.
+#[test]
+fn mentions_are_counted_and_the_catch_up_is_not_counted_twice() {
+    let mut m = logged_in();
+    // #dev: 2 unread at login (seqs 3 and 4) arrive as catch-up.
+    apply(&mut m, live(msg(room("dev"), 3, "bob", "a")));
+    apply(&mut m, live(msg(room("dev"), 4, "bob", "b")));
+    assert_eq!(m.convs[&room("dev")].unread(), 2);
+    let mut at = msg(room("dev"), 5, "bob", "@alice look");
+    at.mentions = vec!["alice".into()];
+    apply(&mut m, live(at));
+    let c = &m.convs[&room("dev")];
+    assert_eq!((c.unread(), c.mentions), (3, 1));
+    m.convs.get_mut(&room("dev")).unwrap().muted = true;
+    let lists = crate::sidebar::lists(&m);
+    let dev = lists
+        .rooms
+        .iter()
+        .find(|l| l.text.starts_with("#dev"))
+        .unwrap();
+    assert_eq!(dev.text, "#dev @ (new)  [muted]");
+    assert!(dev.bold, "a mention stands out even muted");
+    m.switch(room("dev"));
+    let c = &m.convs[&room("dev")];
+    assert_eq!((c.unread(), c.mentions), (0, 0));
+}
+
+#[test]
+fn typing_shows_until_it_expires_or_their_message_comes() {
+    use std::time::{Duration, Instant};
+    let mut m = logged_in();
+    let now = Instant::now();
+    let typing = Event::Typing {
+        conv: general(),
+        user: "bob".into(),
+    };
+    apply_at(&mut m, typing.clone(), now);
+    assert_eq!(m.convs[&general()].typing_at(now), ["bob"]);
+    apply(&mut m, live(msg(general(), 6, "bob", "done")));
+    assert!(m.convs[&general()].typing_at(now).is_empty());
+    apply_at(&mut m, typing, now);
+    let later = now + Duration::from_millis(lanchat_net::protocol::TYPING_EXPIRY_MS);
+    assert!(!m.expire_typing(now));
+    assert!(m.expire_typing(later));
+    assert!(m.convs[&general()].typing.is_empty());
+}
+
+#[test]
+fn rooms_change_go_away_and_ban() {
+    let mut m = logged_in();
+    m.current = room("dev");
+    apply(
+        &mut m,
+        Event::RoomChanged {
+            room: "dev".into(),
+            private: true,
+            archived: true,
+            by: "alice".into(),
+        },
+    );
+    let dev = &m.convs[&room("dev")];
+    assert!(dev.private && dev.archived);
+    assert!(crate::sidebar::lists(&m)
+        .rooms
+        .iter()
+        .any(|l| l.text.starts_with("#dev") && l.text.contains("[private]  [archived]")));
+    assert!(m.owns_room());
+    apply(
+        &mut m,
+        Event::RoomDeleted {
+            room: "dev".into(),
+            by: "alice".into(),
+        },
+    );
+    assert!(!m.convs.contains_key(&room("dev")));
+    assert_eq!(m.current, general());
+    assert!(m.notices.last().unwrap().text.contains("deleted by alice"));
+    apply(
+        &mut m,
+        Event::Joined(summary(room("ops"), 1, 1, Role::Member)),
+    );
+    apply(
+        &mut m,
+        Event::Membership {
+            room: "ops".into(),
+            user: "alice".into(),
+            change: MembershipChange::Banned { by: "bob".into() },
+        },
+    );
+    assert!(!m.convs.contains_key(&room("ops")));
+    assert!(m
+        .notices
+        .last()
+        .unwrap()
+        .text
+        .contains("cannot join it again"));
+    apply(
+        &mut m,
+        Event::Seen {
+            conv: ConvRef::Dm("bob".into()),
+            user: "bob".into(),
+            seq: 4,
+        },
+    );
+    assert_eq!(m.convs[&ConvRef::Dm("bob".into())].peer_read, Some(4));
+    apply(
+        &mut m,
+        Event::Settings(lanchat_net::protocol::Settings {
+            typing: false,
+            receipts: false,
+        }),
+    );
+    assert!(!m.privacy.typing);
+}
+
+#[test]
+fn what_a_message_offers_and_what_typing_sends() {
+    let mut m = logged_in();
+    m.current = room("dev");
+    apply(&mut m, live(msg(room("dev"), 5, "alice", "mine")));
+    apply(&mut m, live(msg(room("dev"), 6, "bob", "theirs")));
+    let own = crate::dialogs::message_actions(&m, 5);
+    assert!(own.contains(&crate::dialogs::EDIT) && own.contains(&crate::dialogs::DELETE));
+    // alice owns #dev: she may delete bob's message, not edit it.
+    let theirs = crate::dialogs::message_actions(&m, 6);
+    assert!(!theirs.contains(&crate::dialogs::EDIT) && theirs.contains(&crate::dialogs::DELETE));
+    assert!(matches!(
+        m.post("fixed", None, Some(5)),
+        Command::Edit {
+            target: Some(5),
+            ..
+        }
+    ));
+    assert!(matches!(
+        m.post("sure", Some(6), None),
+        Command::Reply { to: 6, .. }
+    ));
+    assert_eq!(
+        m.convs[&room("dev")].pending.len(),
+        1,
+        "the reply shows as sending"
+    );
 }

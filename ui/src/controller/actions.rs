@@ -46,7 +46,7 @@ impl Controller {
     fn member_menu(&mut self, user: &str) {
         let mut items = vec!["Message"];
         if self.model.can_moderate() {
-            items.extend(["Kick from room…", "Promote to admin"]);
+            items.extend(["Kick from room…", "Ban from room", "Promote to admin"]);
         }
         let menu = fltk::menu::MenuItem::new(&items);
         let Some(room) = self.model.current_room().map(str::to_string) else {
@@ -58,6 +58,7 @@ impl Controller {
         match label.as_str() {
             "Message" => self.switch(ConvRef::Dm(user)),
             "Kick from room…" => self.kick(room, user),
+            "Ban from room" => self.send(lanchat_client::Command::Ban { room, user }),
             "Promote to admin" => self.send(Command::Promote { room, user }),
             _ => {}
         }
@@ -199,6 +200,14 @@ impl Controller {
                 }
             }
             Action::CloseSearch => self.model.search = None,
+            Action::Invite
+            | Action::Ban
+            | Action::Unban
+            | Action::TogglePrivate
+            | Action::ToggleArchive
+            | Action::DeleteRoom
+            | Action::ToggleTyping
+            | Action::ToggleReceipts => self.boundary_action(action),
             Action::SignOut => self.sign_out(),
             Action::ToggleDark => {
                 self.settings.dark = !self.settings.dark;

@@ -5,9 +5,12 @@
 //! # Layout
 //! - this file: starting, engine events, logging in and out, windows and tray.
 //! - `actions`: the menu commands and the lists' clicks.
+//! - `conversation`: a message's menu (reply, react, edit, delete), rooms with boundaries,
+//!   the typing and read-receipt settings, typing notices.
 //! - `files`: attaching, dropping, offers, and opening received files.
 //! - `session`: signing in and out, hosting or naming a coordinator, quitting.
 mod actions;
+mod conversation;
 mod files;
 mod session;
 
@@ -295,6 +298,11 @@ impl Controller {
             }
             Message::ExpireNotice(id) => self.model.expire_notice(id),
             Message::Tick => self.tick(),
+            Message::Typed => self.typed(),
+            Message::TypingOver => {
+                self.model.expire_typing(Instant::now());
+            }
+            Message::Clicked(Clickable::Message { seq }) => self.message_menu(seq),
             Message::CloseWindow => self.close_window(),
             Message::Quit => self.quit(),
             Message::Exit => self.exit(),
@@ -362,12 +370,15 @@ impl Controller {
                 let commands = self.model.switch(current);
                 self.send_all(commands);
             }
-            Event::Message { message, .. } if message.conv == self.model.current => {
+            Event::Message { message, .. } | Event::Changed { message, .. }
+                if message.conv == self.model.current =>
+            {
                 self.send(Command::MarkRead {
                     conv: message.conv.clone(),
                     seq: message.seq,
                 });
             }
+            Event::Typing { .. } => self.typing_heard(),
             Event::Joined(s) => {
                 let commands = self.model.switch(s.conv.clone());
                 self.send_all(commands);

@@ -26,6 +26,8 @@ pub const MUTE: &str = "&Conversation/&Mute this conversation";
 pub const DARK: &str = "&Settings/&Dark theme";
 pub const NOTIFY: &str = "&Settings/Desktop &notifications";
 pub const AUTOSTART: &str = "&Settings/&Start with the desktop session";
+pub const TYPING: &str = "&Settings/Show and send &typing indicators";
+pub const RECEIPTS: &str = "&Settings/Show and send &read receipts";
 
 fn shortcut(message: &Message) -> Shortcut {
     let wanted = format!("{message:?}");
@@ -58,6 +60,28 @@ pub fn menu(sender: app::Sender<Message>) -> MenuBar {
             "&Room/&Promote member to admin…",
             normal,
             Message::Menu(Action::Promote),
+        ),
+        (
+            "&Room/&Invite someone…",
+            normal,
+            Message::Menu(Action::Invite),
+        ),
+        ("&Room/&Ban someone…", normal, Message::Menu(Action::Ban)),
+        ("&Room/Lift a ba&n…", normal, Message::Menu(Action::Unban)),
+        (
+            "&Room/Make private or public (owner)",
+            normal,
+            Message::Menu(Action::TogglePrivate),
+        ),
+        (
+            "&Room/&Archive or bring back (owner)",
+            normal,
+            Message::Menu(Action::ToggleArchive),
+        ),
+        (
+            "&Room/&Delete this room… (owner)",
+            normal,
+            Message::Menu(Action::DeleteRoom),
         ),
         (
             "&Conversation/&Go to…",
@@ -104,6 +128,8 @@ pub fn menu(sender: app::Sender<Message>) -> MenuBar {
         (DARK, toggle, Message::Menu(Action::ToggleDark)),
         (NOTIFY, toggle, Message::Menu(Action::ToggleNotifications)),
         (AUTOSTART, toggle, Message::Menu(Action::ToggleAutostart)),
+        (TYPING, toggle, Message::Menu(Action::ToggleTyping)),
+        (RECEIPTS, toggle, Message::Menu(Action::ToggleReceipts)),
     ];
     for (path, flag, message) in items {
         bar.add_emit(path, shortcut(&message), flag, sender, message);

@@ -27,7 +27,7 @@ use crate::sidebar::{ListView, Sidebar};
 use crate::styled::StyledView;
 use crate::theme;
 use crate::transfers::TransferStrip;
-use menu::{menu, AUTOSTART, DARK, MUTE, NOTIFY, SHORTCUTS};
+use menu::{menu, AUTOSTART, DARK, MUTE, NOTIFY, RECEIPTS, SHORTCUTS, TYPING};
 
 /// The main window's widgets.
 #[derive(Debug)]
@@ -195,6 +195,8 @@ impl MainWindow {
                 sender.send(Message::Send);
                 return true;
             }
+            // The engine tells the others at most every few seconds.
+            sender.send(Message::Typed);
             false
         });
         let mut buttons = Flex::default().column();
@@ -358,6 +360,8 @@ impl MainWindow {
         self.sidebar.render(model, self.dark);
         let muted = model.current_conv().is_some_and(|c| c.muted);
         self.set_toggle(MUTE, muted);
+        self.set_toggle(TYPING, model.privacy.typing);
+        self.set_toggle(RECEIPTS, model.privacy.receipts);
         // fltk reads `@` in a label as a symbol code.
         let heading = captions::conversation_heading(model);
         self.title.set_label(&heading.replace('@', "@@"));

@@ -213,7 +213,7 @@ impl Peer {
     }
 
     /// The network drops the connection under the client.
-    fn lose_connection(&mut self, offices: &[Office], now_ms: i64) {
+    pub(super) fn lose_connection(&mut self, offices: &[Office], now_ms: i64) {
         self.cut(offices);
         self.h
             .core
@@ -222,12 +222,12 @@ impl Peer {
     }
 
     /// Waits out the core's next deadline (a backoff, a collection window).
-    fn wait(&mut self, offices: &[Office], now_ms: i64) {
+    pub(super) fn wait(&mut self, offices: &[Office], now_ms: i64) {
         self.h.wait_for_deadline();
         self.step(offices, now_ms);
     }
 
-    fn messages(events: &[Event]) -> Vec<(String, u64)> {
+    pub(super) fn messages(events: &[Event]) -> Vec<(String, u64)> {
         events
             .iter()
             .filter_map(|e| match e {

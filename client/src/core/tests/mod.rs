@@ -4,8 +4,11 @@
 //!
 //! Layout: `locate` (choosing and pinning a coordinator), `session` (login, sending,
 //! reconnecting), `presence` (only the coordinator says who is online), `remember` (the
-//! kept session), `files` (offers and shares), `pages` (lists read a page at a time), `hub`
-//! (the core against a real coordinator hub in memory).
+//! kept session), `files` (offers and shares), `pages` (lists read a page at a time),
+//! `conversations` (posts paced and in order, edits, deletions and reactions reaching offline
+//! and reconnecting clients, typing), `hub` (the core against a real coordinator hub in
+//! memory).
+mod conversations;
 mod files;
 mod hub;
 mod locate;
@@ -20,8 +23,8 @@ use std::time::{Duration, Instant};
 use lanchat_net::beacon::{Announce, Beacon, BeaconKind};
 use lanchat_net::fingerprint::{Fingerprint, Pin};
 use lanchat_net::protocol::{
-    ChatMessage, ClientFrame, ConvRef, ConvSummary, ErrorCode, ErrorInfo, MessageKind, MsgId,
-    PresenceStatus, Reply, Request, Role, ServerFrame, UserInfo, PROTOCOL_VERSION,
+    ChatMessage, ClientFrame, ConvRef, ConvSummary, ErrorCode, ErrorInfo, MsgId, PresenceStatus,
+    Reply, Request, Role, ServerFrame, UserInfo, PROTOCOL_VERSION,
 };
 
 use lanchat_coordinator::auth::keys::record_of;
@@ -72,15 +75,9 @@ fn room(name: &str) -> ConvRef {
 
 fn message(conv: ConvRef, seq: u64) -> ChatMessage {
     ChatMessage {
-        conv,
-        seq,
         id: MsgId([seq as u8; 16]),
-        sender: "bob".into(),
         sender_display: "Bob".into(),
-        ts_ms: 0,
-        kind: MessageKind::Text,
-        text: format!("m{seq}"),
-        file: None,
+        ..ChatMessage::plain(conv, seq, "bob", &format!("m{seq}"))
     }
 }
 
@@ -92,6 +89,11 @@ fn summary(conv: ConvRef, read_seq: u64, last_seq: u64) -> ConvSummary {
         read_seq,
         muted: false,
         role: Role::Member,
+        unread: last_seq.saturating_sub(read_seq),
+        mentions: 0,
+        private: false,
+        archived: false,
+        peer_read: None,
     }
 }
 
@@ -290,6 +292,7 @@ impl Harness {
                     display: "alice".into(),
                     status: PresenceStatus::Online,
                 },
+                settings: lanchat_net::protocol::Settings::default(),
                 token,
                 conversations,
             }),

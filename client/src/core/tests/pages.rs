@@ -21,6 +21,8 @@ fn rooms(names: &[&str]) -> Vec<RoomInfo> {
             name: n.to_string(),
             topic: String::new(),
             members: 1,
+            private: false,
+            archived: false,
         })
         .collect()
 }

@@ -332,3 +332,85 @@ fn file_names_that_reorder_or_control_the_display_are_refused() {
         );
     }
 }
+
+/// A file shared in a private room before someone joined is not theirs to fetch (the same
+/// refusal as for a room they are not in), and a file whose message is deleted leaves the
+/// disk once no other share refers to it.
+#[test]
+fn files_follow_the_boundaries_of_their_room_and_go_with_their_message() {
+    let (mut hub, _dir) = sharing_hub(10_000, 10_000);
+    let (a, b) = (user(&mut hub, "alice"), user(&mut hub, "bob"));
+    let (alice, bob) = (connect(&mut hub, a), connect(&mut hub, b));
+    req(
+        &mut hub,
+        &alice,
+        Request::CreateRoom {
+            name: "board".into(),
+            private: true,
+            full_history: false,
+        },
+    )
+    .unwrap();
+    let content = b"minutes of the board";
+    let hash = *blake3::hash(content).as_bytes();
+    let blobs = hub.blobs().unwrap();
+    let partial = blobs.partial(a, &hash).unwrap();
+    std::fs::write(&partial, content).unwrap();
+    blobs.commit(&partial, &hash).unwrap();
+    let now = now_ms();
+    let request = Request::ShareFile {
+        conv: room("board"),
+        id: MsgId::random(),
+        name: "minutes.pdf".into(),
+        size: content.len() as u64,
+        hash,
+    };
+    let t = ticket(hub.handle(alice.sid, request, now));
+    let upload = hub.upload(a, t.id, &t.token, now).unwrap();
+    hub.finish_upload(t.id, &upload, now).unwrap();
+    let file = before(&mut hub, &alice, room("board"), u64::MAX, 50)
+        .into_iter()
+        .find_map(|m| m.file.map(|f| (m.seq, f.id)))
+        .unwrap();
+    let refusal = hub.download(b, file.1).unwrap_err().0;
+    assert_eq!(refusal.code, ErrorCode::PermissionDenied);
+    req(
+        &mut hub,
+        &alice,
+        Request::Invite {
+            name: "board".into(),
+            user: "bob".into(),
+        },
+    )
+    .unwrap();
+    req(
+        &mut hub,
+        &bob,
+        Request::JoinRoom {
+            name: "board".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(hub.download(b, file.1).unwrap_err().0, refusal);
+    assert!(hub.download(a, file.1).is_ok());
+    req(
+        &mut hub,
+        &alice,
+        Request::Change {
+            conv: room("board"),
+            id: MsgId::random(),
+            target: Some(file.0),
+            change: lanchat_net::protocol::ChangeRequest::Delete,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        blobs.stored_size(&hash),
+        None,
+        "no share refers to it any more"
+    );
+    assert_eq!(
+        hub.download(a, file.1).unwrap_err().0.code,
+        ErrorCode::NoSuchFile
+    );
+}

@@ -15,7 +15,7 @@ fn read_cursors_and_mute_are_shared_by_a_users_sessions() {
     drain(&mut a2.rx);
 
     let s = summary_of(&summaries(&mut hub, &a1), &room("general"));
-    assert_eq!((s.last_seq, s.read_seq, s.unread()), (3, 0, 3));
+    assert_eq!((s.last_seq, s.read_seq, s.unread), (3, 0, 3));
 
     let mark = |hub: &mut Hub, seq| {
         req(
@@ -34,9 +34,9 @@ fn read_cursors_and_mute_are_shared_by_a_users_sessions() {
         panic!("{got:?}")
     };
     assert_eq!(state.conv, room("general"));
-    assert_eq!((state.read_seq, state.unread()), (2, 1));
+    assert_eq!((state.read_seq, state.unread), (2, 1));
     let s = summary_of(&summaries(&mut hub, &a2), &room("general"));
-    assert_eq!((s.read_seq, s.unread()), (2, 1));
+    assert_eq!((s.read_seq, s.unread), (2, 1));
 
     // The cursor never moves back, and never past the end.
     mark(&mut hub, 1).unwrap();

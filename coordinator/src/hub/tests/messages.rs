@@ -26,7 +26,9 @@ fn general_reaches_every_online_session_in_order_and_resends_are_idempotent() {
         vec![RoomInfo {
             name: "general".into(),
             topic: String::new(),
-            members: 3
+            members: 3,
+            private: false,
+            archived: false,
         }]
     );
     let names: Vec<String> = members(&mut hub, &a1, "general")
@@ -110,7 +112,7 @@ fn general_reaches_every_online_session_in_order_and_resends_are_idempotent() {
     assert_eq!(user.status, PresenceStatus::Online);
     let general = summary_of(&conversations, &room("general"));
     assert_eq!((general.last_seq, general.read_seq), (4, 0));
-    assert_eq!(general.unread(), 4);
+    assert_eq!(general.unread, 4);
     // The senders have read what they wrote.
     let s = summary_of(&summaries(&mut hub, &a1), &room("general"));
     assert_eq!(s.read_seq, 3);
@@ -185,7 +187,7 @@ fn dms_reach_offline_users_at_login() {
         panic!("{reply:?}")
     };
     let s = summary_of(&conversations, &dm("alice"));
-    assert_eq!((s.last_seq, s.read_seq, s.unread()), (1, 0, 1));
+    assert_eq!((s.last_seq, s.read_seq, s.unread), (1, 0, 1));
     assert_eq!(s.role, Role::Member);
     assert!(s.topic.is_empty());
     let got = after(&mut hub, &b, dm("alice"), s.read_seq, 50);

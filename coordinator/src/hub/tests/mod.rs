@@ -10,13 +10,16 @@
 //! - `sessions`: dropping a stalled session, rate limits, connection-only requests.
 //! - `files`: file offers and their tokens, upload tickets.
 //! - `batches`: group commit, refusals within a batch, a full disk.
+mod access;
 mod batches;
+mod changes;
 mod files;
 mod history;
 mod messages;
 mod presence;
 mod rooms;
 mod sessions;
+mod signals;
 
 use super::*;
 use crate::clock::now_ms;
@@ -154,6 +157,7 @@ fn send_id(
             conv,
             id,
             text: text.to_string(),
+            reply_to: None,
         },
         now_ms(),
     )
@@ -166,6 +170,7 @@ fn pending(c: &Client, conv: ConvRef, text: &str) -> PendingSend {
         conv,
         id: MsgId::random(),
         text: text.to_string(),
+        reply_to: None,
     }
 }
 
@@ -248,6 +253,8 @@ fn create(hub: &mut Hub, c: &Client, name: &str) -> Result<Reply, Refusal> {
         c,
         Request::CreateRoom {
             name: name.to_string(),
+            private: false,
+            full_history: false,
         },
     )
 }

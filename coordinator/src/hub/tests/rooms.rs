@@ -22,7 +22,7 @@ fn rooms_create_list_join_leave() {
     assert_eq!(s.len(), 1);
     assert_eq!(s[0].conv, room("dev"));
     assert_eq!(s[0].role, Role::Owner);
-    assert_eq!(s[0].unread(), 0, "the creator has seen the creation line");
+    assert_eq!(s[0].unread, 0, "the creator has seen the creation line");
     let got = events(&mut a);
     assert_eq!(
         membership_events(&got),
@@ -93,7 +93,7 @@ fn rooms_create_list_join_leave() {
     };
     assert_eq!(s[0].conv, room("dev"));
     assert_eq!(s[0].role, Role::Member);
-    assert_eq!(s[0].unread(), 0, "the joiner has seen their own join line");
+    assert_eq!(s[0].unread, 0, "the joiner has seen their own join line");
     for who in [&mut a, &mut b] {
         let got = events(who);
         assert_eq!(
@@ -415,9 +415,9 @@ fn topic_changes_reach_members() {
     assert_eq!(system_lines(&got), ["alice set the topic: ship it"]);
     let bobs = summary_of(&summaries(&mut hub, &b), &room("dev"));
     assert_eq!(bobs.topic, "ship it");
-    assert_eq!(bobs.unread(), 1, "bob has not seen the topic line");
+    assert_eq!(bobs.unread, 1, "bob has not seen the topic line");
     let alices = summary_of(&summaries(&mut hub, &a), &room("dev"));
-    assert_eq!(alices.unread(), 0, "alice set the topic herself");
+    assert_eq!(alices.unread, 0, "alice set the topic herself");
     // Anyone may set the topic of #general.
     assert_eq!(
         req(

@@ -3,8 +3,9 @@
 //! input's keys (Shift+Enter, Ctrl+M, Ctrl+K), a direct message while the window is in the
 //! tray becoming a desktop notification whose click opens the conversation, the tray item on
 //! the bus, a file offer answered in the conversation and its transfer row opened and
-//! dismissed, search results jumping to a message, the coordinator's key changing under the
-//! logged-in window, and a second start that signs in by itself (in the dark theme).
+//! dismissed, an edit and a reaction taken in place, search results jumping to a message, the
+//! coordinator's key changing under the logged-in window, and a second start that signs in by
+//! itself (in the dark theme).
 //! Screenshots of each state go where `LANCHAT_SCREENSHOTS` says.
 use std::process::Command as Process;
 
@@ -180,6 +181,16 @@ fn a_day_at_the_office_in_the_gui() {
     gui.wait("current #general");
     gui.wait("shown #general bob: @alice lunch");
     x.screenshot(&main, &shots.join("main.png"));
+
+    // Issue 13: bob edits that message and reacts to it; alice's window takes both in place.
+    bob.line("/edit @alice lunch at one?");
+    let edited = bob.wait("the edit", |v| v["type"] == "edited");
+    let seq = edited["seq"].as_u64().expect("the edited message's seq");
+    gui.wait(&format!(
+        "changed #general {seq} by bob: @alice lunch at one?"
+    ));
+    bob.line(&format!("/react {seq} 👍"));
+    gui.wait(&format!("changed #general {seq} by bob"));
 
     // A file offered by bob: a card in the direct conversation, accepted by a click; the
     // transfer's row opens the file and is dismissed.
