@@ -90,16 +90,6 @@ pub(crate) fn shared_file(conn: &Connection, id: i64) -> Result<Option<SharedFil
     load_file(conn, "sf.id = ?1", [id])
 }
 
-/// See [`Reads::hash_is_shared`](crate::Reads::hash_is_shared).
-pub(crate) fn hash_is_shared(conn: &Connection, hash: &[u8; 32]) -> Result<bool, StoreError> {
-    let shared = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM files WHERE hash = ?1)",
-        [hash],
-        |row| row.get(0),
-    )?;
-    Ok(shared)
-}
-
 /// See [`Reads::storage_of`](crate::Reads::storage_of).
 pub(crate) fn storage_of(conn: &Connection, user: UserId) -> Result<u64, StoreError> {
     let bytes = conn

@@ -28,6 +28,7 @@
 //! - `messages`: idempotent append and paging through history; edits, deletions and
 //!   reactions as entries of the sequence; replies and mentions.
 //! - `files`: files shared into conversations, content-addressed by BLAKE3.
+//! - `references`: whether some shared content is still referenced.
 //! - `rows`: the SELECT column lists and the mappers from their rows to
 //!   model types, shared by the modules above.
 //! - `search`: FTS5 full-text search restricted to the user's conversations.
@@ -49,6 +50,7 @@ mod messages;
 mod model;
 mod pool;
 mod read;
+mod references;
 mod rooms;
 mod rows;
 mod schema;

@@ -13,7 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::rows::{message_from_row, MESSAGE_COLUMNS, MESSAGE_JOINS};
 use crate::{
-    files, Appended, ChangeOp, Changed, ConvId, MessageKind, NewMessage, ReactionCount, Store,
+    references, Appended, ChangeOp, Changed, ConvId, MessageKind, NewMessage, ReactionCount, Store,
     StoreError, StoredMessage, UserId,
 };
 
@@ -352,7 +352,7 @@ impl Store {
                     )
                     .optional()?;
                 if let Some(hash) = hash {
-                    if !files::hash_is_shared(&tx, &hash)? {
+                    if !references::hash_is_shared(&tx, &hash)? {
                         unshared = Some(hash);
                     }
                 }

@@ -213,7 +213,7 @@ pub trait Reads: Connected {
     /// Whether any share refers to content with this hash; the coordinator must keep such a
     /// blob.
     fn hash_is_shared(&self, hash: &[u8; 32]) -> Result<bool, StoreError> {
-        files::hash_is_shared(self.connection(), hash)
+        crate::references::hash_is_shared(self.connection(), hash)
     }
 
     /// Bytes of distinct content `user` has shared (the same content shared twice counts

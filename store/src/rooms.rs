@@ -210,7 +210,7 @@ impl Store {
         tx.execute("DELETE FROM conversations WHERE id = ?1", [conv])?;
         let mut unshared = Vec::new();
         for hash in hashes {
-            if !crate::files::hash_is_shared(&tx, &hash)? {
+            if !crate::references::hash_is_shared(&tx, &hash)? {
                 unshared.push(hash);
             }
         }
