@@ -12,6 +12,13 @@
 # on the window as a file manager would).
 set -euo pipefail
 
+# One set-up at a time: two runs at once (parallel worktrees, a test run beside a build) race
+# on apt's lock and on the CMake virtualenv, leaving a venv without pip.
+private="${XDG_CACHE_HOME:-$HOME/.cache}/lanchat"
+mkdir -p "$private"
+exec 9>"$private/setup.lock"
+flock 9
+
 packages=(gcc g++ make pkg-config iproute2 iptables procps
   libx11-dev libxext-dev libxft-dev libxinerama-dev libxcursor-dev libxrender-dev libxfixes-dev
   fonts-dejavu-core python3 python3-venv xvfb xdotool imagemagick dbus python3-xlib)
@@ -35,7 +42,6 @@ cmake_ok() {
   v=$("$1" --version 2>/dev/null | head -1 | grep -oE '[0-9]+\.[0-9]+' | head -1) || return 1
   [ -n "$v" ] && [ "$(printf '%s\n3.28\n' "$v" | sort -V | head -1)" = "3.28" ]
 }
-private="${XDG_CACHE_HOME:-$HOME/.cache}/lanchat"
 if ! cmake_ok "$private/bin/cmake" && ! cmake_ok "$(command -v cmake || echo none)"; then
   echo "setup: installing CMake from PyPI into $private/cmake-venv"
   python3 -m venv "$private/cmake-venv"

@@ -1,9 +1,12 @@
 //! File-transfer throughput on one machine: files moved through the real client engine between
-//! two clients, directly and through the coordinator's relay, next to the two references that
-//! bound it — a plain TCP copy over loopback (the ceiling) and a bare quinn stream with
-//! default settings (the QUIC transport alone).
+//! two clients, directly and through the coordinator's relay, next to the references that
+//! bound it, all measured in the same run — the disk's write limit (`dd` with fsync), scp
+//! file to file (against an sshd the bench starts in a network namespace of its own, when
+//! OpenSSH's server is installed), a plain TCP copy over loopback (the ceiling) and a bare
+//! quinn stream with default and with lanchat's settings (the QUIC transport alone).
 //!
-//! Run with `cargo bench -p lanchat-bench --bench files`. Prints one table.
+//! Run with `cargo bench -p lanchat-bench --bench files`. Prints one table, whether UDP
+//! segmentation offload is in use, and the file-speed goals as same-run ratios.
 //! `LANCHAT_BENCH_QUICK=1` skips the 1 GiB rows (1 MiB and 64 MiB only).
 //!
 //! What a lanchat row times: from `Command::SendFile` to the sender's `Event::TransferDone`,
@@ -37,6 +40,13 @@ use lanchat_client::{Command, Engine, EngineConfig, Event, Target, TransferKey};
 use lanchat_coordinator::{Coordinator, CoordinatorConfig};
 use lanchat_net::fingerprint::Pin;
 use lanchat_net::tls::{self, Identity};
+
+#[path = "files/disk.rs"]
+mod disk;
+#[path = "files/report.rs"]
+mod report;
+#[path = "files/scp.rs"]
+mod scp;
 
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
@@ -89,6 +99,8 @@ fn sizes() -> Vec<Size> {
 /// The rows of the table, in print order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Row {
+    Disk,
+    Scp,
     Tcp,
     Quinn,
     QuinnTuned,
@@ -99,7 +111,9 @@ enum Row {
 }
 
 impl Row {
-    const ALL: [Row; 7] = [
+    const ALL: [Row; 9] = [
+        Row::Disk,
+        Row::Scp,
         Row::Tcp,
         Row::Quinn,
         Row::QuinnTuned,
@@ -111,6 +125,8 @@ impl Row {
 
     fn label(self) -> &'static str {
         match self {
+            Row::Disk => "dd to disk, fsync (write limit)",
+            Row::Scp => "scp aes128-gcm, file->file, sync",
             Row::Tcp => "TCP loopback, mem->mem (ceiling)",
             Row::Quinn => "bare quinn, defaults, mem->mem",
             Row::QuinnTuned => "bare quinn, lanchat's tuning, mem->mem",
@@ -122,7 +138,10 @@ impl Row {
     }
 
     fn is_lanchat(self) -> bool {
-        !matches!(self, Row::Tcp | Row::Quinn | Row::QuinnTuned)
+        !matches!(
+            self,
+            Row::Disk | Row::Scp | Row::Tcp | Row::Quinn | Row::QuinnTuned
+        )
     }
 }
 
@@ -148,16 +167,20 @@ impl Measured {
         s
     }
 
-    /// MB/s (10^6 bytes per second) at the median time.
-    fn mbps(&self) -> f64 {
+    /// The median time of one run.
+    fn median_secs(&self) -> f64 {
         let s = self.sorted_secs();
         let n = s.len();
-        let median = if n % 2 == 1 {
+        if n % 2 == 1 {
             s[n / 2]
         } else {
             (s[n / 2 - 1] + s[n / 2]) / 2.0
-        };
-        self.size.bytes as f64 / median / 1e6
+        }
+    }
+
+    /// MB/s (10^6 bytes per second) at the median time.
+    fn mbps(&self) -> f64 {
+        self.size.bytes as f64 / self.median_secs() / 1e6
     }
 
     /// MB/s of the slowest and the fastest run.
@@ -189,7 +212,7 @@ fn main() {
     let mut record = |row: Row, size: Size, samples: Vec<Sample>| {
         let m = Measured { row, size, samples };
         eprintln!(
-            "  {:<36} {:>7}: {:>7.0} MB/s",
+            "  {:<40} {:>7}: {:>7.0} MB/s",
             row.label(),
             size.label,
             m.mbps()
@@ -198,7 +221,21 @@ fn main() {
     };
 
     eprintln!("references...");
-    for &size in &sizes {
+    let inbox = work.path().join("inbox");
+    let scp = scp::Scp::start();
+    if let Err(why) = &scp {
+        eprintln!("  scp reference skipped: {why}");
+    }
+    for (&size, src) in sizes.iter().zip(&sources) {
+        if let Some(samples) = (0..size.reps)
+            .map(|_| disk::dd_copy(src, &inbox))
+            .collect::<Option<Vec<_>>>()
+        {
+            record(Row::Disk, size, samples);
+        }
+        if let Ok(scp) = &scp {
+            record(Row::Scp, size, repeat(size, || scp.copy(src, &inbox)));
+        }
         record(Row::Tcp, size, repeat(size, || tcp_copy(size.bytes)));
         record(
             Row::Quinn,
@@ -228,7 +265,6 @@ fn main() {
             cap.unwrap_or("none (MTU discovery)")
         );
         let office = Office::start();
-        let inbox = work.path().join("inbox");
         for (&size, src) in sizes.iter().zip(&sources) {
             for (row, to) in [(direct_row, &office.bob), (relayed_row, &office.carol)] {
                 let direct = matches!(row, Row::Direct | Row::Direct1500);
@@ -241,8 +277,11 @@ fn main() {
         office.stop();
     }
     std::env::remove_var(MAX_UDP_PAYLOAD_ENV);
+    let scp_skipped = scp.err();
 
-    print_report(&sizes, &results);
+    report::print_table(&sizes, &results);
+    println!("{}", disk::offload_report());
+    report::print_goals(&sizes, &results, scp_skipped.as_deref());
 }
 
 fn repeat(size: Size, mut run: impl FnMut() -> Sample) -> Vec<Sample> {
@@ -276,12 +315,24 @@ fn make_file(dir: &Path, len: u64) -> PathBuf {
 
 /// CPU seconds this process has used so far (all threads, user + system).
 fn cpu_now() -> f64 {
+    proc_stat_secs(11)
+}
+
+/// CPU seconds of this process's waited-for children (dd, scp) so far.
+fn cpu_children_now() -> f64 {
+    proc_stat_secs(13)
+}
+
+/// The sum of the two tick counters at `index` and `index + 1` of `/proc/self/stat` (counted
+/// after the command name), in seconds.
+fn proc_stat_secs(index: usize) -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    // Fields after the parenthesised command name: utime and stime are fields 14 and 15
+    // (indexes 11 and 12 here), cutime and cstime 16 and 17.
     let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 =
-        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    let ticks: u64 = fields[index].parse::<u64>().expect("ticks")
+        + fields[index + 1].parse::<u64>().expect("ticks");
     // The kernel reports these in USER_HZ, which is 100 on Linux.
     ticks as f64 / 100.0
 }
@@ -630,67 +681,4 @@ fn lanchat_transfer(from: &Client, to: &Client, src: &Path, inbox: &Path, direct
     assert_eq!(len, std::fs::metadata(src).expect("source").len());
     std::fs::remove_file(&path).expect("remove received file");
     sample
-}
-
-// ---------------------------------------------------------------------------------------
-// Report
-
-fn print_report(sizes: &[Size], results: &[Measured]) {
-    let find = |row: Row, size: &Size| {
-        results
-            .iter()
-            .find(|m| m.row == row && m.size.bytes == size.bytes)
-    };
-    println!();
-    println!(
-        "{:<36} {:>7} {:>3} {:>9} {:>13} {:>10} {:>7} {:>7}",
-        "row", "size", "n", "MB/s", "slowest-best", "CPU-s/GiB", "/TCP", "/quinn"
-    );
-    println!("{}", "-".repeat(99));
-    for size in sizes {
-        let tcp = find(Row::Tcp, size).map(Measured::mbps);
-        let quinn = find(Row::Quinn, size).map(Measured::mbps);
-        for row in Row::ALL {
-            let Some(m) = find(row, size) else { continue };
-            let (lo, hi) = m.range();
-            let ratio = |reference: Option<f64>| match reference {
-                Some(r) if row.is_lanchat() => format!("{:.2}", m.mbps() / r),
-                _ => String::new(),
-            };
-            println!(
-                "{:<36} {:>7} {:>3} {:>9.0} {:>13} {:>10.2} {:>7} {:>7}",
-                row.label(),
-                size.label,
-                m.samples.len(),
-                m.mbps(),
-                format!("{lo:.0}-{hi:.0}"),
-                m.cpu_per_gib(),
-                ratio(tcp),
-                ratio(quinn),
-            );
-        }
-        println!("{}", "-".repeat(99));
-    }
-    if !sizes.iter().any(|s| s.bytes == GIB) {
-        println!("1 GiB skipped ({QUICK_ENV} is set).");
-    }
-    println!("MB/s = 10^6 bytes/s at the median time; /TCP and /quinn: lanchat's median MB/s over");
-    println!("the reference's at the same size.");
-    println!();
-    println!("notes:");
-    println!("- all on 127.0.0.1, in one process; every end has its own thread (each engine and");
-    println!("  each reference end: a single-threaded tokio runtime; the coordinator: 2 workers).");
-    println!("- lanchat rows: SendFile -> sender's TransferDone: hash the file, offer, accept,");
-    println!("  connect (direct: a new connection per transfer), read, send, receive, write,");
-    println!("  fsync, verify (BLAKE3), rename. Source in the page cache, received file on disk.");
-    println!("- references: the same number of bytes memory to memory, 64 KiB writes, on a fresh");
-    println!(
-        "  connection each run (handshake included), until the receiver acknowledges the end."
-    );
-    println!("- 1500 MTU rows: {MAX_UDP_PAYLOAD_ENV}={ETHERNET_PAYLOAD} on every endpoint (QUIC");
-    println!(
-        "  datagrams of at most 1472 bytes); bare quinn's defaults stop MTU discovery at 1452."
-    );
-    println!("- CPU-s/GiB: utime+stime of the whole process over the row's runs per GiB moved:");
-    println!("  both ends, plus the coordinator on relayed rows; 10 ms resolution.");
 }
