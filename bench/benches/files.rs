@@ -7,7 +7,9 @@
 //!
 //! Run with `cargo bench -p lanchat-bench --bench files`. Prints one table, whether UDP
 //! segmentation offload is in use, and the file-speed goals as same-run ratios.
-//! `LANCHAT_BENCH_QUICK=1` skips the 1 GiB rows (1 MiB and 64 MiB only).
+//! `LANCHAT_BENCH_QUICK=1` skips the 1 GiB rows (1 MiB and 64 MiB only);
+//! `LANCHAT_BENCH_ONLY=direct,relayed` runs only the rows named (keys: dd, scp, tcp, quinn,
+//! quinn-tuned, direct, relayed, direct-1500, relayed-1500), e.g. under `perf record`.
 //!
 //! What a lanchat row times: from `Command::SendFile` to the sender's `Event::TransferDone`,
 //! which includes hashing the file, the offer, the acceptance (sent as soon as `FileOffered`
@@ -61,6 +63,9 @@ const PASSWORD: &str = "correct horse battery";
 const ETHERNET_PAYLOAD: &str = "1472";
 /// Set to anything but 0 to skip the 1 GiB size.
 const QUICK_ENV: &str = "LANCHAT_BENCH_QUICK";
+/// A comma-separated list of row keys ([`Row::key`]) to run only those (for profiling one
+/// path with `perf record`); unset: every row.
+const ONLY_ENV: &str = "LANCHAT_BENCH_ONLY";
 /// The variable `lanchat_net::tls` reads for the datagram cap.
 const MAX_UDP_PAYLOAD_ENV: &str = tls::MAX_UDP_PAYLOAD_ENV;
 
@@ -134,6 +139,29 @@ impl Row {
             Row::Relayed => "lanchat relayed, file->file",
             Row::Direct1500 => "lanchat direct, 1500 MTU",
             Row::Relayed1500 => "lanchat relayed, 1500 MTU",
+        }
+    }
+
+    /// The row's name in [`ONLY_ENV`].
+    fn key(self) -> &'static str {
+        match self {
+            Row::Disk => "dd",
+            Row::Scp => "scp",
+            Row::Tcp => "tcp",
+            Row::Quinn => "quinn",
+            Row::QuinnTuned => "quinn-tuned",
+            Row::Direct => "direct",
+            Row::Relayed => "relayed",
+            Row::Direct1500 => "direct-1500",
+            Row::Relayed1500 => "relayed-1500",
+        }
+    }
+
+    /// Whether this run measures the row ([`ONLY_ENV`]).
+    fn wanted(self) -> bool {
+        match std::env::var(ONLY_ENV) {
+            Ok(only) if !only.trim().is_empty() => only.split(',').any(|k| k.trim() == self.key()),
+            _ => true,
         }
     }
 
@@ -222,31 +250,34 @@ fn main() {
 
     eprintln!("references...");
     let inbox = work.path().join("inbox");
-    let scp = scp::Scp::start();
+    let scp = if Row::Scp.wanted() {
+        scp::Scp::start()
+    } else {
+        Err(format!("not selected in {ONLY_ENV}"))
+    };
     if let Err(why) = &scp {
         eprintln!("  scp reference skipped: {why}");
     }
     for (&size, src) in sizes.iter().zip(&sources) {
-        if let Some(samples) = (0..size.reps)
-            .map(|_| disk::dd_copy(src, &inbox))
-            .collect::<Option<Vec<_>>>()
-        {
-            record(Row::Disk, size, samples);
+        if Row::Disk.wanted() {
+            if let Some(samples) = (0..size.reps)
+                .map(|_| disk::dd_copy(src, &inbox))
+                .collect::<Option<Vec<_>>>()
+            {
+                record(Row::Disk, size, samples);
+            }
         }
         if let Ok(scp) = &scp {
             record(Row::Scp, size, repeat(size, || scp.copy(src, &inbox)));
         }
-        record(Row::Tcp, size, repeat(size, || tcp_copy(size.bytes)));
-        record(
-            Row::Quinn,
-            size,
-            repeat(size, || quinn_copy(size.bytes, false)),
-        );
-        record(
-            Row::QuinnTuned,
-            size,
-            repeat(size, || quinn_copy(size.bytes, true)),
-        );
+        if Row::Tcp.wanted() {
+            record(Row::Tcp, size, repeat(size, || tcp_copy(size.bytes)));
+        }
+        for (row, tuned) in [(Row::Quinn, false), (Row::QuinnTuned, true)] {
+            if row.wanted() {
+                record(row, size, repeat(size, || quinn_copy(size.bytes, tuned)));
+            }
+        }
     }
 
     // Each datagram-size setting gets its own coordinator and engines, started with the
@@ -256,6 +287,9 @@ fn main() {
         (None, Row::Direct, Row::Relayed),
         (Some(ETHERNET_PAYLOAD), Row::Direct1500, Row::Relayed1500),
     ] {
+        if !direct_row.wanted() && !relayed_row.wanted() {
+            continue;
+        }
         match cap {
             Some(v) => std::env::set_var(MAX_UDP_PAYLOAD_ENV, v),
             None => std::env::remove_var(MAX_UDP_PAYLOAD_ENV),
@@ -267,6 +301,9 @@ fn main() {
         let office = Office::start();
         for (&size, src) in sizes.iter().zip(&sources) {
             for (row, to) in [(direct_row, &office.bob), (relayed_row, &office.carol)] {
+                if !row.wanted() {
+                    continue;
+                }
                 let direct = matches!(row, Row::Direct | Row::Direct1500);
                 let samples = repeat(size, || {
                     lanchat_transfer(&office.alice, to, src, &inbox, direct)
