@@ -40,6 +40,9 @@ pub fn spawn(
     });
 }
 
+/// Refuses a stream with the reason. Every kind of stream (relay, upload, download) takes
+/// its first answer as a `Result<_, ErrorInfo>`, whose `Err` is the same bytes whatever the
+/// `Ok` type, so one refusal fits them all.
 async fn refuse(send: &mut quinn::SendStream, error: ErrorInfo) {
     let _ = write_frame(send, &Ready::Err(error)).await;
     let _ = send.finish();
