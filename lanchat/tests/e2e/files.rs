@@ -589,3 +589,83 @@ fn shares_over_the_limit_are_refused_before_upload() {
         .iter()
         .any(|e| matches!(e, Event::TransferProgress { .. })));
 }
+
+/// Issue 13: a folder of 1,000 small files (and a loose file beside it) is one offer, moves on
+/// one stream, and arrives complete and verified as a folder under the download folder — as
+/// `name (1)` when that name is taken; a symbolic link inside is left out, and said so.
+#[test]
+fn a_folder_of_a_thousand_files_arrives_complete_and_verified_in_one_offer() {
+    let (lan, _coord, dir) = office();
+    let mut alice = Client::register(&lan, "alice");
+    let mut bob = Client::register(&lan, "bob");
+    let top = dir.path().join("album");
+    let mut expected = Vec::new();
+    for i in 0..1000u32 {
+        let sub = top.join(format!("part{}", i % 10));
+        std::fs::create_dir_all(&sub).unwrap();
+        let body: Vec<u8> = (0..4096 + i).map(|b| (b ^ i) as u8).collect();
+        std::fs::write(sub.join(format!("{i:04}.jpg")), &body).unwrap();
+        expected.push((format!("part{}/{i:04}.jpg", i % 10), body));
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/etc", top.join("outside")).unwrap();
+    let loose = make_file(dir.path(), "notes.txt", 1234, 12);
+    let inbox = dir.path().join("in");
+    std::fs::create_dir_all(inbox.join("album")).unwrap();
+    std::fs::write(inbox.join("album/mine.txt"), b"mine").unwrap();
+
+    alice.send(Command::SendFiles {
+        to: "bob".into(),
+        paths: vec![top.clone(), loose.clone()],
+    });
+    #[cfg(unix)]
+    {
+        let (_, message) = alice.wait_error("send");
+        assert!(
+            message.contains("album/outside: a symbolic link (not followed)"),
+            "{message}"
+        );
+    }
+    let sent = alice.wait("offer sent", |e| match e {
+        Event::OfferSent(o) => Some(o.clone()),
+        _ => None,
+    });
+    let offer = bob.wait("offer", |e| match e {
+        Event::FileOffered(o) if o.id == sent.id => Some(o.clone()),
+        _ => None,
+    });
+    assert_eq!(offer.files.len(), 1001);
+    assert_eq!(offer.top_level(), ["album", "notes.txt"]);
+    let total: u64 = expected.iter().map(|(_, b)| b.len() as u64).sum::<u64>() + 1234;
+    assert_eq!(offer.size, total);
+    bob.send(Command::AcceptOffer {
+        id: offer.id,
+        dir: inbox.clone(),
+    });
+    let d = done(&mut bob, TransferKey::Offer(offer.id));
+    assert_eq!(
+        d.path.as_deref(),
+        Some(inbox.as_path()),
+        "several: the folder"
+    );
+    assert_eq!(d.moved, total);
+    done(&mut alice, TransferKey::Offer(offer.id));
+    assert_eq!(
+        std::fs::read(inbox.join("album/mine.txt")).unwrap(),
+        b"mine",
+        "an existing folder is not merged into"
+    );
+    for (rel, body) in &expected {
+        let got = std::fs::read(inbox.join("album (1)").join(rel)).unwrap();
+        assert!(got == *body, "{rel} differs");
+    }
+    assert_eq!(
+        std::fs::read(inbox.join("notes.txt")).unwrap(),
+        std::fs::read(&loose).unwrap()
+    );
+    assert_eq!(
+        files_in(&inbox),
+        ["album", "album (1)", "notes.txt"],
+        "nothing else left behind"
+    );
+}
