@@ -9,7 +9,9 @@
 //! - `connection`: connecting to the coordinator and reading its frames.
 //! - `transfers`: hashing and the tasks that move files.
 //! - `scan`: listing the files an offer sends (a folder's tree).
+//! - `peers`: direct connections to peers, kept for the next offer.
 mod connection;
+mod peers;
 mod scan;
 mod transfers;
 

@@ -4,10 +4,10 @@
 //! these move the bytes.
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
-use lanchat_net::fingerprint::{Fingerprint, Pin};
 use lanchat_net::framed::{read_frame, write_frame};
 use lanchat_net::protocol::{ErrorCode, ErrorInfo, FileOffer, PeerEndpoint, UploadTicket};
 use lanchat_net::tls::{self, Identity};
@@ -20,6 +20,7 @@ use lanchat_net::transfer::wire::{FileMeta, OfferReady, StreamOpen, UploadNeed, 
 use lanchat_net::transfer::{partial_name, staging_name};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::peers::Peers;
 use super::Note;
 use crate::api::{Event, TransferKey};
 use crate::core::{DirectEndpoint, Finished, HashJob, OfferPlan, Plan, ScanJob, TransferJob};
@@ -41,6 +42,8 @@ pub(super) struct Transfers {
     coordinator: watch::Sender<Option<quinn::Connection>>,
     /// Our endpoint for direct transfers (also used to connect to peers).
     peer: Option<quinn::Endpoint>,
+    /// Direct connections kept for the next offer to the same peer.
+    peers: Arc<Peers>,
     events: Sender<Event>,
     notes: mpsc::UnboundedSender<Note>,
 }
@@ -81,6 +84,7 @@ impl Transfers {
             next_ticket: 1,
             coordinator: watch::channel(None).0,
             peer,
+            peers: Arc::default(),
             events,
             notes,
         };
@@ -216,6 +220,7 @@ impl Transfers {
             notes: self.notes.clone(),
             coordinator: self.coordinator.subscribe(),
             peer: self.peer.clone(),
+            peers: self.peers.clone(),
         }
     }
 }
@@ -227,6 +232,7 @@ struct TaskCtx {
     notes: mpsc::UnboundedSender<Note>,
     coordinator: watch::Receiver<Option<quinn::Connection>>,
     peer: Option<quinn::Endpoint>,
+    peers: Arc<Peers>,
 }
 
 impl TaskCtx {
@@ -318,14 +324,25 @@ async fn deliver(
     sources: &[Source],
 ) -> Result<Finished, TransferError> {
     if let (Some(peer), Some(endpoint)) = (peer, &ctx.peer) {
-        match tokio::time::timeout(DIRECT_TIMEOUT, open_direct(endpoint, peer)).await {
-            // `_conn` keeps the direct connection open while its stream is used.
-            Ok(Ok((_conn, send, recv))) => {
+        match tokio::time::timeout(DIRECT_TIMEOUT, ctx.peers.open(endpoint, peer)).await {
+            // The lease keeps the direct connection open while its stream is used; the
+            // connection stays for the next offer to this peer.
+            Ok(Ok((lease, send, recv))) => {
+                tracing::debug!(
+                    "offer {} to {}: {} connection",
+                    offer.id,
+                    peer.addr,
+                    if lease.reused { "kept" } else { "new" }
+                );
                 let open = StreamOpen::Peer {
                     offer: offer.id,
                     token,
                 };
-                return send_offer(ctx, offer, sources, (send, recv), open, true).await;
+                let sent = send_offer(ctx, offer, sources, (send, recv), open, true).await;
+                if sent.as_ref().is_err_and(TransferError::is_retryable) {
+                    lease.invalidate();
+                }
+                return sent;
             }
             Ok(Err(e)) => tracing::info!(
                 "direct connection to {} failed ({e}); using the relay",
@@ -364,21 +381,6 @@ async fn send_offer(
         moved: sent.bytes,
         direct: Some(direct),
     })
-}
-
-async fn open_direct(
-    endpoint: &quinn::Endpoint,
-    peer: PeerEndpoint,
-) -> Result<(quinn::Connection, quinn::SendStream, quinn::RecvStream), String> {
-    let config =
-        tls::client_config(Pin::exact(Fingerprint(peer.fingerprint))).map_err(|e| e.to_string())?;
-    let conn = endpoint
-        .connect_with(config, peer.addr, "lanchat-peer")
-        .map_err(|e| e.to_string())?
-        .await
-        .map_err(|e| e.to_string())?;
-    let (send, recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
-    Ok((conn, send, recv))
 }
 
 /// Where a verified incoming file goes: a free, sanitized name in the download directory.
@@ -585,6 +587,7 @@ async fn accept_peers(
                     notes: notes.clone(),
                     coordinator: watch::channel(None).1,
                     peer: None,
+                    peers: Arc::default(),
                 };
                 tokio::spawn(async move {
                     if let Err(e) = peer_stream(&ctx, &mut send, &mut recv).await {
