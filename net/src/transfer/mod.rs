@@ -7,7 +7,9 @@
 //! - [`offer`]: sending and receiving an offer's files on one stream (hash follows the data).
 //! - [`manifest`]: an offer's list of files: its bounds, and its safe layout on disk.
 //! - [`place`]: putting received files in place under free names, and making them durable.
+//! - [`flush`]: writing received data behind, so little is left for the final fsync.
 //! - [`names`]: sanitizing received names and choosing a free path.
+pub mod flush;
 pub mod manifest;
 pub mod names;
 pub mod offer;
