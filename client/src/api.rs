@@ -280,14 +280,23 @@ pub enum Command {
         /// Its fingerprint.
         fingerprint: Fingerprint,
     },
-    /// Offer a file to a user (hashed first; the recipient accepts or denies).
+    /// Offer a file to a user (the recipient accepts or denies; its hash follows the bytes).
     SendFile {
         /// Recipient's username.
         to: String,
-        /// The file.
+        /// The file (a folder sends its tree, as [`Command::SendFiles`]).
         path: PathBuf,
-        /// Name to offer it under (default: the file's own name).
+        /// Name to offer a single file under (default: the file's own name).
         name: Option<String>,
+    },
+    /// Offer several files and folders to a user as one offer: a folder sends its tree
+    /// (regular files only; symbolic links are not followed, and what is left out is said in
+    /// an [`Event::Error`]). The recipient accepts or denies the whole offer.
+    SendFiles {
+        /// Recipient's username.
+        to: String,
+        /// The files and folders.
+        paths: Vec<PathBuf>,
     },
     /// Accept an offer; the file is saved in `dir`.
     AcceptOffer {
@@ -525,30 +534,31 @@ pub enum Event {
         /// Who cancelled.
         by: String,
     },
-    /// Bytes are moving.
+    /// Bytes are moving (for an offer: over all its files).
     TransferProgress {
         /// Which transfer.
         key: TransferKey,
-        /// File name.
+        /// File name (an offer's label, see [`FileOffer::label`]).
         name: String,
         /// Bytes the receiver holds.
         done: u64,
-        /// File size.
+        /// Total size.
         total: u64,
         /// Current rate in bytes per second.
         rate: u64,
         /// Estimated time left, if the rate is known.
         eta_ms: Option<u64>,
     },
-    /// A transfer finished and the receiver verified the BLAKE3 hash.
+    /// A transfer finished and the receiver verified the BLAKE3 hash (of every file).
     TransferDone {
         /// Which transfer.
         key: TransferKey,
-        /// File name.
+        /// File name (an offer's label).
         name: String,
-        /// Where it was saved (receiving side).
+        /// Where it was saved (receiving side): the file or folder, or for an offer of
+        /// several top-level files and folders, the download folder.
         path: Option<PathBuf>,
-        /// File size.
+        /// Total size.
         size: u64,
         /// Bytes moved by the last attempt (less than `size` after a resume).
         moved: u64,

@@ -333,12 +333,7 @@ impl Hub {
             Request::SetPeerEndpoint { port, fingerprint } => {
                 self.set_peer_endpoint(sid, port, fingerprint)
             }
-            Request::OfferFile {
-                to,
-                name,
-                size,
-                hash,
-            } => self.offer_file(me, &to, FileMeta { name, size, hash }, now_ms),
+            Request::OfferFile { to, files } => self.offer_file(me, &to, files, now_ms),
             Request::PendingOffers { after } => self.pending_offers(me, after, now_ms),
             Request::AnswerOffer { id, accept } => self.answer_offer(sid, me, id, accept, now_ms),
             Request::CancelOffer { id } => self.cancel_offer(me, id),

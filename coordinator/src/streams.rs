@@ -40,6 +40,9 @@ pub fn spawn(
     });
 }
 
+/// Refuses a stream with the reason. Every kind of stream (relay, upload, download) takes
+/// its first answer as a `Result<_, ErrorInfo>`, whose `Err` is the same bytes whatever the
+/// `Ok` type, so one refusal fits them all.
 async fn refuse(send: &mut quinn::SendStream, error: ErrorInfo) {
     let _ = write_frame(send, &Ready::Err(error)).await;
     let _ = send.finish();
@@ -147,13 +150,40 @@ async fn relay(
     }
 }
 
-/// Copies one direction of a relay until the source finishes.
+/// Copies one direction of a relay until the source finishes: the received chunks (one per
+/// packet) are gathered into one buffer of up to [`RELAY_CHUNK`] and handed on as it is, so
+/// each byte is copied once here (reading into a buffer and `write_all` copied it twice).
+/// Handing each packet's chunk on by itself would copy nothing, but would leave thousands of
+/// small segments in the sending side's buffer, which quinn scans for every packet it builds.
 async fn copy(mut from: quinn::RecvStream, mut to: quinn::SendStream) -> Result<(), String> {
-    let mut buf = vec![0u8; RELAY_CHUNK];
+    let mut buf = bytes::BytesMut::with_capacity(RELAY_CHUNK);
     loop {
-        match from.read(&mut buf).await {
-            Ok(Some(n)) => to.write_all(&buf[..n]).await.map_err(|e| e.to_string())?,
+        // A fast stream must not keep its worker from the other tasks.
+        tokio::task::consume_budget().await;
+        // What has arrived and is gathered goes on before waiting for more.
+        let chunk = match ready_now(&mut from, RELAY_CHUNK - buf.len()) {
+            Some(chunk) => chunk,
+            None => {
+                if !buf.is_empty() {
+                    let full = buf.split().freeze();
+                    to.write_chunk(full).await.map_err(|e| e.to_string())?;
+                }
+                from.read_chunk(RELAY_CHUNK, true).await
+            }
+        };
+        match chunk {
+            Ok(Some(chunk)) => {
+                buf.extend_from_slice(&chunk.bytes);
+                if buf.len() >= RELAY_CHUNK {
+                    let full = buf.split().freeze();
+                    to.write_chunk(full).await.map_err(|e| e.to_string())?;
+                }
+            }
             Ok(None) => {
+                if !buf.is_empty() {
+                    let full = buf.split().freeze();
+                    to.write_chunk(full).await.map_err(|e| e.to_string())?;
+                }
                 let _ = to.finish();
                 return Ok(());
             }
@@ -163,6 +193,20 @@ async fn copy(mut from: quinn::RecvStream, mut to: quinn::SendStream) -> Result<
                 return Err(e.to_string());
             }
         }
+    }
+}
+
+/// The next chunk of `from` if one has arrived already, without waiting.
+fn ready_now(
+    from: &mut quinn::RecvStream,
+    max: usize,
+) -> Option<Result<Option<quinn::Chunk>, quinn::ReadError>> {
+    use std::future::Future as _;
+    let mut read = std::pin::pin!(from.read_chunk(max, true));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match read.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(result) => Some(result),
+        std::task::Poll::Pending => None,
     }
 }
 

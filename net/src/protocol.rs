@@ -12,8 +12,10 @@ use crate::opaque::OpaqueBytes;
 /// Version 4: OPAQUE login and registration replace passwords sent inside TLS; list replies
 /// are paged. Version 5: conversations an office expects — private rooms, invitations, bans,
 /// archived and deleted rooms; edits, deletions, replies, reactions and mentions; typing
-/// indicators, read receipts and the settings that turn them off.
-pub const PROTOCOL_VERSION: u16 = 5;
+/// indicators, read receipts and the settings that turn them off. Version 6: an offer lists
+/// several files (a folder's tree) and no longer carries a hash: each file's BLAKE3 follows
+/// its bytes on the transfer stream.
+pub const PROTOCOL_VERSION: u16 = 6;
 /// ALPN identifier; a peer speaking another major version fails the TLS handshake.
 pub const ALPN: &[u8] = b"lanchat/1";
 /// Longest message text in bytes (UTF-8).
@@ -172,7 +174,26 @@ pub struct SharedFile {
     pub uploader: String,
 }
 
-/// A file one person offers to another.
+/// One file of an offer: where it goes relative to the recipient's chosen folder, and its
+/// size. The path comes from the sender: receivers sanitize every component before use (see
+/// [`crate::transfer::manifest`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferEntry {
+    /// Path components, the first being the top-level name (a file, or the folder it is in).
+    pub path: Vec<String>,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+impl OfferEntry {
+    /// The path as shown to people: components joined with `/`.
+    pub fn display_path(&self) -> String {
+        self.path.join("/")
+    }
+}
+
+/// Files one person offers to another: one file, several, or a folder's tree. Accepted or
+/// denied as a whole. No hash: each file's BLAKE3 follows its bytes on the transfer stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileOffer {
     /// Chosen by the coordinator.
@@ -181,12 +202,40 @@ pub struct FileOffer {
     pub from: String,
     /// Recipient's username.
     pub to: String,
-    /// File name as the sender gave it (sanitize before use).
-    pub name: String,
-    /// Size in bytes.
+    /// The files, in the order they are sent (at most
+    /// [`MAX_OFFER_FILES`](crate::transfer::manifest::MAX_OFFER_FILES)).
+    pub files: Vec<OfferEntry>,
+    /// Their total size in bytes (checked by the coordinator: no overflow).
     pub size: u64,
-    /// BLAKE3 of the content.
-    pub hash: [u8; 32],
+}
+
+impl FileOffer {
+    /// The distinct top-level names, in order (a folder's name, or loose files' names).
+    pub fn top_level(&self) -> Vec<&str> {
+        let mut seen: Vec<&str> = Vec::new();
+        for entry in &self.files {
+            if let Some(first) = entry.path.first() {
+                if !seen.contains(&first.as_str()) {
+                    seen.push(first);
+                }
+            }
+        }
+        seen
+    }
+
+    /// A short label: the file's name for one file; otherwise the top-level names (at most
+    /// three) and the file count, e.g. `photos (120 files)`.
+    pub fn label(&self) -> String {
+        if let [one] = self.files.as_slice() {
+            return one.display_path();
+        }
+        let top = self.top_level();
+        let mut names = top.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+        if top.len() > 3 {
+            names.push_str(&format!(" +{}", top.len() - 3));
+        }
+        format!("{names} ({} files)", self.files.len())
+    }
 }
 
 /// Where a client accepts direct file connections, and the certificate it presents there.
@@ -686,16 +735,13 @@ pub enum Request {
         /// Start after this offer id (0: from the first); the previous page's `next`.
         after: u64,
     },
-    /// Offer a file to a user (online or not).
+    /// Offer files to a user (online or not): one file, several, or a folder's tree.
     OfferFile {
         /// Recipient's username.
         to: String,
-        /// File name.
-        name: String,
-        /// Size in bytes.
-        size: u64,
-        /// BLAKE3 of the content.
-        hash: [u8; 32],
+        /// The files, in the order they will be sent (bounds in
+        /// [`crate::transfer::manifest`]).
+        files: Vec<OfferEntry>,
     },
     /// Accept or deny an offer made to this user.
     AnswerOffer {

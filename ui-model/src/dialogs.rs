@@ -139,13 +139,18 @@ pub fn quoted(model: &Model, seq: u64) -> String {
         .unwrap_or_default()
 }
 
-/// Asks whether to accept an offered file into `downloads`.
+/// Asks whether to accept an offer (one file, or several files and folders) into `downloads`.
 pub fn offer_question(offer: &FileOffer, downloads: &Path) -> String {
+    let what = if offer.files.len() == 1 {
+        "the file"
+    } else {
+        "these files"
+    };
     format!(
-        "{} offers you the file\n\n{}  ({})\n\nSave it in {}?",
+        "{} offers you {what}\n\n{}\n\nSave {} in {}?",
         offer.from,
-        offer.name,
-        format::size(offer.size),
+        format::offer_summary(offer),
+        if offer.files.len() == 1 { "it" } else { "them" },
         downloads.display()
     )
 }
@@ -225,17 +230,20 @@ mod tests {
 
     #[test]
     fn offer_question_names_sender_file_size_and_folder() {
+        use lanchat_net::protocol::OfferEntry;
         let offer = FileOffer {
             id: 1,
             from: "bob".into(),
             to: "alice".into(),
-            name: "plan.pdf".into(),
+            files: vec![OfferEntry {
+                path: vec!["plan.pdf".into()],
+                size: 1536,
+            }],
             size: 1536,
-            hash: [0; 32],
         };
         assert_eq!(
             offer_question(&offer, Path::new("downloads")),
-            "bob offers you the file\n\nplan.pdf  (1.5 KiB)\n\nSave it in downloads?"
+            "bob offers you the file\n\nplan.pdf (1.5 KiB)\n\nSave it in downloads?"
         );
         assert_eq!(search_results("x", &[]), "0 result(s) for 'x':\n\n");
     }

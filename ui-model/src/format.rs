@@ -56,3 +56,49 @@ mod tests {
         assert_eq!(super::person("alice", ""), "alice");
     }
 }
+
+/// What an offer holds, in one line: `report.pdf (1.2 MiB)` for one file;
+/// `120 files, 1.2 GiB: photos` (top-level names, at most three) for more.
+pub fn offer_summary(offer: &lanchat_net::protocol::FileOffer) -> String {
+    if offer.files.len() == 1 {
+        return format!("{} ({})", offer.label(), size(offer.size));
+    }
+    let top = offer.top_level();
+    let mut names = top.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+    if top.len() > 3 {
+        names.push_str(&format!(" and {} more", top.len() - 3));
+    }
+    format!("{} files, {}: {names}", offer.files.len(), size(offer.size))
+}
+
+#[cfg(test)]
+mod offer_tests {
+    use lanchat_net::protocol::{FileOffer, OfferEntry};
+
+    #[test]
+    fn an_offer_says_how_many_files_how_big_and_the_top_level_names() {
+        let entry = |p: &[&str], size| OfferEntry {
+            path: p.iter().map(|s| s.to_string()).collect(),
+            size,
+        };
+        let mut offer = FileOffer {
+            id: 1,
+            from: "bob".into(),
+            to: "alice".into(),
+            files: vec![entry(&["a.txt"], 1536)],
+            size: 1536,
+        };
+        assert_eq!(super::offer_summary(&offer), "a.txt (1.5 KiB)");
+        offer.files = vec![
+            entry(&["photos", "1.jpg"], 1024),
+            entry(&["photos", "2.jpg"], 1024),
+            entry(&["notes.txt"], 1024),
+        ];
+        offer.size = 3072;
+        assert_eq!(
+            super::offer_summary(&offer),
+            "3 files, 3.0 KiB: photos, notes.txt"
+        );
+        assert_eq!(offer.label(), "photos, notes.txt (3 files)");
+    }
+}

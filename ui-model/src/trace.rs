@@ -70,8 +70,8 @@ pub fn describe(event: &Event) -> String {
         }
         Event::Topic { room, topic, .. } => format!("topic #{room} {topic}"),
         Event::ConvState(s) => format!("conv-state {} unread {}", s.conv, s.unread),
-        Event::FileOffered(o) => format!("offered {} {} from {}", o.id, o.name, o.from),
-        Event::OfferSent(o) => format!("offer-sent {} {}", o.id, o.name),
+        Event::FileOffered(o) => format!("offered {} {} from {}", o.id, o.label(), o.from),
+        Event::OfferSent(o) => format!("offer-sent {} {}", o.id, o.label()),
         Event::OfferAnswered { id, accepted } => format!("offer-answered {id} {accepted}"),
         Event::OfferCancelled { id, by } => format!("offer-cancelled {id} by {by}"),
         Event::TransferProgress {

@@ -326,18 +326,14 @@ fn offers(page: &mut Page, model: &Model) {
     let from_peer = |o: &lanchat_net::protocol::FileOffer| o.from.eq_ignore_ascii_case(peer);
     for (o, outcome) in model.offer_log.iter().filter(|(o, _)| from_peer(o)) {
         page.push(INDENT, Look::Indent);
-        let line = format!(
-            "— file {} ({}) offered: {outcome}\n",
-            o.name,
-            format::size(o.size)
-        );
+        let line = format!("— {} offered: {outcome}\n", format::offer_summary(o));
         page.push(&line, Look::System);
     }
     for o in model.offers.iter().filter(|o| from_peer(o)) {
         page.push(INDENT, Look::Indent);
         let name = model.display_name(&o.from, None);
         page.push(&format!("{name} offers "), Look::Plain);
-        let card = format!("[file] {} ({})", o.name, format::size(o.size));
+        let card = format!("[file] {}", format::offer_summary(o));
         page.push(&card, Look::File);
         page.push("   ", Look::Plain);
         for (label, answer) in [

@@ -2,18 +2,19 @@
 //! runs, and what each side knows about each offer.
 //!
 //! Each transfer is a task of the driver on its own QUIC stream, so several run at once and
-//! chat never waits for them. A sender tries the recipient directly first (pinning the
-//! recipient's certificate and presenting the offer's one-time token) and falls back to the
+//! chat never waits for them; an offer's files (one, several, a folder's tree) all move on
+//! one stream. A sender tries the recipient directly first (pinning the recipient's
+//! certificate and presenting the offer's one-time token) and falls back to the
 //! coordinator's relay; a broken attempt is retried and resumes from what the receiver already
 //! holds. The core decides which task runs and which incoming stream may deliver what.
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use lanchat_net::protocol::{
-    ConvRef, ErrorCode, ErrorInfo, Event as Push, FileOffer, MsgId, PeerEndpoint, Reply, Request,
-    UploadTicket,
+    ConvRef, ErrorCode, ErrorInfo, Event as Push, FileOffer, MsgId, OfferEntry, PeerEndpoint,
+    Reply, Request, UploadTicket,
 };
-use lanchat_net::transfer::partial_name;
+use lanchat_net::transfer::{manifest, staging_name};
 
 use super::{Action, Core, Pending};
 use crate::api::{Command, Event, TransferKey};
@@ -21,18 +22,10 @@ use crate::api::{Command, Event, TransferKey};
 /// Answers to offers we do not know (yet) kept at most.
 const MAX_EARLY_ANSWERS: usize = 64;
 
-/// A file to hash before it is offered or shared.
+/// A file to hash before it is shared (an upload proves possession, which needs the hash
+/// first; offers are not hashed beforehand).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HashJob {
-    /// Offer it to a user.
-    Offer {
-        /// Recipient's username.
-        to: String,
-        /// The file.
-        path: PathBuf,
-        /// Name to offer it under (default: the file's own name).
-        name: Option<String>,
-    },
     /// Share it into a conversation.
     Share {
         /// Where.
@@ -46,19 +39,48 @@ impl HashJob {
     /// The file to hash.
     pub fn path(&self) -> &Path {
         match self {
-            HashJob::Offer { path, .. } | HashJob::Share { path, .. } => path,
+            HashJob::Share { path, .. } => path,
         }
     }
 
     fn command(&self) -> &'static str {
-        match self {
-            HashJob::Offer { .. } => "send",
-            HashJob::Share { .. } => "share",
-        }
+        "share"
     }
 }
 
-/// Where an incoming file goes.
+/// Files and folders to list for an offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanJob {
+    /// Recipient's username.
+    pub to: String,
+    /// The files and folders (a folder sends its tree).
+    pub paths: Vec<PathBuf>,
+    /// Name to offer a single file under (default: its own name).
+    pub name: Option<String>,
+}
+
+/// What a scan found: the offer's list and the local file of each entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scanned {
+    /// The offer's entries, in the order they will be sent.
+    pub files: Vec<OfferEntry>,
+    /// The local file of each entry.
+    pub sources: Vec<PathBuf>,
+    /// What was left out, and why (symbolic links, devices, unreadable folders, names that
+    /// cannot be offered).
+    pub skipped: Vec<String>,
+}
+
+/// Where an accepted offer's files go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferPlan {
+    /// Download folder.
+    pub dir: PathBuf,
+    /// The offer (its list is sanitized when the files are placed).
+    pub offer: FileOffer,
+}
+
+/// Where a downloaded shared file goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// Download folder.
@@ -74,13 +96,13 @@ pub struct Plan {
 /// A transfer task for the driver to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransferJob {
-    /// Send the file of an accepted offer: directly to `peer` if given, else (or if that
+    /// Send the files of an accepted offer: directly to `peer` if given, else (or if that
     /// fails) through the coordinator's relay.
     Deliver {
         /// The offer.
         offer: FileOffer,
-        /// The file.
-        path: PathBuf,
+        /// The local file of each of its entries.
+        paths: Vec<PathBuf>,
         /// The offer's one-time token.
         token: [u8; 32],
         /// The recipient's direct endpoint, if it has one.
@@ -92,8 +114,8 @@ pub enum TransferJob {
         id: u64,
         /// The offer's one-time token.
         token: [u8; 32],
-        /// Where the file goes.
-        plan: Plan,
+        /// Where the files go.
+        plan: OfferPlan,
     },
     /// Upload a shared file to the coordinator: open with the proof of possession (the
     /// content's BLAKE3 keyed with the ticket's nonce), then send the bytes if asked.
@@ -150,7 +172,7 @@ enum Early {
 
 #[derive(Debug)]
 struct Outgoing {
-    path: PathBuf,
+    paths: Vec<PathBuf>,
     offer: FileOffer,
 }
 
@@ -188,7 +210,7 @@ fn file_name(path: &Path) -> String {
 }
 
 impl Core {
-    /// A file to offer or share has been hashed (or could not be read).
+    /// A file to share has been hashed (or could not be read).
     pub fn handle_hashed(&mut self, job: HashJob, result: Result<([u8; 32], u64), String>) {
         let (hash, size) = match result {
             Ok(v) => v,
@@ -198,16 +220,6 @@ impl Core {
             }
         };
         match job {
-            HashJob::Offer { to, path, name } => {
-                let name = name.unwrap_or_else(|| file_name(&path));
-                let request = Request::OfferFile {
-                    to: to.trim_start_matches('@').to_string(),
-                    name,
-                    size,
-                    hash,
-                };
-                self.request_or_defer(request, Pending::Offer(path));
-            }
             HashJob::Share { conv, path } => {
                 let name = file_name(&path);
                 let id = MsgId::random();
@@ -222,6 +234,40 @@ impl Core {
                 self.request_or_defer(request, Pending::Share(id));
             }
         }
+        self.after();
+    }
+
+    /// The files of an offer have been listed (or could not be).
+    pub fn handle_scanned(&mut self, job: ScanJob, result: Result<Scanned, String>) {
+        let scanned = match result {
+            Ok(v) => v,
+            Err(e) => {
+                self.error(None, e, Some("send"));
+                self.after();
+                return;
+            }
+        };
+        if !scanned.skipped.is_empty() {
+            let n = scanned.skipped.len();
+            let shown: Vec<&str> = scanned.skipped.iter().take(5).map(String::as_str).collect();
+            let more = if n > 5 {
+                format!(" and {} more", n - 5)
+            } else {
+                String::new()
+            };
+            let message = format!("not offered ({n}): {}{more}", shown.join("; "));
+            self.error(None, message, Some("send"));
+        }
+        if let Err(e) = manifest::check(&scanned.files) {
+            self.error(Some(ErrorCode::BadRequest), e.to_string(), Some("send"));
+            self.after();
+            return;
+        }
+        let request = Request::OfferFile {
+            to: job.to.trim_start_matches('@').to_string(),
+            files: scanned.files,
+        };
+        self.request_or_defer(request, Pending::Offer(scanned.sources));
         self.after();
     }
 
@@ -274,8 +320,20 @@ impl Core {
     pub(super) fn file_command(&mut self, command: Command) -> Option<Command> {
         match command {
             Command::SendFile { to, path, name } => {
-                self.actions
-                    .push_back(Action::Hash(HashJob::Offer { to, path, name }));
+                let job = ScanJob {
+                    to,
+                    paths: vec![path],
+                    name,
+                };
+                self.actions.push_back(Action::Scan(job));
+            }
+            Command::SendFiles { to, paths } => {
+                let job = ScanJob {
+                    to,
+                    paths,
+                    name: None,
+                };
+                self.actions.push_back(Action::Scan(job));
             }
             Command::ShareFile { conv, path } => {
                 self.actions
@@ -311,15 +369,13 @@ impl Core {
         None
     }
 
-    /// Where the file of offer `id` goes, if we accepted it and `token` is its token.
-    fn plan(&self, id: u64, token: [u8; 32]) -> Option<Plan> {
+    /// Where the files of offer `id` go, if we accepted it and `token` is its token.
+    fn plan(&self, id: u64, token: [u8; 32]) -> Option<OfferPlan> {
         let i = self.files.incoming.get(&id)?;
         match &i.accepted {
-            Some((dir, expected)) if *expected == token => Some(Plan {
+            Some((dir, expected)) if *expected == token => Some(OfferPlan {
                 dir: dir.clone(),
-                name: i.offer.name.clone(),
-                size: i.offer.size,
-                hash: i.offer.hash,
+                offer: i.offer.clone(),
             }),
             _ => None,
         }
@@ -345,9 +401,9 @@ impl Core {
         result: Result<Reply, ErrorInfo>,
     ) -> Option<(Pending, Result<Reply, ErrorInfo>)> {
         match (pending, result) {
-            (Pending::Offer(path), Ok(Reply::Offered(offer))) => {
+            (Pending::Offer(paths), Ok(Reply::Offered(offer))) => {
                 let outgoing = Outgoing {
-                    path,
+                    paths,
                     offer: offer.clone(),
                 };
                 self.files.outgoing.insert(offer.id, outgoing);
@@ -443,9 +499,9 @@ impl Core {
                     accepted: Some((dir, _)),
                 }) = self.files.incoming.remove(&id)
                 {
-                    // Cancelled means unwanted: do not keep the partial for a resume.
+                    // Cancelled means unwanted: do not keep the partial files for a resume.
                     self.actions
-                        .push_back(Action::RemoveFile(dir.join(partial_name(&offer.hash))));
+                        .push_back(Action::RemoveDir(dir.join(staging_name(&offer))));
                 }
                 self.emit(Event::OfferCancelled { id, by });
             }
@@ -463,7 +519,7 @@ impl Core {
         };
         let job = TransferJob::Deliver {
             offer: out.offer.clone(),
-            path: out.path.clone(),
+            paths: out.paths.clone(),
             token,
             peer,
         };
@@ -481,11 +537,9 @@ impl Core {
         let job = TransferJob::RelayReceive {
             id,
             token: *token,
-            plan: Plan {
+            plan: OfferPlan {
                 dir: dir.clone(),
-                name: offer.name.clone(),
-                size: offer.size,
-                hash: offer.hash,
+                offer: offer.clone(),
             },
         };
         self.actions.push_back(Action::Transfer(job));

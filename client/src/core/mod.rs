@@ -57,7 +57,7 @@ use lanchat_net::protocol::{
 };
 
 use crate::api::{Command, Event, Target, TransferKey};
-pub use files::{Finished, HashJob, Plan, TransferJob};
+pub use files::{Finished, HashJob, OfferPlan, Plan, ScanJob, Scanned, TransferJob};
 use locate::{Attempt, Candidate, Locating};
 pub use locate::{COLLECT, COLLECT_PINNED};
 pub use opaque_logins::OpaqueLogins;
@@ -141,8 +141,11 @@ pub enum Action {
     SaveSession(SavedSession),
     /// Delete the kept session, if there is one (signed out, or its token was refused).
     ForgetSession,
-    /// Hash a file to offer or share; then call [`Core::handle_hashed`].
+    /// Hash a file to share; then call [`Core::handle_hashed`].
     Hash(HashJob),
+    /// List the files to offer (a folder's tree; sizes only, nothing is read); then call
+    /// [`Core::handle_scanned`].
+    Scan(ScanJob),
     /// Start a transfer task (replacing one with the same key); when it ends, call
     /// [`Core::handle_transfer_finished`].
     Transfer(TransferJob),
@@ -153,8 +156,8 @@ pub enum Action {
     AnswerPeer {
         /// The driver's ticket for the waiting stream.
         ticket: u64,
-        /// Where the file goes, if the stream may deliver.
-        plan: Option<Plan>,
+        /// Where the offer's files go, if the stream may deliver.
+        plan: Option<OfferPlan>,
     },
     /// Create this directory (a download folder); on failure call [`Core::handle_io_error`].
     CreateDir {
@@ -163,8 +166,9 @@ pub enum Action {
         /// The command to name in the error.
         command: &'static str,
     },
-    /// Delete this file if it exists (the partial of a cancelled transfer).
-    RemoveFile(PathBuf),
+    /// Delete this folder and what it holds, if it exists (the staging folder of a cancelled
+    /// offer).
+    RemoveDir(PathBuf),
 }
 
 /// What a request's reply is for.
@@ -198,7 +202,7 @@ enum Pending {
     WaitingOffers,
     Join,
     Logout,
-    Offer(PathBuf),
+    Offer(Vec<PathBuf>),
     Accept(u64),
     Share(MsgId),
     /// A request whose reply (Ok, Summaries) becomes the event of the same name; the string

@@ -304,6 +304,7 @@ impl Core {
             Command::Summaries => (Request::Summaries, Pending::Command("unread")),
             // File commands were taken above.
             Command::SendFile { .. }
+            | Command::SendFiles { .. }
             | Command::ShareFile { .. }
             | Command::AcceptOffer { .. }
             | Command::DenyOffer(_)

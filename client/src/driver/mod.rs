@@ -8,7 +8,11 @@
 //! - this file: start-up and the loop.
 //! - `connection`: connecting to the coordinator and reading its frames.
 //! - `transfers`: hashing and the tasks that move files.
+//! - `scan`: listing the files an offer sends (a folder's tree).
+//! - `peers`: direct connections to peers, kept for the next offer.
 mod connection;
+mod peers;
+mod scan;
 mod transfers;
 
 use std::net::SocketAddr;
@@ -24,7 +28,7 @@ use lanchat_net::protocol::ServerFrame;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::api::{Command, EngineConfig, EngineError, Event, TransferKey};
-use crate::core::{Action, Core, CoreConfig, Finished, HashJob, Plan};
+use crate::core::{Action, Core, CoreConfig, Finished, HashJob, OfferPlan, ScanJob, Scanned};
 use crate::{known, remembered};
 use connection::Open;
 use transfers::Transfers;
@@ -36,10 +40,15 @@ enum Note {
         attempt: u64,
         result: Result<connection::Opened, String>,
     },
-    /// A file to offer or share has been hashed.
+    /// A file to share has been hashed.
     Hashed {
         job: HashJob,
         result: Result<([u8; 32], u64), String>,
+    },
+    /// The files of an offer have been listed.
+    Scanned {
+        job: ScanJob,
+        result: Result<Scanned, String>,
     },
     /// A transfer ended.
     Finished {
@@ -52,7 +61,7 @@ enum Note {
     Incoming {
         offer: u64,
         token: [u8; 32],
-        reply: oneshot::Sender<Option<Plan>>,
+        reply: oneshot::Sender<Option<OfferPlan>>,
     },
 }
 
@@ -284,6 +293,7 @@ impl Driver {
                 }
             }
             Action::Hash(job) => self.transfers.hash(job),
+            Action::Scan(job) => self.transfers.scan(job),
             Action::Transfer(job) => self.transfers.start(job),
             Action::Abort(key) => self.transfers.abort(key),
             Action::AnswerPeer { ticket, plan } => self.transfers.answer_peer(ticket, plan),
@@ -293,8 +303,8 @@ impl Driver {
                     self.core.handle_io_error(message, Some(command));
                 }
             }
-            Action::RemoveFile(path) => {
-                let _ = std::fs::remove_file(path);
+            Action::RemoveDir(path) => {
+                let _ = std::fs::remove_dir_all(path);
             }
         }
     }
@@ -320,6 +330,7 @@ impl Driver {
                 }
             }
             Note::Hashed { job, result } => self.core.handle_hashed(job, result),
+            Note::Scanned { job, result } => self.core.handle_scanned(job, result),
             Note::Finished {
                 key,
                 name,

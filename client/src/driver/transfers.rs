@@ -1,26 +1,29 @@
-//! The driver's transfer tasks: hashing files, sending and receiving offers (directly, then
-//! through the relay), uploads and downloads of shared files, and the endpoint that accepts
-//! direct connections from senders. The core decides which tasks run; these move the bytes.
+//! The driver's transfer tasks: listing and hashing files, sending and receiving offers
+//! (directly, then through the relay), uploads and downloads of shared files, and the
+//! endpoint that accepts direct connections from senders. The core decides which tasks run;
+//! these move the bytes.
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
-use lanchat_net::fingerprint::{Fingerprint, Pin};
 use lanchat_net::framed::{read_frame, write_frame};
 use lanchat_net::protocol::{ErrorCode, ErrorInfo, FileOffer, PeerEndpoint, UploadTicket};
 use lanchat_net::tls::{self, Identity};
 use lanchat_net::transfer::names::unique_path;
-use lanchat_net::transfer::partial_name;
+use lanchat_net::transfer::offer::{receive_files, send_files, Destination, Source};
 use lanchat_net::transfer::stream::{
     hash_file, proof_of, receive_file, send_file, Expected, TransferError,
 };
-use lanchat_net::transfer::wire::{FileMeta, Ready, StreamOpen, UploadNeed, UploadStart};
+use lanchat_net::transfer::wire::{FileMeta, OfferReady, StreamOpen, UploadNeed, UploadStart};
+use lanchat_net::transfer::{partial_name, staging_name};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::peers::Peers;
 use super::Note;
 use crate::api::{Event, TransferKey};
-use crate::core::{DirectEndpoint, Finished, HashJob, Plan, TransferJob};
+use crate::core::{DirectEndpoint, Finished, HashJob, OfferPlan, Plan, ScanJob, TransferJob};
 
 /// How long a direct connection may take before the relay is used instead.
 const DIRECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -33,12 +36,14 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 pub(super) struct Transfers {
     tasks: HashMap<TransferKey, tokio::task::AbortHandle>,
     /// Direct streams waiting for the core to say whether they may deliver, by ticket.
-    waiting_peers: HashMap<u64, oneshot::Sender<Option<Plan>>>,
+    waiting_peers: HashMap<u64, oneshot::Sender<Option<OfferPlan>>>,
     next_ticket: u64,
     /// The coordinator connection for relay, upload and download streams (while logged in).
     coordinator: watch::Sender<Option<quinn::Connection>>,
     /// Our endpoint for direct transfers (also used to connect to peers).
     peer: Option<quinn::Endpoint>,
+    /// Direct connections kept for the next offer to the same peer.
+    peers: Arc<Peers>,
     events: Sender<Event>,
     notes: mpsc::UnboundedSender<Note>,
 }
@@ -79,6 +84,7 @@ impl Transfers {
             next_ticket: 1,
             coordinator: watch::channel(None).0,
             peer,
+            peers: Arc::default(),
             events,
             notes,
         };
@@ -88,6 +94,15 @@ impl Transfers {
     /// Lends the coordinator connection to file streams (`None`: there is none now).
     pub(super) fn set_coordinator(&self, connection: Option<quinn::Connection>) {
         self.coordinator.send_replace(connection);
+    }
+
+    /// Lists an offer's files on the blocking pool; the result comes back as a note.
+    pub(super) fn scan(&self, job: ScanJob) {
+        let notes = self.notes.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = super::scan::scan(&job);
+            let _ = notes.send(Note::Scanned { job, result });
+        });
     }
 
     /// Hashes a file on the blocking pool; the result comes back as a note.
@@ -111,12 +126,20 @@ impl Transfers {
         let task = match job {
             TransferJob::Deliver {
                 offer,
-                path,
+                paths,
                 token,
                 peer,
             } => tokio::spawn(async move {
-                let result = retrying(|| deliver(&ctx, &offer, token, peer, &path)).await;
-                ctx.finished(key, offer.name.clone(), offer.size, result);
+                let sources: Vec<Source> = paths
+                    .into_iter()
+                    .zip(&offer.files)
+                    .map(|(path, entry)| Source {
+                        path,
+                        size: entry.size,
+                    })
+                    .collect();
+                let result = retrying(|| deliver(&ctx, &offer, token, peer, &sources)).await;
+                ctx.finished(key, offer.label(), offer.size, result);
             }),
             TransferJob::RelayReceive { id, token, plan } => tokio::spawn(async move {
                 match relay_receive(&ctx, id, token, &plan).await {
@@ -132,7 +155,7 @@ impl Transfers {
                                 direct: Some(false),
                             })
                             .map_err(|e| e.to_string());
-                        ctx.finished(key, plan.name.clone(), plan.size, result);
+                        ctx.finished(key, plan.offer.label(), plan.offer.size, result);
                     }
                 }
             }),
@@ -177,7 +200,7 @@ impl Transfers {
     }
 
     /// Holds a direct stream's question until the core answers it; returns its ticket.
-    pub(super) fn hold_peer(&mut self, reply: oneshot::Sender<Option<Plan>>) -> u64 {
+    pub(super) fn hold_peer(&mut self, reply: oneshot::Sender<Option<OfferPlan>>) -> u64 {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
         self.waiting_peers.insert(ticket, reply);
@@ -185,7 +208,7 @@ impl Transfers {
     }
 
     /// Gives a held direct stream the core's answer.
-    pub(super) fn answer_peer(&mut self, ticket: u64, plan: Option<Plan>) {
+    pub(super) fn answer_peer(&mut self, ticket: u64, plan: Option<OfferPlan>) {
         if let Some(reply) = self.waiting_peers.remove(&ticket) {
             let _ = reply.send(plan);
         }
@@ -197,6 +220,7 @@ impl Transfers {
             notes: self.notes.clone(),
             coordinator: self.coordinator.subscribe(),
             peer: self.peer.clone(),
+            peers: self.peers.clone(),
         }
     }
 }
@@ -208,6 +232,7 @@ struct TaskCtx {
     notes: mpsc::UnboundedSender<Note>,
     coordinator: watch::Receiver<Option<quinn::Connection>>,
     peer: Option<quinn::Endpoint>,
+    peers: Arc<Peers>,
 }
 
 impl TaskCtx {
@@ -296,17 +321,28 @@ async fn deliver(
     offer: &FileOffer,
     token: [u8; 32],
     peer: Option<PeerEndpoint>,
-    path: &Path,
+    sources: &[Source],
 ) -> Result<Finished, TransferError> {
     if let (Some(peer), Some(endpoint)) = (peer, &ctx.peer) {
-        match tokio::time::timeout(DIRECT_TIMEOUT, open_direct(endpoint, peer)).await {
-            // `_conn` keeps the direct connection open while its stream is used.
-            Ok(Ok((_conn, send, recv))) => {
+        match tokio::time::timeout(DIRECT_TIMEOUT, ctx.peers.open(endpoint, peer)).await {
+            // The lease keeps the direct connection open while its stream is used; the
+            // connection stays for the next offer to this peer.
+            Ok(Ok((lease, send, recv))) => {
+                tracing::debug!(
+                    "offer {} to {}: {} connection",
+                    offer.id,
+                    peer.addr,
+                    if lease.reused { "kept" } else { "new" }
+                );
                 let open = StreamOpen::Peer {
                     offer: offer.id,
                     token,
                 };
-                return send_offer(ctx, offer, path, (send, recv), open, true).await;
+                let sent = send_offer(ctx, offer, sources, (send, recv), open, true).await;
+                if sent.as_ref().is_err_and(TransferError::is_retryable) {
+                    lease.invalidate();
+                }
+                return sent;
             }
             Ok(Err(e)) => tracing::info!(
                 "direct connection to {} failed ({e}); using the relay",
@@ -325,49 +361,26 @@ async fn deliver(
         token,
         sender: true,
     };
-    send_offer(ctx, offer, path, streams, open, false).await
+    send_offer(ctx, offer, sources, streams, open, false).await
 }
 
-/// Says what the stream is for, then sends the offer's file as the sending end.
+/// Says what the stream is for, then sends the offer's files as the sending end.
 async fn send_offer(
     ctx: &TaskCtx,
     offer: &FileOffer,
-    path: &Path,
+    sources: &[Source],
     (mut send, mut recv): (quinn::SendStream, quinn::RecvStream),
     open: StreamOpen,
     direct: bool,
 ) -> Result<Finished, TransferError> {
     write_frame(&mut send, &open).await?;
-    let progress = ctx.progress(TransferKey::Offer(offer.id), &offer.name, offer.size);
-    let sent = send_file(
-        &mut send,
-        &mut recv,
-        path,
-        &offer.name,
-        offer.size,
-        progress,
-    )
-    .await?;
+    let progress = ctx.progress(TransferKey::Offer(offer.id), &offer.label(), offer.size);
+    let sent = send_files(&mut send, &mut recv, sources, progress).await?;
     Ok(Finished {
         path: None,
         moved: sent.bytes,
         direct: Some(direct),
     })
-}
-
-async fn open_direct(
-    endpoint: &quinn::Endpoint,
-    peer: PeerEndpoint,
-) -> Result<(quinn::Connection, quinn::SendStream, quinn::RecvStream), String> {
-    let config =
-        tls::client_config(Pin::exact(Fingerprint(peer.fingerprint))).map_err(|e| e.to_string())?;
-    let conn = endpoint
-        .connect_with(config, peer.addr, "lanchat-peer")
-        .map_err(|e| e.to_string())?
-        .await
-        .map_err(|e| e.to_string())?;
-    let (send, recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
-    Ok((conn, send, recv))
 }
 
 /// Where a verified incoming file goes: a free, sanitized name in the download directory.
@@ -407,11 +420,35 @@ async fn receive_into(
     Ok((got.path, got.bytes))
 }
 
+/// Receives an accepted offer's files on a stream whose opening was read (direct) or
+/// written (relay); returns where they went and the bytes moved.
+async fn receive_offer(
+    ctx: &TaskCtx,
+    send: &mut quinn::SendStream,
+    recv: &mut quinn::RecvStream,
+    plan: &OfferPlan,
+) -> Result<(PathBuf, u64), TransferError> {
+    let offer = &plan.offer;
+    let staging = plan.dir.join(staging_name(offer));
+    let to = Destination {
+        dir: &plan.dir,
+        staging: &staging,
+    };
+    let progress = ctx.progress(TransferKey::Offer(offer.id), &offer.label(), offer.size);
+    let got = receive_files(send, recv, &offer.files, to, progress).await?;
+    // One file or folder: that; several: the folder they are in.
+    let path = match got.placed.as_slice() {
+        [one] => one.clone(),
+        _ => plan.dir.clone(),
+    };
+    Ok((path, got.bytes))
+}
+
 async fn relay_receive(
     ctx: &TaskCtx,
     id: u64,
     token: [u8; 32],
-    plan: &Plan,
+    plan: &OfferPlan,
 ) -> Result<(PathBuf, u64), TransferError> {
     let conn = ctx.coordinator().await?;
     let (mut send, mut recv) = conn.open_bi().await.map_err(|_| TransferError::Closed)?;
@@ -424,7 +461,7 @@ async fn relay_receive(
         },
     )
     .await?;
-    receive_into(ctx, TransferKey::Offer(id), &mut send, &mut recv, plan).await
+    receive_offer(ctx, &mut send, &mut recv, plan).await
 }
 
 /// The proof that we hold the file we share: its BLAKE3 keyed with the ticket's nonce
@@ -550,6 +587,7 @@ async fn accept_peers(
                     notes: notes.clone(),
                     coordinator: watch::channel(None).1,
                     peer: None,
+                    peers: Arc::default(),
                 };
                 tokio::spawn(async move {
                     if let Err(e) = peer_stream(&ctx, &mut send, &mut recv).await {
@@ -572,7 +610,7 @@ async fn peer_stream(
             ErrorCode::BadRequest,
             "only offer transfers are accepted here",
         );
-        write_frame(send, &Ready::Err(refusal)).await?;
+        write_frame(send, &OfferReady::Err(refusal)).await?;
         return Ok(());
     };
     let (tx, rx) = oneshot::channel();
@@ -586,19 +624,19 @@ async fn peer_stream(
             ErrorCode::PermissionDenied,
             format!("no accepted offer {offer} with that token"),
         );
-        write_frame(send, &Ready::Err(refusal)).await?;
+        write_frame(send, &OfferReady::Err(refusal)).await?;
         let _ = send.finish();
         return Ok(());
     };
     let key = TransferKey::Offer(offer);
-    let result = receive_into(ctx, key, send, recv, &plan).await;
+    let result = receive_offer(ctx, send, recv, &plan).await;
     match result {
         Err(e) if e.is_retryable() => Err(e),
         result => {
             let _ = ctx.notes.send(Note::Finished {
                 key,
-                name: plan.name.clone(),
-                size: plan.size,
+                name: plan.offer.label(),
+                size: plan.offer.size,
                 result: result
                     .map(|(path, moved)| Finished {
                         path: Some(path),

@@ -2,8 +2,10 @@
 //! that keep one sender from burying a recipient.
 //!
 //! Bounds: a sender may have [`MAX_OFFERS_PER_SENDER`] offers waiting, a recipient
-//! [`MAX_OFFERS_PER_RECIPIENT`]; an offer lasts [`OFFER_TTL_MS`] from when it was made (or
-//! accepted). A recipient reads what waits for them page by page ([`Request::PendingOffers`]),
+//! [`MAX_OFFERS_PER_RECIPIENT`]; their lists of files together at most
+//! [`MAX_LIST_BYTES_PER_SENDER`] and [`MAX_LIST_BYTES_PER_RECIPIENT`] (an offer lists up to
+//! 10,000 files: see `lanchat_net::transfer::manifest`); an offer lasts [`OFFER_TTL_MS`] from
+//! when it was made (or accepted). A recipient reads what waits for them page by page ([`Request::PendingOffers`]),
 //! never all at once: 6,000 offers pushed at login once filled the outbox and dropped every
 //! login of the recipient.
 //!
@@ -11,11 +13,12 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
+use lanchat_net::codec::MAX_FRAME_LEN;
 use lanchat_net::protocol::{
-    ErrorCode, Event, FileOffer, PeerEndpoint, Reply, ServerFrame, MAX_LIST_PAGE,
+    ErrorCode, Event, FileOffer, OfferEntry, PeerEndpoint, Reply, ServerFrame, MAX_LIST_PAGE,
 };
 use lanchat_net::text::is_bidi_control;
-use lanchat_net::transfer::wire::FileMeta;
+use lanchat_net::transfer::manifest;
 use lanchat_store::{Reads as _, UserId};
 
 use super::{err, no_such_user, Hub, Refusal, SessionId};
@@ -25,6 +28,14 @@ use crate::outbox::Urgency;
 pub const MAX_OFFERS_PER_SENDER: usize = 50;
 /// Offers that may wait for one recipient at once, from everyone together.
 pub const MAX_OFFERS_PER_RECIPIENT: usize = 200;
+/// Bytes of file lists (paths and sizes) one sender's waiting offers may hold together: six
+/// offers of the largest kind, or thousands of ordinary ones.
+pub const MAX_LIST_BYTES_PER_SENDER: usize = 4 * 1024 * 1024;
+/// Bytes of file lists the offers waiting for one recipient may hold together.
+pub const MAX_LIST_BYTES_PER_RECIPIENT: usize = 16 * 1024 * 1024;
+/// A page of waiting offers carries at most this many bytes of offers (however many that
+/// is, at least one), so it fits in a frame with room to spare.
+const PAGE_BYTES: usize = MAX_FRAME_LEN - 128 * 1024;
 /// How long an offer lasts, from when it was made and again from when it was accepted.
 pub const OFFER_TTL_MS: i64 = 24 * 3600 * 1000;
 /// Longest file name accepted, in bytes.
@@ -33,6 +44,8 @@ pub(super) const MAX_NAME_BYTES: usize = 255;
 #[derive(Debug)]
 struct Offer {
     offer: FileOffer,
+    /// Its encoded size (what it costs in memory and in a page).
+    bytes: usize,
     from: UserId,
     to: UserId,
     /// Token and the recipient session that accepted.
@@ -101,8 +114,12 @@ impl Offers {
             .retain(|_, o| now_ms.saturating_sub(o.since_ms) < OFFER_TTL_MS);
     }
 
-    fn count(&self, mut pick: impl FnMut(&Offer) -> bool) -> usize {
-        self.offers.values().filter(|o| pick(o)).count()
+    /// How many offers `pick` selects, and their bytes together.
+    fn count(&self, mut pick: impl FnMut(&Offer) -> bool) -> (usize, usize) {
+        self.offers
+            .values()
+            .filter(|o| pick(o))
+            .fold((0, 0), |(n, bytes), o| (n + 1, bytes + o.bytes))
     }
 }
 
@@ -128,11 +145,11 @@ impl Hub {
         &mut self,
         me: UserId,
         to: &str,
-        file: FileMeta,
+        files: Vec<OfferEntry>,
         now_ms: i64,
     ) -> Result<Reply, Refusal> {
-        let FileMeta { name, size, hash } = file;
-        check_name(&name)?;
+        let size =
+            manifest::check(&files).map_err(|e| err(ErrorCode::BadRequest, e.to_string()))?;
         let (recipient, _) = self
             .store
             .user_by_name(to.trim_start_matches('@'))?
@@ -144,7 +161,12 @@ impl Hub {
             ));
         }
         self.offers.expire(now_ms);
-        if self.offers.count(|o| o.from == me) >= MAX_OFFERS_PER_SENDER {
+        let bytes = files
+            .iter()
+            .map(|f| f.path.iter().map(|p| p.len() + 2).sum::<usize>() + 11)
+            .sum::<usize>();
+        let (mine, my_bytes) = self.offers.count(|o| o.from == me);
+        if mine >= MAX_OFFERS_PER_SENDER {
             return Err(err(
                 ErrorCode::QuotaExceeded,
                 format!(
@@ -153,12 +175,30 @@ impl Hub {
                 ),
             ));
         }
-        if self.offers.count(|o| o.to == recipient.id) >= MAX_OFFERS_PER_RECIPIENT {
+        if my_bytes + bytes > MAX_LIST_BYTES_PER_SENDER {
+            return Err(err(
+                ErrorCode::QuotaExceeded,
+                "your waiting file offers list too many files already; cancel some (/cancel ID) \
+                 or wait until they are answered",
+            ));
+        }
+        let (theirs, their_bytes) = self.offers.count(|o| o.to == recipient.id);
+        if theirs >= MAX_OFFERS_PER_RECIPIENT {
             return Err(err(
                 ErrorCode::QuotaExceeded,
                 format!(
                     "{} has {MAX_OFFERS_PER_RECIPIENT} file offers waiting already; try again \
                      once they have answered some",
+                    recipient.username
+                ),
+            ));
+        }
+        if their_bytes + bytes > MAX_LIST_BYTES_PER_RECIPIENT {
+            return Err(err(
+                ErrorCode::QuotaExceeded,
+                format!(
+                    "{} has offers of too many files waiting already; try again once they have \
+                     answered some",
                     recipient.username
                 ),
             ));
@@ -169,14 +209,14 @@ impl Hub {
             id,
             from: self.username(me)?,
             to: recipient.username,
-            name,
+            files,
             size,
-            hash,
         };
         self.offers.offers.insert(
             id,
             Offer {
                 offer: offer.clone(),
+                bytes,
                 from: me,
                 to: recipient.id,
                 accepted: None,
@@ -200,15 +240,27 @@ impl Hub {
     ) -> Result<Reply, Refusal> {
         self.offers.expire(now_ms);
         let page = MAX_LIST_PAGE as usize;
-        let offers: Vec<FileOffer> = self
+        // At most a page of offers, and at most PAGE_BYTES of them: an offer lists up to
+        // 10,000 files, so 200 of the largest would not fit in a frame.
+        let mut offers: Vec<FileOffer> = Vec::new();
+        let mut bytes = 0;
+        let mut more = false;
+        for o in self
             .offers
             .offers
             .range(after.saturating_add(1)..)
-            .filter(|(_, o)| o.to == me)
-            .take(page)
-            .map(|(_, o)| o.offer.clone())
-            .collect();
-        let next = (offers.len() == page)
+            .map(|(_, o)| o)
+            .filter(|o| o.to == me)
+        {
+            if offers.len() == page || (!offers.is_empty() && bytes + o.bytes > PAGE_BYTES) {
+                more = true;
+                break;
+            }
+            bytes += o.bytes;
+            offers.push(o.offer.clone());
+        }
+        // A full page says where to go on (as before pages had a byte bound too).
+        let next = (more || offers.len() == page)
             .then(|| offers.last().map(|o| o.id))
             .flatten();
         Ok(Reply::Offers { offers, next })

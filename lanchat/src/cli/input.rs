@@ -1,5 +1,5 @@
 //! Turning a line typed into `lanchat cli` into what to do. Pure, so every command is tested.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use lanchat_net::protocol::{ConvRef, Setting, MAX_HISTORY_PAGE};
 
@@ -80,8 +80,8 @@ pub enum Input {
     Unread,
     /// `/trust [FINGERPRINT]`: use a coordinator that is not pinned yet.
     Trust(Option<String>),
-    /// `/send @user PATH`.
-    SendFile(String, PathBuf),
+    /// `/send @user PATH...`: the paths as typed (see [`send_paths`]).
+    SendFile(String, String),
     /// `/accept ID [DIR]`.
     Accept(u64, Option<PathBuf>),
     /// `/deny ID`.
@@ -135,7 +135,7 @@ plain text              send to the current conversation
 /mute, /unmute          mute or unmute the current conversation
 /away, /back            set yourself away or back
 /unread                 unread counts of every conversation
-/send @user PATH        offer a file to someone (they accept or deny)
+/send @user PATH...     offer files or folders to someone, as one offer (they accept or deny)
 /accept ID [DIR]        accept a file offer (into DIR or the download folder)
 /deny ID                deny a file offer
 /cancel ID              cancel an offer or its transfer (either side)
@@ -332,10 +332,10 @@ pub fn parse(line: &str) -> Input {
         "unread" => Input::Unread,
         "trust" => Input::Trust(word(rest).map(str::to_string)),
         "send" => match rest.split_once(char::is_whitespace) {
-            Some((to, path)) if !path.trim().is_empty() => {
-                Input::SendFile(user(to), PathBuf::from(path.trim()))
+            Some((to, paths)) if !paths.trim().is_empty() => {
+                Input::SendFile(user(to), paths.trim().to_string())
             }
-            _ => usage("/send @user PATH"),
+            _ => usage("/send @user PATH..."),
         },
         "accept" => id_and_dir(rest).map_or_else(
             || usage("/accept ID [DIR]"),
@@ -358,6 +358,51 @@ pub fn parse(line: &str) -> Input {
             "unknown command /{other}; /help lists the commands"
         )),
     }
+}
+
+/// The paths of `/send @user PATH...`: the whole text if that names something that
+/// exists (a name with spaces needs no quotes), otherwise words separated by spaces, where
+/// `"…"` or `'…'` keep spaces inside one path and `\` escapes the next character.
+pub fn send_paths(typed: &str, exists: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let typed = typed.trim();
+    if exists(Path::new(typed)) {
+        return vec![PathBuf::from(typed)];
+    }
+    let mut paths = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    let mut chars = typed.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '\\') => {
+                if let Some(next) = chars.next() {
+                    word.push(next);
+                }
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    paths.push(PathBuf::from(std::mem::take(&mut word)));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        paths.push(PathBuf::from(word));
+    }
+    paths
 }
 
 #[cfg(test)]
@@ -415,7 +460,16 @@ mod tests {
         assert_eq!(parse("/help"), Input::Help);
         assert_eq!(
             parse("/send @bob /tmp/a file.txt"),
-            Input::SendFile("bob".into(), PathBuf::from("/tmp/a file.txt"))
+            Input::SendFile("bob".into(), "/tmp/a file.txt".into())
+        );
+        let none = |_: &Path| false;
+        assert_eq!(
+            send_paths("a.txt 'my photos' b\\ c.txt \"d e\"", none),
+            ["a.txt", "my photos", "b c.txt", "d e"].map(PathBuf::from)
+        );
+        assert_eq!(
+            send_paths("/tmp/a file.txt", |p| p == Path::new("/tmp/a file.txt")),
+            [PathBuf::from("/tmp/a file.txt")]
         );
         assert_eq!(parse("/accept 7"), Input::Accept(7, None));
         assert_eq!(

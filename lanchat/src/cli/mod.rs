@@ -536,10 +536,9 @@ impl<W: Write> Client<W> {
             },
             Input::Away(away) => Command::SetAway(away),
             Input::Unread => Command::Summaries,
-            Input::SendFile(to, path) => Command::SendFile {
+            Input::SendFile(to, typed) => Command::SendFiles {
                 to,
-                path,
-                name: None,
+                paths: input::send_paths(&typed, |p| p.exists()),
             },
             Input::Accept(id, dir) => Command::AcceptOffer {
                 id,

@@ -44,7 +44,12 @@ fn key_json(key: &TransferKey) -> Value {
 }
 
 fn offer_json(o: &lanchat_net::protocol::FileOffer) -> Value {
-    json!({"id": o.id, "from": o.from, "to": o.to, "name": o.name, "size": o.size, "hash": hex::encode(o.hash)})
+    let files: Vec<Value> = o
+        .files
+        .iter()
+        .map(|f| json!({"path": f.display_path(), "size": f.size}))
+        .collect();
+    json!({"id": o.id, "from": o.from, "to": o.to, "name": o.label(), "size": o.size, "files": files})
 }
 
 /// A one-line progress bar: `[#######-------]  45%  12.0 MiB/s  0:07 left`.
@@ -582,7 +587,7 @@ pub fn event_lines(event: &Event) -> Vec<String> {
         Event::FileOffered(o) => vec![format!(
             "* {} offers you {} ({}) — /accept {} [DIR] or /deny {}",
             o.from,
-            o.name,
+            o.label(),
             format::size(o.size),
             o.id,
             o.id
@@ -590,7 +595,7 @@ pub fn event_lines(event: &Event) -> Vec<String> {
         Event::OfferSent(o) => vec![format!(
             "* offer {}: {} ({}) to {}; waiting for them to accept",
             o.id,
-            o.name,
+            o.label(),
             format::size(o.size),
             o.to
         )],

@@ -538,3 +538,59 @@ fn a_bot_replies_edits_reacts_deletes_and_manages_a_private_room() {
     let status = alice.finish();
     assert!(status.success(), "{status}");
 }
+
+/// `/send @user PATH...` offers files and folders as one offer; the JSON `file_offer` lists
+/// the files; the recipient's `/accept` saves them under its folder.
+#[test]
+fn send_offers_several_paths_in_one_offer_with_its_file_list_in_json() {
+    let (lan, _coord, dir) = office();
+    let mut alice = Bot::start(&lan, &dir.path().join("alice"), "alice", true);
+    alice.wait_type("ready");
+    let mut bob = Bot::start(&lan, &dir.path().join("bob"), "bob", true);
+    bob.wait_type("ready");
+    let docs = dir.path().join("my docs");
+    std::fs::create_dir_all(docs.join("sub")).unwrap();
+    std::fs::write(docs.join("a.txt"), b"aaa").unwrap();
+    std::fs::write(docs.join("sub/b.txt"), b"bb").unwrap();
+    let loose = make_file(dir.path(), "c.bin", 10, 3);
+    alice.line(&format!(
+        "/send @bob \"{}\" {}",
+        docs.display(),
+        loose.display()
+    ));
+    let offer = bob.wait_type("file_offer");
+    assert_eq!(offer["from"], "alice");
+    assert_eq!(offer["size"], 15);
+    assert_eq!(offer["name"], "my docs, c.bin (3 files)");
+    let files: Vec<(String, u64)> = offer["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().into(),
+                f["size"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("my docs/a.txt".to_string(), 3),
+            ("my docs/sub/b.txt".to_string(), 2),
+            ("c.bin".to_string(), 10),
+        ]
+    );
+    let inbox = dir.path().join("inbox");
+    bob.line(&format!("/accept {} {}", offer["id"], inbox.display()));
+    let done = bob.wait_type("transfer_done");
+    assert_eq!(done["size"], 15);
+    assert_eq!(
+        std::fs::read(inbox.join("my docs/sub/b.txt")).unwrap(),
+        b"bb"
+    );
+    assert_eq!(
+        std::fs::read(inbox.join("c.bin")).unwrap(),
+        std::fs::read(&loose).unwrap()
+    );
+}

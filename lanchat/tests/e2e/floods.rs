@@ -27,9 +27,10 @@ fn offers_piled_on_an_offline_user_are_bounded_and_their_login_holds() {
             let offers = (0..60u8)
                 .map(|n| Request::OfferFile {
                     to: "bob".into(),
-                    name: format!("junk-{n}.bin"),
-                    size: 1 << 30,
-                    hash: [n; 32],
+                    files: vec![lanchat_net::protocol::OfferEntry {
+                        path: vec![format!("junk-{n}.bin")],
+                        size: 1 << 30,
+                    }],
                 })
                 .collect();
             for reply in c.pipeline(offers).await {

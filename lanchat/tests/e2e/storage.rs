@@ -7,10 +7,11 @@ use std::time::{Duration, Instant, SystemTime};
 use lanchat_client::{Command, Event, TransferKey};
 use lanchat_net::framed::{read_frame, write_frame};
 use lanchat_net::protocol::{
-    ConvRef, ErrorCode, ErrorInfo, Event as Push, MessageKind, MsgId, Reply, Request, SharedFile,
-    UploadTicket,
+    ConvRef, ErrorCode, ErrorInfo, Event as Push, MessageKind, MsgId, OfferEntry, Reply, Request,
+    SharedFile, UploadTicket,
 };
-use lanchat_net::transfer::stream::{hash_file, receive_file, send_file, Expected};
+use lanchat_net::transfer::offer::{receive_files, send_files, Destination, Source};
+
 use lanchat_net::transfer::wire::{
     FileMeta, Have, Ready, Start, StreamOpen, UploadNeed, UploadStart, Verdict,
 };
@@ -265,7 +266,7 @@ fn storage_is_bounded_per_user_and_in_all_and_abandoned_uploads_are_swept() {
 fn a_junk_token_at_the_relay_cannot_cut_a_waiting_transfer() {
     let (_lan, coord, dir) = office();
     let src = make_file(dir.path(), "plan.pdf", 300 * 1024, 7);
-    let (hash, size) = hash_file(&src).unwrap();
+    let size = std::fs::metadata(&src).unwrap().len();
     let inbox = dir.path().join("bob-in");
     std::fs::create_dir_all(&inbox).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -273,11 +274,13 @@ fn a_junk_token_at_the_relay_cannot_cut_a_waiting_transfer() {
         let (mut alice, _) = logged_in(&coord, "alice", true).await;
         let (mut bob, _) = logged_in(&coord, "bob", true).await;
         let (mallory, _) = logged_in(&coord, "mallory", true).await;
+        let files = vec![OfferEntry {
+            path: vec!["plan.pdf".into()],
+            size,
+        }];
         let offer = Request::OfferFile {
             to: "bob".into(),
-            name: "plan.pdf".into(),
-            size,
-            hash,
+            files: files.clone(),
         };
         let Ok(Reply::Offered(offer)) = alice.ask(offer).await else {
             panic!()
@@ -318,7 +321,8 @@ fn a_junk_token_at_the_relay_cannot_cut_a_waiting_transfer() {
         }
 
         let sending = tokio::spawn(async move {
-            send_file(&mut a_send, &mut a_recv, &src, "plan.pdf", size, |_| {}).await
+            let source = Source { path: src, size };
+            send_files(&mut a_send, &mut a_recv, &[source], |_| {}).await
         });
         let (mut b_send, mut b_recv) = bob.stream().await;
         let open = StreamOpen::Relay {
@@ -327,25 +331,15 @@ fn a_junk_token_at_the_relay_cannot_cut_a_waiting_transfer() {
             sender: false,
         };
         write_frame(&mut b_send, &open).await.unwrap();
-        let expected = Expected {
-            name: "plan.pdf",
-            size,
-            hash,
+        let to = Destination {
+            dir: &inbox,
+            staging: &inbox.join(".staging"),
         };
-        let target = inbox.join("plan.pdf");
-        let partial = inbox.join("plan.pdf.part");
-        let got = receive_file(
-            &mut b_send,
-            &mut b_recv,
-            &partial,
-            expected,
-            |_| {},
-            move |p| std::fs::rename(p, &target).map(|()| target),
-        )
-        .await
-        .expect("bob receives the file through the relay");
+        let got = receive_files(&mut b_send, &mut b_recv, &files, to, |_| {})
+            .await
+            .expect("bob receives the file through the relay");
         sending.await.unwrap().expect("alice's side completes");
-        got.path
+        got.placed[0].clone()
     });
     assert_eq!(
         std::fs::read(received).unwrap(),

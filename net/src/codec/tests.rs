@@ -75,9 +75,11 @@ fn offer() -> FileOffer {
         id: 1,
         from: "a".into(),
         to: "b".into(),
-        name: "x.zip".into(),
+        files: vec![OfferEntry {
+            path: vec!["x.zip".into()],
+            size: 100,
+        }],
         size: 100,
-        hash: [1; 32],
     }
 }
 
@@ -237,9 +239,16 @@ fn every_request() -> Vec<Request> {
         },
         Request::OfferFile {
             to: "bob".into(),
-            name: "a.txt".into(),
-            size: 5,
-            hash: [2; 32],
+            files: vec![
+                OfferEntry {
+                    path: vec!["a.txt".into()],
+                    size: 5,
+                },
+                OfferEntry {
+                    path: vec!["dir".into(), "b.txt".into()],
+                    size: 6,
+                },
+            ],
         },
         Request::AnswerOffer {
             id: 3,
@@ -705,19 +714,10 @@ fn largest_pages_fit_in_a_frame() {
             },
         ),
         (
+            // One offer of the largest list; the coordinator fills pages by bytes.
             "offers",
             Reply::Offers {
-                offers: vec![
-                    FileOffer {
-                        id: u64::MAX,
-                        from: longest(NAME),
-                        to: longest(NAME),
-                        name: longest(FILE_NAME),
-                        size: u64::MAX,
-                        hash: [0xff; 32],
-                    };
-                    n(MAX_LIST_PAGE)
-                ],
+                offers: vec![largest_offer()],
                 next: Some(u64::MAX),
             },
         ),
@@ -733,4 +733,43 @@ fn largest_pages_fit_in_a_frame() {
         eprintln!("largest {what} page: {len} bytes of {MAX_FRAME_LEN}");
         assert!(len <= HEADER_LEN + MAX_FRAME_LEN, "{what}: {len}");
     }
+}
+
+/// An offer at every bound of `transfer::manifest` at once: 10,000 files whose paths take
+/// the most bytes allowed, in components of 128 bytes and more (two-byte lengths), with the
+/// largest sizes.
+fn largest_offer() -> FileOffer {
+    use crate::transfer::manifest::{MAX_OFFER_FILES, MAX_OFFER_PATH_BYTES};
+    let per_file = MAX_OFFER_PATH_BYTES / MAX_OFFER_FILES;
+    let files = (0..MAX_OFFER_FILES)
+        .map(|_| OfferEntry {
+            path: vec!["x".repeat(per_file - 1)],
+            size: u64::MAX / MAX_OFFER_FILES as u64,
+        })
+        .collect::<Vec<_>>();
+    let offer = FileOffer {
+        id: u64::MAX,
+        from: longest(NAME),
+        to: longest(NAME),
+        files,
+        size: u64::MAX,
+    };
+    assert!(crate::transfer::manifest::check(&offer.files).is_ok());
+    offer
+}
+
+#[test]
+fn the_largest_offer_fits_in_a_frame_as_an_event_and_as_a_request() {
+    let offer = largest_offer();
+    let event = encode(&ServerFrame::Event(Event::FileOffer(offer.clone()))).unwrap();
+    let request = encode(&ClientFrame {
+        id: u64::MAX,
+        request: Request::OfferFile {
+            to: longest(NAME),
+            files: offer.files,
+        },
+    })
+    .unwrap();
+    eprintln!("largest offer: {} bytes of {MAX_FRAME_LEN}", event.len());
+    assert!(event.len() <= 700 * 1024 && request.len() <= 700 * 1024);
 }

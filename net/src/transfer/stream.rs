@@ -230,18 +230,7 @@ fn read_chunks(path: &Path, offset: u64, size: u64, tx: mpsc::Sender<std::io::Re
         let mut left = size - offset;
         while left > 0 {
             let want = left.min(CHUNK as u64) as usize;
-            let mut buf = vec![0u8; want];
-            let mut filled = 0;
-            while filled < want {
-                let n = file.read(&mut buf[filled..])?;
-                if n == 0 {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        "the file became shorter while it was being sent",
-                    ));
-                }
-                filled += n;
-            }
+            let buf = super::offer::read_unit(&mut file, want)?;
             left -= want as u64;
             if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
                 return Ok(()); // the network side gave up
@@ -320,12 +309,14 @@ pub async fn receive_file(
     let p = partial.to_path_buf();
     let writer = std::thread::spawn(move || write_chunks(&p, from, hasher, chunks));
     let mut got = from;
-    let mut buf = vec![0u8; CHUNK];
-    let mut filled = 0;
+    let mut buf = Vec::with_capacity(CHUNK);
     let network = loop {
-        match recv.read(&mut buf[filled..]).await {
-            Ok(Some(n)) => {
-                filled += n;
+        // Taken as the stream holds it (no zeroed buffer to read into), gathered into
+        // writes of CHUNK.
+        match recv.read_chunk(CHUNK - buf.len(), true).await {
+            Ok(Some(chunk)) => {
+                let n = chunk.bytes.len();
+                buf.extend_from_slice(&chunk.bytes);
                 got += n as u64;
                 if got > size {
                     break Err(TransferError::WrongSize {
@@ -334,9 +325,8 @@ pub async fn receive_file(
                         got,
                     });
                 }
-                if filled == CHUNK {
-                    let full = std::mem::replace(&mut buf, vec![0u8; CHUNK]);
-                    filled = 0;
+                if buf.len() == CHUNK {
+                    let full = std::mem::replace(&mut buf, Vec::with_capacity(CHUNK));
                     if send_to_writer(&tx, full).await.is_err() {
                         break Ok(()); // the writer failed; its error is reported below
                     }
@@ -347,8 +337,7 @@ pub async fn receive_file(
             Err(e) => break Err(TransferError::Read(e)),
         }
     };
-    if filled > 0 {
-        buf.truncate(filled);
+    if !buf.is_empty() {
         let _ = send_to_writer(&tx, buf).await;
     }
     drop(tx);
@@ -420,13 +409,15 @@ fn write_chunks(
         .write(true)
         .truncate(false)
         .open(path)?;
-    file.set_len(from)?;
+    super::offer::set_len_if_needed(&file, from)?;
     file.seek(SeekFrom::Start(from))?;
     let mut total = from;
+    let mut behind = super::flush::WriteBehind::new(from);
     for chunk in chunks {
         file.write_all(&chunk)?;
         hasher.update(&chunk);
         total += chunk.len() as u64;
+        behind.wrote(&file, total);
     }
     file.sync_all()?;
     Ok((*hasher.finalize().as_bytes(), total))

@@ -1,7 +1,19 @@
-//! Frames of a file stream (each file moves on its own QUIC stream, never the chat stream).
+//! Frames of a file stream (files move on QUIC streams of their own, never the chat stream).
 //!
-//! The exchange is the same whoever the two ends are (client to client, client to
-//! coordinator, through the coordinator's relay):
+//! An offer's files (one, several, or a folder's tree) move on one stream, whoever the two
+//! ends are (client to client, or through the coordinator's relay):
+//! 1. the opener (the sender) sends [`StreamOpen`] saying which offer;
+//! 2. the recipient sends [`OfferReady`]: for each file it already holds part of, how much and
+//!    the BLAKE3 of that prefix (or why it refuses);
+//! 3. for each file in the offer's order, back to back without waiting: the sender sends
+//!    [`FileStart`] with the offset it sends from (the recipient's prefix if it matches its
+//!    own file, else 0), the raw bytes up to the file's size, and [`FileEnd`] with the BLAKE3
+//!    of the whole file, computed while reading it for the send; then finishes the stream;
+//! 4. the recipient, which hashed each file while writing it and compared it before taking
+//!    the next, answers one [`OfferVerdict`] at the end (or at the first file that fails).
+//!
+//! A shared file (upload to, or download from, the coordinator) moves on its own stream, its
+//! hash known beforehand:
 //! 1. the opener sends [`StreamOpen`] saying what the stream is for;
 //! 2. the receiving end sends [`Ready`]: how much of the file it already holds and the BLAKE3
 //!    of that prefix (or why it refuses);
@@ -108,6 +120,50 @@ pub struct Have {
 pub struct Start {
     /// Offset of the first byte sent.
     pub offset: u64,
+}
+
+/// The recipient is ready (with what it holds) or refuses: the first answer on an offer
+/// stream. At most one entry per file of the offer.
+pub type OfferReady = Result<Vec<Held>, ErrorInfo>;
+
+/// Part of one file of an offer that the recipient already holds (from an interrupted
+/// attempt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    /// Which file (its position in the offer's list).
+    pub file: u32,
+    /// Bytes held.
+    pub offset: u64,
+    /// BLAKE3 of those bytes.
+    pub prefix_hash: [u8; 32],
+}
+
+/// Before one file's raw bytes on an offer stream: where they start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStart {
+    /// Offset of the first byte sent: what the recipient holds, or 0.
+    pub offset: u64,
+}
+
+/// After one file's raw bytes on an offer stream: its BLAKE3, from the first byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEnd {
+    /// BLAKE3 of the whole file as the sender read it.
+    pub hash: [u8; 32],
+}
+
+/// The recipient's conclusion on an offer stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OfferVerdict {
+    /// Every file complete, matching its hash, durable, and in place.
+    Verified,
+    /// This file's content does not match the hash that followed it; it was discarded.
+    Mismatch {
+        /// Its position in the offer's list.
+        file: u32,
+    },
+    /// Something else went wrong; says what.
+    Failed(String),
 }
 
 /// The receiving end's conclusion.

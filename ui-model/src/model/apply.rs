@@ -281,7 +281,7 @@ pub fn apply_at(model: &mut Model, event: Event, now: Instant) {
         }
         Event::OfferSent(offer) => {
             let key = TransferKey::Offer(offer.id);
-            let t = Transfer::new(key, &offer.name, offer.size, TransferState::Waiting);
+            let t = Transfer::new(key, &offer.label(), offer.size, TransferState::Waiting);
             upsert(model, t);
         }
         Event::OfferAnswered { id, accepted } => {

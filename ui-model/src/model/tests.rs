@@ -3,7 +3,7 @@ use super::*;
 use lanchat_client::{Event, TransferKey};
 use lanchat_net::fingerprint::Fingerprint;
 use lanchat_net::protocol::{
-    ConvSummary, ErrorCode, FileOffer, MembershipChange, MessageKind, PresenceStatus,
+    ConvSummary, ErrorCode, FileOffer, MembershipChange, MessageKind, OfferEntry, PresenceStatus,
 };
 
 fn me() -> UserInfo {
@@ -471,9 +471,11 @@ fn offer(id: u64) -> FileOffer {
         id,
         from: "bob".into(),
         to: "alice".into(),
-        name: "plan.pdf".into(),
+        files: vec![OfferEntry {
+            path: vec!["plan.pdf".into()],
+            size: 1000,
+        }],
         size: 1000,
-        hash: [0; 32],
     }
 }
 

@@ -61,22 +61,28 @@ impl Controller {
         });
     }
 
-    /// Files dropped on the conversation: each is offered (direct) or shared (room).
+    /// Files and folders dropped on the conversation: one offer of all of them (direct), or
+    /// a share of each file (room).
     pub(super) fn dropped(&mut self, paths: Vec<PathBuf>) {
         trace::line(&format!("dropped {}", paths.len()));
+        if let ConvRef::Dm(to) = self.model.current.clone() {
+            if !paths.is_empty() {
+                trace::line(&format!("offering {} paths to {to}", paths.len()));
+                self.send(Command::SendFiles { to, paths });
+            }
+            return;
+        }
         for path in paths {
             if !path.is_file() {
                 let what = format!(
-                    "{} is not a file; folders cannot be sent yet.",
+                    "{} is not a file; only files can be shared in a room (folders can be sent \
+                     to a person).",
                     path.display()
                 );
                 self.model.notify(what, true);
                 continue;
             }
-            match self.model.current.clone() {
-                ConvRef::Dm(to) => self.offer(to, path),
-                ConvRef::Room(_) => self.share(path),
-            }
+            self.share(path);
         }
     }
 
@@ -87,7 +93,7 @@ impl Controller {
             let name = self.model.display_name(&offer.from, None);
             let text = format!(
                 "{name} offers {}: answer in your conversation with them.",
-                offer.name
+                lanchat_ui_model::format::offer_summary(offer)
             );
             self.model.notify(text, false);
         }

@@ -402,7 +402,10 @@ impl Controller {
             let name = self.model.display_name(&offer.from, None);
             let background = !self.main.window.shown() || app::focus().is_none();
             if background && self.settings.notifications {
-                let body = format!("offers you {}", offer.name);
+                let body = format!(
+                    "offers you {}",
+                    lanchat_ui_model::format::offer_summary(offer)
+                );
                 self.desktop
                     .notify(&name, &body, ConvRef::Dm(offer.from.clone()));
             }

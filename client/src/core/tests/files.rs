@@ -1,12 +1,12 @@
 //! Offers both ways and shares: which tasks the core starts, and which streams may deliver.
 use std::path::PathBuf;
 
-use lanchat_net::protocol::{Event as Push, FileOffer, UploadTicket};
-use lanchat_net::transfer::partial_name;
+use lanchat_net::protocol::{Event as Push, FileOffer, OfferEntry, UploadTicket};
+use lanchat_net::transfer::staging_name;
 
 use super::*;
 use crate::api::{Command, TransferKey};
-use crate::core::{Finished, HashJob, Plan, TransferJob};
+use crate::core::{Finished, HashJob, OfferPlan, ScanJob, Scanned, TransferJob};
 
 const HASH: [u8; 32] = [0xab; 32];
 const TOKEN: [u8; 32] = [0x11; 32];
@@ -16,9 +16,11 @@ fn offer(id: u64, from: &str, to: &str) -> FileOffer {
         id,
         from: from.into(),
         to: to.into(),
-        name: "report.pdf".into(),
+        files: vec![OfferEntry {
+            path: vec!["report.pdf".into()],
+            size: 1234,
+        }],
         size: 1234,
-        hash: HASH,
     }
 }
 
@@ -26,8 +28,16 @@ fn logged_in() -> Harness {
     alice_logged_in().0
 }
 
+fn scanned(path: &std::path::Path) -> Scanned {
+    Scanned {
+        files: offer(0, "", "").files,
+        sources: vec![path.to_path_buf()],
+        skipped: vec![],
+    }
+}
+
 #[test]
-fn an_offer_is_hashed_then_offered_and_delivered_once_accepted() {
+fn an_offer_is_listed_then_offered_and_delivered_once_accepted() {
     let mut h = logged_in();
     let path = PathBuf::from("/tmp/report.pdf");
     h.command(Command::SendFile {
@@ -35,17 +45,17 @@ fn an_offer_is_hashed_then_offered_and_delivered_once_accepted() {
         path: path.clone(),
         name: None,
     });
-    let job = HashJob::Offer {
+    let job = ScanJob {
         to: "@bob".into(),
-        path: path.clone(),
+        paths: vec![path.clone()],
         name: None,
     };
-    assert_eq!(h.actions(), [Action::Hash(job.clone())]);
-    h.core.handle_hashed(job, Ok((HASH, 1234)));
+    assert_eq!(h.actions(), [Action::Scan(job.clone())]);
+    h.core.handle_scanned(job, Ok(scanned(&path)));
     let frames = h.sent();
     assert!(
-        matches!(&frames[..], [ClientFrame { request: Request::OfferFile { to, name, size: 1234, .. }, .. }]
-        if to == "bob" && name == "report.pdf"),
+        matches!(&frames[..], [ClientFrame { request: Request::OfferFile { to, files }, .. }]
+        if to == "bob" && *files == offer(0, "", "").files),
         "{frames:?}"
     );
     h.reply(frames[0].id, Ok(Reply::Offered(offer(5, "alice", "bob"))));
@@ -60,7 +70,7 @@ fn an_offer_is_hashed_then_offered_and_delivered_once_accepted() {
         h.actions(),
         [Action::Transfer(TransferJob::Deliver {
             offer: offer(5, "alice", "bob"),
-            path,
+            paths: vec![path],
             token: TOKEN,
             peer: None,
         })]
@@ -71,14 +81,12 @@ fn an_offer_is_hashed_then_offered_and_delivered_once_accepted() {
 fn an_answer_that_overtakes_the_offered_reply_is_kept_until_it_comes() {
     let mut h = logged_in();
     let path = PathBuf::from("/tmp/report.pdf");
-    h.core.handle_hashed(
-        HashJob::Offer {
-            to: "bob".into(),
-            path,
-            name: None,
-        },
-        Ok((HASH, 1234)),
-    );
+    let job = ScanJob {
+        to: "bob".into(),
+        paths: vec![path.clone()],
+        name: None,
+    };
+    h.core.handle_scanned(job, Ok(scanned(&path)));
     let frames = h.sent();
     h.push(Push::OfferAnswered {
         id: 5,
@@ -92,6 +100,30 @@ fn an_answer_that_overtakes_the_offered_reply_is_kept_until_it_comes() {
         h.actions()[..],
         [Action::Transfer(TransferJob::Deliver { .. })]
     ));
+}
+
+#[test]
+fn what_a_scan_left_out_is_said_and_a_list_out_of_bounds_is_not_offered() {
+    let mut h = logged_in();
+    let path = PathBuf::from("/tmp/photos");
+    let job = ScanJob {
+        to: "bob".into(),
+        paths: vec![path.clone()],
+        name: None,
+    };
+    let mut found = scanned(&path);
+    found.skipped = vec!["photos/root: a symbolic link (not followed)".into()];
+    h.core.handle_scanned(job.clone(), Ok(found));
+    assert!(h.events().iter().any(|e| matches!(e,
+        Event::Error { command: Some(c), message, .. }
+        if c == "send" && message.contains("photos/root: a symbolic link"))));
+    assert_eq!(h.sent().len(), 1, "the rest is offered");
+    let mut hostile = scanned(&path);
+    hostile.files[0].path = vec!["..".into(), "x".into()];
+    h.core.handle_scanned(job, Ok(hostile));
+    assert_eq!(h.sent(), []);
+    assert!(h.events().iter().any(|e| matches!(e,
+        Event::Error { command: Some(c), message, .. } if c == "send" && message.contains(". or .."))));
 }
 
 #[test]
@@ -139,11 +171,9 @@ fn a_direct_stream_that_comes_before_our_acceptance_is_confirmed_waits_for_it() 
             token: TOKEN,
         }),
     );
-    let plan = Plan {
+    let plan = OfferPlan {
         dir: dir.clone(),
-        name: "report.pdf".into(),
-        size: 1234,
-        hash: HASH,
+        offer: offer(8, "bob", "alice"),
     };
     assert_eq!(
         h.actions(),
@@ -210,7 +240,9 @@ fn a_cancelled_accepted_offer_stops_its_task_and_drops_its_partial() {
         h.actions(),
         [
             Action::Abort(TransferKey::Offer(8)),
-            Action::RemoveFile(PathBuf::from("/downloads").join(partial_name(&HASH))),
+            Action::RemoveDir(
+                PathBuf::from("/downloads").join(staging_name(&offer(8, "bob", "alice")))
+            ),
         ]
     );
     assert!(h.events().contains(&Event::OfferCancelled {

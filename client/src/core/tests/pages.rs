@@ -1,7 +1,7 @@
 //! Lists that come a page at a time reach the front end as one event: by hand (each page's
 //! cursor asked for in turn, the gathering bounded) and against a real hub.
 use lanchat_net::protocol::{
-    Event as Push, FileOffer, MemberInfo, RoomInfo, MAX_LIST_PAGE, MAX_SEARCH_PAGE,
+    Event as Push, FileOffer, MemberInfo, OfferEntry, RoomInfo, MAX_LIST_PAGE, MAX_SEARCH_PAGE,
 };
 
 use super::hub::{explicit_to, register, Office, NOW_MS};
@@ -206,9 +206,11 @@ fn offers_that_waited_for_the_login_are_read_page_by_page() {
         id,
         from: "bob".into(),
         to: "alice".into(),
-        name: format!("f{id}"),
+        files: vec![OfferEntry {
+            path: vec![format!("f{id}")],
+            size: 1,
+        }],
         size: 1,
-        hash: [0; 32],
     };
     h.reply(
         asked.id,
@@ -272,12 +274,20 @@ fn against_a_real_hub_every_room_and_every_waiting_offer_arrives() {
         let mut sender = explicit_to(&offices[0]);
         register(&mut sender, &offices, &format!("sender{s}"));
         for i in 0..MAX_OFFERS_PER_SENDER + 1 {
-            let job = crate::core::HashJob::Offer {
+            let job = crate::core::ScanJob {
                 to: "bob".into(),
-                path: format!("/tmp/f{s}-{i}").into(),
+                paths: vec![format!("/tmp/f{s}-{i}").into()],
                 name: None,
             };
-            sender.h.core.handle_hashed(job, Ok(([i as u8; 32], 10)));
+            let scanned = crate::core::Scanned {
+                files: vec![OfferEntry {
+                    path: vec![format!("f{s}-{i}")],
+                    size: 10,
+                }],
+                sources: job.paths.clone(),
+                skipped: vec![],
+            };
+            sender.h.core.handle_scanned(job, Ok(scanned));
         }
         sender.step(&offices, NOW_MS);
         refusals.extend(sender.h.events().into_iter().filter_map(|e| match e {

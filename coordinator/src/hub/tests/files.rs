@@ -1,14 +1,20 @@
 //! File offers (consent, tokens, authorization, bounds, pages) and shared-file uploads
 //! (tickets with a nonce whatever is stored, quotas, expiry).
 use super::*;
-use lanchat_net::protocol::UploadTicket;
+use lanchat_net::protocol::{OfferEntry, UploadTicket};
+use lanchat_net::transfer::manifest::MAX_OFFER_FILES;
+
+fn entry(path: &[&str], size: u64) -> OfferEntry {
+    OfferEntry {
+        path: path.iter().map(|s| s.to_string()).collect(),
+        size,
+    }
+}
 
 fn offer(hub: &mut Hub, from: &Client, to: &str) -> u64 {
     let request = Request::OfferFile {
         to: to.into(),
-        name: "plan.pdf".into(),
-        size: 10,
-        hash: [7; 32],
+        files: vec![entry(&["plan.pdf"], 10)],
     };
     match hub.handle(from.sid, request, now_ms()).unwrap() {
         Reply::Offered(o) => o.id,
@@ -128,9 +134,7 @@ fn offers_are_bounded_per_sender_and_recipient_and_expire() {
     let offer_at = |hub: &mut Hub, from: &Client, at: i64| {
         let request = Request::OfferFile {
             to: "bob".into(),
-            name: "spam.bin".into(),
-            size: 1,
-            hash: [1; 32],
+            files: vec![entry(&["spam.bin"], 1)],
         };
         hub.handle(from.sid, request, at)
     };
@@ -308,6 +312,70 @@ fn uploads_waiting_are_bounded_per_user_and_tickets_expire() {
     ticket(share(&mut hub, &alice, 10, [99; 32], later));
 }
 
+/// A modified client offering what no honest one would: every list out of bounds is refused
+/// with the reason, and the lists waiting for one person are bounded in bytes, not only in
+/// number, so a page of them still fits in a frame.
+#[test]
+fn offer_lists_are_bounded_and_pages_of_large_offers_still_fit() {
+    let mut hub = hub();
+    let (a, b) = (user(&mut hub, "alice"), user(&mut hub, "bob"));
+    let alice = connect(&mut hub, a);
+    let offer = |hub: &mut Hub, files: Vec<OfferEntry>| {
+        let request = Request::OfferFile {
+            to: "bob".into(),
+            files,
+        };
+        hub.handle(alice.sid, request, now_ms())
+    };
+    let million = vec![entry(&["x"], 1); 1_000_000];
+    for (files, why) in [
+        (vec![], "at least one file"),
+        (vec![entry(&["..", "x"], 1)], ". or .."),
+        (vec![entry(&["/etc/passwd"], 1)], "/ or \\"),
+        (vec![entry(&["C:", "x"], 1), entry(&["a\\b"], 1)], "/ or \\"),
+        (million, "at most 10000 files"),
+        (vec![entry(&["a"], u64::MAX), entry(&["b"], 1)], "2^64"),
+    ] {
+        refused(offer(&mut hub, files), ErrorCode::BadRequest, why);
+    }
+    // Offers of the largest lists: 10,000 files of 50-byte names each (about 0.6 MB).
+    let big = |i: usize| {
+        (0..MAX_OFFER_FILES)
+            .map(|n| entry(&[&format!("{i}-{n:045}")], 1))
+            .collect::<Vec<_>>()
+    };
+    let mut made = 0;
+    while offer(&mut hub, big(made)).is_ok() {
+        made += 1;
+    }
+    assert!((4..10).contains(&made), "{made}");
+    refused(
+        offer(&mut hub, big(made)),
+        ErrorCode::QuotaExceeded,
+        "list too many files",
+    );
+    let (bob, _) = connect_with(&mut hub, b, 64);
+    let mut after = 0;
+    let mut seen = 0;
+    loop {
+        let reply = req(&mut hub, &bob, Request::PendingOffers { after }).unwrap();
+        let frame = ServerFrame::Reply {
+            id: 1,
+            result: Ok(reply.clone()),
+        };
+        lanchat_net::codec::encode(&frame).expect("every page fits in a frame");
+        let Reply::Offers { offers, next } = reply else {
+            panic!()
+        };
+        seen += offers.len();
+        match next {
+            Some(n) => after = n,
+            None => break,
+        }
+    }
+    assert_eq!(seen, made);
+}
+
 /// Names shown beside the sender's: nothing that fakes an extension or a line.
 #[test]
 fn file_names_that_reorder_or_control_the_display_are_refused() {
@@ -321,9 +389,7 @@ fn file_names_that_reorder_or_control_the_display_are_refused() {
     ] {
         let request = Request::OfferFile {
             to: "bob".into(),
-            name: name.into(),
-            size: 10,
-            hash: [7; 32],
+            files: vec![entry(&["photos", name], 10)],
         };
         refused(
             hub.handle(alice.sid, request, now_ms()),
