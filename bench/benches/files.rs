@@ -9,12 +9,15 @@
 //! segmentation offload is in use, and the file-speed goals as same-run ratios.
 //! `LANCHAT_BENCH_QUICK=1` skips the 1 GiB rows (1 MiB and 64 MiB only);
 //! `LANCHAT_BENCH_ONLY=direct,relayed` runs only the rows named (keys: dd, scp, tcp, quinn,
-//! quinn-tuned, direct, relayed, direct-1500, relayed-1500), e.g. under `perf record`.
+//! quinn-tuned, direct, relayed, direct-1500, relayed-1500, many-small), e.g. under
+//! `perf record`.
 //!
-//! What a lanchat row times: from `Command::SendFile` to the sender's `Event::TransferDone`,
-//! which includes hashing the file, the offer, the acceptance (sent as soon as `FileOffered`
-//! arrives), connecting (direct: a new QUIC connection per transfer), reading, sending,
-//! receiving, writing, fsync, verifying and renaming. The source file is written to a temp
+//! What a lanchat row times: from `Command::SendFiles` to the sender's `Event::TransferDone`,
+//! which includes the offer, the acceptance (sent as soon as `FileOffered` arrives),
+//! connecting (direct: the first offer to a peer; later ones reuse the connection), reading
+//! and hashing, sending, receiving, writing and hashing, fsync, verifying and renaming. The
+//! many-small row sends a folder of 1,000 files of 100 KiB as one offer, next to one 100 MiB
+//! file on the same engines. The source file is written to a temp
 //! directory first (so it is in the page cache, as a file just saved usually is); the
 //! received file goes to a temp directory on the same disk and is removed after each run.
 //!
@@ -113,10 +116,12 @@ enum Row {
     Relayed,
     Direct1500,
     Relayed1500,
+    /// 1,000 files of 100 KiB in one offer (a folder), direct.
+    ManySmall,
 }
 
 impl Row {
-    const ALL: [Row; 9] = [
+    const ALL: [Row; 10] = [
         Row::Disk,
         Row::Scp,
         Row::Tcp,
@@ -126,6 +131,7 @@ impl Row {
         Row::Relayed,
         Row::Direct1500,
         Row::Relayed1500,
+        Row::ManySmall,
     ];
 
     fn label(self) -> &'static str {
@@ -139,6 +145,7 @@ impl Row {
             Row::Relayed => "lanchat relayed, file->file",
             Row::Direct1500 => "lanchat direct, 1500 MTU",
             Row::Relayed1500 => "lanchat relayed, 1500 MTU",
+            Row::ManySmall => "lanchat direct, 1,000 x 100 KiB, 1 offer",
         }
     }
 
@@ -154,6 +161,7 @@ impl Row {
             Row::Relayed => "relayed",
             Row::Direct1500 => "direct-1500",
             Row::Relayed1500 => "relayed-1500",
+            Row::ManySmall => "many-small",
         }
     }
 
@@ -248,6 +256,8 @@ fn main() {
         results.push(m);
     };
 
+    // Sizes only some rows measure (the many-small-files comparison).
+    let mut extra_sizes: Vec<Size> = Vec::new();
     eprintln!("references...");
     let inbox = work.path().join("inbox");
     let scp = if Row::Scp.wanted() {
@@ -311,11 +321,29 @@ fn main() {
                 record(row, size, samples);
             }
         }
+        // Many small files in one offer against one file of the same total, both direct.
+        if cap.is_none() && Row::ManySmall.wanted() {
+            let small = Size {
+                label: "100 MiB",
+                bytes: 100 * MIB,
+                reps: 3,
+            };
+            let folder = make_folder(work.path(), 1000, 100 * 1024);
+            let one = make_file(work.path(), small.bytes);
+            for (row, src) in [(Row::Direct, &one), (Row::ManySmall, &folder)] {
+                let samples = repeat(small, || {
+                    lanchat_transfer(&office.alice, &office.bob, src, &inbox, true)
+                });
+                record(row, small, samples);
+            }
+            extra_sizes.push(small);
+        }
         office.stop();
     }
     std::env::remove_var(MAX_UDP_PAYLOAD_ENV);
     let scp_skipped = scp.err();
 
+    let sizes: Vec<Size> = sizes.into_iter().chain(extra_sizes).collect();
     report::print_table(&sizes, &results);
     println!("{}", disk::offload_report());
     report::print_goals(&sizes, &results, scp_skipped.as_deref());
@@ -327,12 +355,17 @@ fn repeat(size: Size, mut run: impl FnMut() -> Sample) -> Vec<Sample> {
 
 /// A file of `len` pseudo-random (incompressible) bytes.
 fn make_file(dir: &Path, len: u64) -> PathBuf {
-    let path = dir.join(format!("source-{len}.bin"));
+    make_file_seeded(dir, len, 0)
+}
+
+/// [`make_file`] with content that differs for each `seed`.
+fn make_file_seeded(dir: &Path, len: u64, seed: u64) -> PathBuf {
+    let path = dir.join(format!("source-{len}-{seed}.bin"));
     let mut file = std::io::BufWriter::with_capacity(
         MIB as usize,
         std::fs::File::create(&path).expect("create source"),
     );
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ len;
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ len ^ seed.rotate_left(32);
     let mut buf = vec![0u8; MIB as usize];
     let mut left = len;
     while left > 0 {
@@ -687,10 +720,9 @@ fn transfer_done(c: &Client, key: TransferKey) -> (Option<PathBuf>, Option<bool>
 fn lanchat_transfer(from: &Client, to: &Client, src: &Path, inbox: &Path, direct: bool) -> Sample {
     let cpu0 = cpu_now();
     let t0 = Instant::now();
-    from.engine.send(Command::SendFile {
+    from.engine.send(Command::SendFiles {
         to: to.name.clone(),
-        path: src.to_path_buf(),
-        name: None,
+        paths: vec![src.to_path_buf()],
     });
     let offer = wait_for(&to.engine, "FileOffered", |e| match e {
         Event::FileOffered(o) => Some(o.clone()),
@@ -714,8 +746,34 @@ fn lanchat_transfer(from: &Client, to: &Client, src: &Path, inbox: &Path, direct
         "recipient: direct path as intended"
     );
     let path = path.expect("the recipient names the received file");
-    let len = std::fs::metadata(&path).expect("received file").len();
-    assert_eq!(len, std::fs::metadata(src).expect("source").len());
-    std::fs::remove_file(&path).expect("remove received file");
+    assert_eq!(tree_size(&path), tree_size(src), "received as much as sent");
+    if path.is_dir() {
+        std::fs::remove_dir_all(&path).expect("remove received folder");
+    } else {
+        std::fs::remove_file(&path).expect("remove received file");
+    }
     sample
+}
+
+/// Bytes and regular files in a file or a folder's tree.
+fn tree_size(path: &Path) -> (u64, usize) {
+    let meta = std::fs::symlink_metadata(path).expect("received path");
+    if !meta.is_dir() {
+        return (meta.len(), 1);
+    }
+    std::fs::read_dir(path)
+        .expect("read folder")
+        .map(|e| tree_size(&e.expect("folder entry").path()))
+        .fold((0, 0), |(b, n), (b2, n2)| (b + b2, n + n2))
+}
+
+/// A folder of `count` pseudo-random files of `len` bytes each.
+fn make_folder(dir: &Path, count: usize, len: u64) -> PathBuf {
+    let folder = dir.join(format!("folder-{count}x{len}"));
+    std::fs::create_dir_all(&folder).expect("create folder");
+    for i in 0..count {
+        let file = make_file_seeded(&folder, len, i as u64 + 1);
+        std::fs::rename(&file, folder.join(format!("file-{i:04}.bin"))).expect("name file");
+    }
+    folder
 }

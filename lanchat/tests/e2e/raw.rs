@@ -134,13 +134,25 @@ impl Raw {
 
     /// Reads frames until the reply to `id`.
     pub async fn reply_to(&mut self, id: u64) -> Result<Reply, ErrorInfo> {
+        self.reply_or_end(id).await.expect("a reply")
+    }
+
+    /// Like [`Raw::ask`], but `None` when the coordinator ends the stream first (it cut the
+    /// connection off).
+    pub async fn ask_or_end(&mut self, request: Request) -> Option<Result<Reply, ErrorInfo>> {
+        let id = self.write(request).await;
+        self.reply_or_end(id).await
+    }
+
+    /// Reads frames until the reply to `id`, or `None` at the end of the stream.
+    async fn reply_or_end(&mut self, id: u64) -> Option<Result<Reply, ErrorInfo>> {
         loop {
-            match read_frame::<ServerFrame>(&mut self.recv)
-                .await
-                .unwrap()
-                .expect("a reply")
-            {
-                ServerFrame::Reply { id: got, result } if got == id => return result,
+            let frame = match read_frame::<ServerFrame>(&mut self.recv).await {
+                Ok(Some(frame)) => frame,
+                Ok(None) | Err(_) => return None,
+            };
+            match frame {
+                ServerFrame::Reply { id: got, result } if got == id => return Some(result),
                 ServerFrame::Event(e) => self.events.push(e),
                 ServerFrame::Reply { .. } => {}
             }
