@@ -409,7 +409,7 @@ fn write_chunks(
         .write(true)
         .truncate(false)
         .open(path)?;
-    file.set_len(from)?;
+    super::offer::set_len_if_needed(&file, from)?;
     file.seek(SeekFrom::Start(from))?;
     let mut total = from;
     let mut behind = super::flush::WriteBehind::new(from);
