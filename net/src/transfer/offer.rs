@@ -318,9 +318,16 @@ pub async fn receive_files(
     let sizes: Vec<u64> = files.iter().map(|f| f.size).collect();
     let staging = to.staging.to_path_buf();
     let (s, z) = (staging.clone(), sizes.clone());
-    let mut held = blocking(move || holdings(&s, &z))
-        .await
-        .map_err(io_err(&staging))?;
+    let mut held = match blocking(move || holdings(&s, &z)).await {
+        Ok(held) => held,
+        Err(e) => {
+            let why = format!("the recipient cannot save the files: {e}");
+            let refusal = ErrorInfo::new(ErrorCode::Internal, why);
+            let _ = write_frame(send, &OfferReady::Err(refusal)).await;
+            let _ = send.finish();
+            return Err(io_err(&staging)(e));
+        }
+    };
     let claims: Vec<Held> = held
         .iter()
         .map(|(&file, (offset, hasher))| Held {
@@ -332,7 +339,7 @@ pub async fn receive_files(
     write_frame(send, &OfferReady::Ok(claims)).await?;
 
     let s = staging.clone();
-    blocking(move || std::fs::create_dir_all(&s))
+    blocking(move || staging_dir(&s))
         .await
         .map_err(io_err(&staging))?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<ToDisk>(QUEUE_CHUNKS);
@@ -475,9 +482,33 @@ pub async fn receive_files(
 /// commit per small file.
 const PER_FILE_SYNC: usize = 8;
 
-/// What the staging folder already holds, per file: length and the hasher over it.
+/// Creates the staging folder, which must be a folder of its own: a symbolic link planted
+/// under its name (in a download folder others can write to) would send the received bytes
+/// elsewhere.
+fn staging_dir(staging: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(staging)?;
+    if !std::fs::symlink_metadata(staging)?.is_dir() {
+        return Err(not_a_folder());
+    }
+    Ok(())
+}
+
+fn not_a_folder() -> std::io::Error {
+    std::io::Error::other(
+        "the staging folder is not a folder (a symbolic link?); refusing to use it",
+    )
+}
+
+/// What the staging folder already holds, per file: length and the hasher over it. Only
+/// regular files count (a link is not followed).
 fn holdings(staging: &Path, sizes: &[u64]) -> std::io::Result<HashMap<u32, (u64, blake3::Hasher)>> {
     let mut held = HashMap::new();
+    match std::fs::symlink_metadata(staging) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(held),
+        Err(e) => return Err(e),
+        Ok(meta) if !meta.is_dir() => return Err(not_a_folder()),
+        Ok(_) => {}
+    }
     let entries = match std::fs::read_dir(staging) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(held),
@@ -495,6 +526,9 @@ fn holdings(staging: &Path, sizes: &[u64]) -> std::io::Result<HashMap<u32, (u64,
         let Some(&size) = sizes.get(file as usize) else {
             continue;
         };
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
         let len = entry.metadata()?.len();
         if len == 0 || len > size {
             continue;

@@ -304,3 +304,30 @@ async fn hostile_lists_are_refused_before_anything_is_written() {
         assert_eq!(tree(out.path()), Vec::<String>::new(), "nothing written");
     }
 }
+
+/// A symbolic link planted where the staging folder goes is not written through.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_link_planted_as_the_staging_folder_is_refused() {
+    let out = tempfile::tempdir().unwrap();
+    let elsewhere = out.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let dir = out.path().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let staging = dir.join(".stage");
+    std::os::unix::fs::symlink(&elsewhere, &staging).unwrap();
+    let files = vec![entry(&["f"], 10)];
+    let ((_send, mut recv), (mut r_send, mut r_recv), _keep) = streams().await;
+    let to = Destination {
+        dir: &dir,
+        staging: &staging,
+    };
+    let e = receive_files(&mut r_send, &mut r_recv, &files, to, |_| {})
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("not a folder"), "{e}");
+    let ready: OfferReady = read_frame(&mut recv).await.unwrap().unwrap();
+    let refusal = ready.expect_err("nothing about what is there is told");
+    assert!(refusal.message.contains("not a folder"), "{refusal:?}");
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+}
