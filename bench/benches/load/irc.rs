@@ -20,8 +20,11 @@ use client::IrcSession;
 use netns::Namespace;
 use ngircd::Ngircd;
 
-/// Connections being set up at once.
-const CONNECT_CONCURRENCY: usize = 64;
+/// Connections being set up at once: ngIRCd listens with a backlog of 10 (compiled in), and
+/// connections beyond it are dropped by the kernel and fail.
+const CONNECT_CONCURRENCY: usize = 8;
+/// Attempts per connection (a dropped one is tried again, and said so).
+const CONNECT_ATTEMPTS: usize = 3;
 /// ngIRCd's memory does not grow on its own once clients are connected; this only lets
 /// the last registrations finish.
 const SETTLE_MIN: Duration = Duration::from_secs(10);
@@ -47,10 +50,19 @@ impl Irc {
             let limit = limit.clone();
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await.expect("semaphore");
-                let session = IrcSession::open(addr, &nick, channel.as_deref(), rec)
-                    .await
-                    .unwrap_or_else(|e| panic!("IRC {nick}: {e}"));
-                (i, session)
+                let mut failures = Vec::new();
+                while failures.len() < CONNECT_ATTEMPTS {
+                    match IrcSession::open(addr, &nick, channel.as_deref(), rec.clone()).await {
+                        Ok(session) => return (i, session),
+                        Err(e) => {
+                            eprintln!("  IRC {nick}: {e} (trying again)");
+                            // The failed connection's reader may have marked it ended.
+                            rec.clear_end();
+                            failures.push(e);
+                        }
+                    }
+                }
+                panic!("IRC {nick}: {failures:?}");
             });
         }
         let mut done = tasks.join_all().await;

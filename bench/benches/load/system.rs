@@ -110,6 +110,12 @@ impl Recorder {
         self.closed.store(true, Ordering::Release);
     }
 
+    /// Forgets an ended connection (before its recorder serves the next attempt).
+    pub fn clear_end(&self) {
+        *self.reason.lock().expect("reason lock") = None;
+        self.closed.store(false, Ordering::Release);
+    }
+
     /// Whether the connection ended.
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
