@@ -3,9 +3,11 @@
 //! asserted in tests.
 //!
 //! # Layout
-//! - `benches/chat.rs`: client start → coordinator found, and a direct message's round trip
-//!   through the coordinator, against a plain TCP relay doing the same hops.
+//! - `benches/chat/`: client start → coordinator found, and a direct message's round trip
+//!   through the coordinator taken apart: against a plain TCP relay and a bare-QUIC relay
+//!   doing the same hops, raw protocol clients (no engine), and the store commit.
 //! - `benches/files.rs`: file transfers through the client engine, direct and relayed,
 //!   against a plain TCP copy and a bare quinn stream.
-//! - `benches/load.rs`: fan-out to rooms of 10/100/500, round trips under load and memory per
-//!   idle client, with the release coordinator in its own process and raw protocol clients.
+//! - `benches/load/`: fan-out to rooms of 10/100/500, round trips and memory per idle client,
+//!   with the release coordinator in its own process and raw protocol clients, against ngIRCd
+//!   run by the bench in a network namespace of its own, in the same run.

@@ -423,7 +423,7 @@ impl Hub {
                     .store
                     .user_by_name(user)?
                     .ok_or_else(|| no_such_user(user))?;
-                self.store.dm_conversation(me, peer.id, now_ms)?
+                self.dm_of(me, peer.id, now_ms)?
             }
         };
         let membership = self
@@ -431,6 +431,21 @@ impl Hub {
             .membership(c.id, me)?
             .ok_or_else(|| not_member(&c.name))?;
         Ok((c, membership))
+    }
+
+    /// The direct conversation of `me` and `peer`, with both as members. Read first: making
+    /// it (or adding back someone who left it) is a write transaction of its own, which
+    /// every direct message paid for before its commit even when there was nothing to write
+    /// (about 0.3 ms of statements and locking on the path every message waits on).
+    fn dm_of(&mut self, me: UserId, peer: UserId, now_ms: i64) -> Result<Conversation, Refusal> {
+        if let Some(c) = self.store.dm_between(me, peer)? {
+            if self.store.membership(c.id, me)?.is_some()
+                && self.store.membership(c.id, peer)?.is_some()
+            {
+                return Ok(c);
+            }
+        }
+        Ok(self.store.dm_conversation(me, peer, now_ms)?)
     }
 
     fn push_conv_state(&mut self, user: UserId, c: &Conversation) -> Result<(), Refusal> {
