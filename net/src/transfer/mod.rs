@@ -9,6 +9,9 @@
 //! - [`place`]: putting received files in place under free names, and making them durable.
 //! - [`flush`]: writing received data behind, so little is left for the final fsync.
 //! - [`names`]: sanitizing received names and choosing a free path.
+//! - `disk`: reading a unit without zeroing, cutting a file only when needed (both
+//!   exchanges).
+mod disk;
 pub mod flush;
 pub mod manifest;
 pub mod names;

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use super::disk::{read_unit, set_len_if_needed};
 use super::flush::WriteBehind;
 use super::manifest;
 use super::place::{durable, place, sync_dirs};
@@ -229,20 +230,6 @@ fn read_file(
     }
     let hash = *hasher.finalize().as_bytes();
     Ok(tx.blocking_send(Piece::End(hash)).is_ok())
-}
-
-/// The next `want` bytes of `file`, read into a fresh buffer that is never zeroed first
-/// (`read_to_end` reads into the spare capacity; zeroing 1 MiB per read was 2% of the CPU).
-pub(super) fn read_unit(file: &mut File, want: usize) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(want);
-    file.take(want as u64).read_to_end(&mut buf)?;
-    if buf.len() < want {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            "the file became shorter while it was being sent",
-        ));
-    }
-    Ok(buf)
 }
 
 /// Hashes everything `reader` gives; returns how many bytes that was.
@@ -552,17 +539,6 @@ async fn send_to_writer(tx: &std::sync::mpsc::SyncSender<ToDisk>, msg: ToDisk) -
         }
         Err(std::sync::mpsc::TrySendError::Disconnected(_)) => Err(()),
     }
-}
-
-/// Cuts `file` to `len` only if it is not that long already. A truncation on ext4 (even of
-/// a new, empty file to 0) marks the file as "replaced by truncate", and its close then
-/// starts a flush of its data (`auto_da_alloc`): 1,000 small files took about a millisecond
-/// each for that alone.
-pub(super) fn set_len_if_needed(file: &File, len: u64) -> std::io::Result<()> {
-    if file.metadata()?.len() != len {
-        file.set_len(len)?;
-    }
-    Ok(())
 }
 
 /// Writer thread: each file into `staging/<index>`, hashed as written and compared with the

@@ -230,7 +230,7 @@ fn read_chunks(path: &Path, offset: u64, size: u64, tx: mpsc::Sender<std::io::Re
         let mut left = size - offset;
         while left > 0 {
             let want = left.min(CHUNK as u64) as usize;
-            let buf = super::offer::read_unit(&mut file, want)?;
+            let buf = super::disk::read_unit(&mut file, want)?;
             left -= want as u64;
             if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
                 return Ok(()); // the network side gave up
@@ -409,7 +409,7 @@ fn write_chunks(
         .write(true)
         .truncate(false)
         .open(path)?;
-    super::offer::set_len_if_needed(&file, from)?;
+    super::disk::set_len_if_needed(&file, from)?;
     file.seek(SeekFrom::Start(from))?;
     let mut total = from;
     let mut behind = super::flush::WriteBehind::new(from);
