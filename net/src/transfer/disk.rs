@@ -1,4 +1,4 @@
-//! Small disk helpers both file exchanges use (one file per stream in [`super::stream`],
+//! Small disk helpers (and the hand-off to disk threads) both file exchanges use (one file per stream in [`super::stream`],
 //! offers of several files in [`super::offer`]).
 // Sizes come from untrusted offers: no panicking shortcuts.
 #![cfg_attr(
@@ -36,4 +36,29 @@ pub(crate) fn set_len_if_needed(file: &File, len: u64) -> std::io::Result<()> {
         file.set_len(len)?;
     }
     Ok(())
+}
+
+/// Runs blocking disk work off the event loop; a panic there carries on here.
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(v) => v,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// Hands `msg` to a disk writer thread. `Err` when the writer has stopped (its own error says
+/// why).
+pub(crate) async fn send_to_writer<T: Send + 'static>(
+    tx: &std::sync::mpsc::SyncSender<T>,
+    msg: T,
+) -> Result<(), ()> {
+    // A full queue means the disk is slower than the network: wait off the event loop.
+    match tx.try_send(msg) {
+        Ok(()) => Ok(()),
+        Err(std::sync::mpsc::TrySendError::Full(msg)) => {
+            let tx = tx.clone();
+            blocking(move || tx.send(msg).map_err(|_| ())).await
+        }
+        Err(std::sync::mpsc::TrySendError::Disconnected(_)) => Err(()),
+    }
 }

@@ -9,8 +9,8 @@
 //! - [`place`]: putting received files in place under free names, and making them durable.
 //! - [`flush`]: writing received data behind, so little is left for the final fsync.
 //! - [`names`]: sanitizing received names and choosing a free path.
-//! - `disk`: reading a unit without zeroing, cutting a file only when needed (both
-//!   exchanges).
+//! - `disk`: what both exchanges share — blocking work off the event loop, the hand-off
+//!   to writer threads, reads without zeroing, cutting a file only when needed.
 mod disk;
 pub mod flush;
 pub mod manifest;

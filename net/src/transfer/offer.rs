@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::disk::{read_unit, set_len_if_needed};
+use super::disk::{blocking, read_unit, send_to_writer, set_len_if_needed};
 use super::flush::WriteBehind;
 use super::manifest;
 use super::place::{durable, place, sync_dirs};
@@ -39,13 +39,6 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TransferError + '_ {
     move |source| TransferError::Io {
         path: path.display().to_string(),
         source,
-    }
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(v) => v,
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
     }
 }
 
@@ -527,18 +520,6 @@ fn holdings(staging: &Path, sizes: &[u64]) -> std::io::Result<HashMap<u32, (u64,
         }
     }
     Ok(held)
-}
-
-async fn send_to_writer(tx: &std::sync::mpsc::SyncSender<ToDisk>, msg: ToDisk) -> Result<(), ()> {
-    // A full queue means the disk is slower than the network: wait off the event loop.
-    match tx.try_send(msg) {
-        Ok(()) => Ok(()),
-        Err(std::sync::mpsc::TrySendError::Full(msg)) => {
-            let tx = tx.clone();
-            blocking(move || tx.send(msg).map_err(|_| ())).await
-        }
-        Err(std::sync::mpsc::TrySendError::Disconnected(_)) => Err(()),
-    }
 }
 
 /// Writer thread: each file into `staging/<index>`, hashed as written and compared with the

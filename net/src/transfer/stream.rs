@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use super::disk::{blocking, read_unit, send_to_writer, set_len_if_needed};
 use super::wire::{Have, Ready, Start, Verdict};
 use crate::framed::{read_frame, write_frame, FrameError};
 use crate::protocol::ErrorInfo;
@@ -86,13 +87,6 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TransferError + '_ {
     move |source| TransferError::Io {
         path: path.display().to_string(),
         source,
-    }
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(v) => v,
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
     }
 }
 
@@ -230,7 +224,7 @@ fn read_chunks(path: &Path, offset: u64, size: u64, tx: mpsc::Sender<std::io::Re
         let mut left = size - offset;
         while left > 0 {
             let want = left.min(CHUNK as u64) as usize;
-            let buf = super::disk::read_unit(&mut file, want)?;
+            let buf = read_unit(&mut file, want)?;
             left -= want as u64;
             if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
                 return Ok(()); // the network side gave up
@@ -382,21 +376,6 @@ pub async fn receive_file(
     })
 }
 
-async fn send_to_writer(
-    tx: &std::sync::mpsc::SyncSender<Vec<u8>>,
-    chunk: Vec<u8>,
-) -> Result<(), ()> {
-    // A full queue means the disk is slower than the network: wait off the event loop.
-    match tx.try_send(chunk) {
-        Ok(()) => Ok(()),
-        Err(std::sync::mpsc::TrySendError::Full(chunk)) => {
-            let tx = tx.clone();
-            blocking(move || tx.send(chunk).map_err(|_| ())).await
-        }
-        Err(std::sync::mpsc::TrySendError::Disconnected(_)) => Err(()),
-    }
-}
-
 /// Disk writer thread: appends at `from`, hashes, syncs. Returns the digest and total length.
 fn write_chunks(
     path: &Path,
@@ -409,7 +388,7 @@ fn write_chunks(
         .write(true)
         .truncate(false)
         .open(path)?;
-    super::disk::set_len_if_needed(&file, from)?;
+    set_len_if_needed(&file, from)?;
     file.seek(SeekFrom::Start(from))?;
     let mut total = from;
     let mut behind = super::flush::WriteBehind::new(from);
