@@ -1,5 +1,5 @@
 //! What `/proc` says about a process: CPU time, resident memory, threads, and the machine's
-//! load average (other work on the machine shares its cores).
+//! load average (other work on the machine shares its cores); and stopping a server process.
 
 /// utime + stime from a `/proc/…/stat` file, in seconds.
 pub fn cpu_of(path: &str) -> f64 {
@@ -53,4 +53,13 @@ pub fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_default()
+}
+
+/// Stops a server process gracefully (SIGTERM, so it can finish its work) and waits for it.
+pub fn terminate(child: &mut std::process::Child) {
+    let pid = child.id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status();
+    let _ = child.wait();
 }

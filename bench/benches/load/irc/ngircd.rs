@@ -113,9 +113,7 @@ impl Ngircd {
 
     /// Graceful stop (SIGTERM) and wait.
     pub fn stop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let _ = self.child.wait();
+        crate::procfs::terminate(&mut self.child);
     }
 
     /// Stop and start a fresh process (on the calling thread's namespace).

@@ -92,9 +92,7 @@ impl CoordinatorProcess {
 
     /// Graceful stop (SIGTERM) and wait.
     pub fn stop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let _ = self.child.wait();
+        crate::procfs::terminate(&mut self.child);
     }
 
     /// Stop and start again on the same data (accounts and tokens stay valid).
